@@ -1,0 +1,45 @@
+// GAN losses on D's logits o, with D(x) = σ(o). Each generator loss has two forms: its value
+// (for the autodiff path and for records) and its derivative with respect to each logit,
+// already divided by the batch size (for the hand-written backprop of the fast path).
+// Written with softplus so that large |o| does not overflow: log σ(o) = −softplus(−o),
+// log(1 − σ(o)) = −softplus(o).
+import * as tf from "@tensorflow/tfjs";
+import type { Mutation } from "../../strategies/egan.ts";
+
+/** Generator loss of a mutation, averaged over the batch. */
+export function generatorLoss(mutation: Mutation, logits: tf.Tensor): tf.Scalar {
+  return tf.tidy((): tf.Scalar => {
+    switch (mutation) {
+      case "minimax": // E[log(1 − D(G(z)))], minimised
+        return tf.mean(tf.neg(tf.softplus(logits)));
+      case "heuristic": // −E[log D(G(z))]
+        return tf.mean(tf.softplus(tf.neg(logits)));
+      case "least-squares": // E[(D(G(z)) − 1)²]
+        return tf.mean(tf.square(tf.sub(tf.sigmoid(logits), 1)));
+      case "hinge": // −E[D(G(z))] on the raw score (BigGAN)
+        return tf.neg(tf.mean(logits)) as tf.Scalar;
+    }
+  });
+}
+
+/** ∂(generator loss)/∂o_i for each logit, i.e. already including the 1/N of the mean. */
+export function generatorLossGrad(mutation: Mutation, logits: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  const n = logits.size;
+  return tf.tidy(() => {
+    switch (mutation) {
+      case "minimax": // d/do log(1 − σ(o)) = −σ(o)
+        return tf.mul(s, -1 / n);
+      case "heuristic": // d/do −log σ(o) = −(1 − σ(o))
+        return tf.mul(tf.sub(1, s), -1 / n);
+      case "least-squares": // d/do (σ − 1)² = 2(σ − 1)·σ(1 − σ)
+        return tf.mul(tf.mul(tf.sub(s, 1), tf.mul(s, tf.sub(1, s))), 2 / n);
+      case "hinge":
+        return tf.fill(logits.shape, -1 / n);
+    }
+  });
+}
+
+/** D's cross-entropy loss L_D = −E log D(x) − E log(1 − D(G(z))), each mean over its batch. */
+export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar);
+}

@@ -1,0 +1,86 @@
+// The straightforward E-GAN iteration: tfjs autodiff (tf.grads) on plain layers, one child at
+// a time, the fitness gradient over the whole evaluation batch at once. It is slow and kept as
+// the independent check of the fast path (same draws, so the same survivors and fitness).
+import * as tf from "@tensorflow/tfjs";
+import { discriminatorLoss, generatorLoss } from "../losses/gan-losses.ts";
+import { scoped } from "../util/scoped.ts";
+import { adamStep, keepAdam, type AdamState } from "./adam.ts";
+import { EganTrainer, type ScoredChildren } from "./egan-trainer.ts";
+import type { IterationDraws } from "./iteration-draws.ts";
+
+/** x ↦ W_L·relu(…relu(W_0·x + b_0)…) + b_L with unfused ops, so autodiff sees every step. */
+function mlp(params: readonly tf.Tensor[], x: tf.Tensor): tf.Tensor {
+  let h = x;
+  const layers = params.length / 2;
+  for (let l = 0; l < layers; l++) {
+    h = tf.add(tf.matMul(h as tf.Tensor2D, params[2 * l] as tf.Tensor2D), params[2 * l + 1]);
+    if (l < layers - 1) h = tf.relu(h);
+  }
+  return h;
+}
+
+function gradsOf(params: tf.Tensor[], loss: (...ps: tf.Tensor[]) => tf.Tensor): tf.Tensor[] {
+  return tf.grads(loss)(params);
+}
+
+export class EganReferenceTrainer extends EganTrainer {
+  protected score(draws: IterationDraws): ScoredChildren {
+    const { B, E, nz, q } = this.plan;
+    const D = this.d;
+    const children: AdamState[] = [];
+    this.parents.forEach((parent, p) => {
+      for (const mutation of this.o.mutations) {
+        const child = scoped(() => {
+          const z = tf.tensor2d(draws.zChild[p], [B, nz]);
+          const grads = gradsOf(parent.params, (...g) => generatorLoss(mutation, mlp(D.params, mlp(g, z))));
+          return keepAdam(adamStep(parent, grads, this.o.g));
+        });
+        children.push(child);
+      }
+    });
+
+    const xr = tf.tensor2d(draws.realEval, [E, 2]);
+    const zEval = tf.tensor2d(draws.zEval, [E, nz]);
+    const fakes = children.map((c) => tf.tidy(() => mlp(c.params, zEval)));
+    const Fq: tf.Tensor[] = [];
+    const sq: tf.Tensor[] = [];
+    for (const x of fakes) {
+      tf.tidy(() => {
+        Fq.push(tf.keep(tf.mean(tf.sigmoid(mlp(D.params, x)))));
+        const g = gradsOf(D.params, (...d) => discriminatorLoss(mlp(d, xr), mlp(d, x)));
+        sq.push(tf.keep(tf.addN(g.map((t) => tf.sum(tf.square(t))))));
+      });
+    }
+    const scores = tf.tidy(() => tf.stack([...Fq, ...sq])) as tf.Tensor1D;
+    tf.dispose([...Fq, ...sq]);
+
+    const trainD = (survivors: readonly number[]): { d: AdamState; loss: tf.Scalar } => {
+      let d = D;
+      let loss: tf.Scalar | undefined;
+      let extra = 0;
+      for (let step = 0; step < this.plan.nD; step++) {
+        const next = scoped(() => {
+          const real = this.plan.realFromEval && step === 0 ? tf.slice(xr, [0, 0], [B, 2]) : tf.tensor2d(draws.realExtra[extra], [B, 2]);
+          const fake = tf.concat(
+            survivors.map((s, i) => {
+              if (step < this.plan.evalFakeSteps) return tf.slice(fakes[s], [step * q, 0], [q, 2]);
+              const z = draws.zFresh[step - this.plan.evalFakeSteps].subarray(i * q * nz, (i + 1) * q * nz);
+              return mlp(children[s].params, tf.tensor2d(z, [q, nz]));
+            }),
+          );
+          const l = discriminatorLoss(mlp(d.params, real), mlp(d.params, fake));
+          const grads = gradsOf(d.params, (...w) => discriminatorLoss(mlp(w, real), mlp(w, fake)));
+          return { d: keepAdam(adamStep(d, grads, this.o.d)), loss: tf.keep(l) };
+        });
+        if (!(this.plan.realFromEval && step === 0)) extra++;
+        if (d !== D) tf.dispose([...d.params, ...d.m, ...d.v]);
+        loss?.dispose();
+        d = next.d;
+        loss = next.loss;
+      }
+      return { d, loss: loss! };
+    };
+    const dispose = () => tf.dispose([xr, zEval, ...fakes]);
+    return { children, scores, trainD, dispose };
+  }
+}

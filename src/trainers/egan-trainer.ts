@@ -1,0 +1,208 @@
+// The E-GAN trainer of one member: μ generators (parents) sharing one discriminator D.
+// One iteration: every parent makes one child per mutation (one Adam step from the parent's
+// weights and Adam state), every child is scored with F = Fq + γ·Fd on the evaluation batch,
+// the best μ survive (strategies/egan), then D takes n_D steps against the survivors' samples.
+//
+// Two implementations share this class and the same random draws: `fast` (hand-written
+// backprop, plain 2-D matmuls, forward passes reused; src/trainers/egan-fast.ts) and
+// `reference` (straightforward tfjs autodiff; src/trainers/egan-reference.ts). A test checks
+// that they agree. The iteration reads the device once (the fitness values selection needs);
+// D's loss is read with the next iteration's fitness, so records lag by one until `flush`.
+import * as tf from "@tensorflow/tfjs";
+import { fitness, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import type { ToyDataset } from "../data/toy-datasets.ts";
+import { initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
+import type { ChildRecord } from "../records.ts";
+import { Rng, type RngState } from "../util/rng.ts";
+import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
+import { drawIteration, drawPlan, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
+
+export interface EganOptions {
+  readonly dataset: ToyDataset;
+  readonly zDim: number;
+  readonly gHidden: readonly number[];
+  readonly dHidden: readonly number[];
+  readonly mutations: readonly Mutation[];
+  readonly mu: number;
+  readonly gamma: number;
+  readonly nD: number;
+  readonly batchSize: number;
+  readonly evalBatchSize: number;
+  readonly g: AdamHyper;
+  readonly d: AdamHyper;
+  readonly seed: number;
+}
+
+/** An iteration's record without the wall clock, which the caller stamps. */
+export interface TrainerRecord {
+  readonly it: number;
+  readonly children: ChildRecord[];
+  readonly survivors: number[];
+  dLoss: number;
+}
+
+export class TrainingDiverged extends Error {
+  constructor(readonly iteration: number) {
+    super(`training diverged at iteration ${iteration}: every child's fitness is NaN`);
+  }
+}
+
+/** What an implementation computes for one iteration before selection. */
+export interface ScoredChildren {
+  /** Children in order parent-major, mutation-minor: child c = parent ⌊c/|M|⌋, mutation c mod |M|. */
+  readonly children: AdamState[];
+  /** [Fq_0..Fq_{C−1}, ‖∇‖²_0..‖∇‖²_{C−1}] */
+  readonly scores: tf.Tensor1D;
+  /** Trains D against the survivors' samples; returns D's new state and its last step's loss. */
+  readonly trainD: (survivors: readonly number[]) => { d: AdamState; loss: tf.Scalar };
+  /** Frees what trainD would have used. */
+  readonly dispose: () => void;
+}
+
+/** Plain arrays of a trainer's whole state, for checkpoints and for moving a member. */
+export interface EganStateData {
+  readonly it: number;
+  readonly rng: RngState;
+  readonly parents: Array<{ params: Float32Array[]; m: Float32Array[]; v: Float32Array[]; t: number }>;
+  readonly d: { params: Float32Array[]; m: Float32Array[]; v: Float32Array[]; t: number };
+}
+
+export abstract class EganTrainer {
+  readonly plan: DrawPlan;
+  readonly gSpec: MlpSpec;
+  readonly dSpec: MlpSpec;
+  protected parents: AdamState[];
+  protected d: AdamState;
+  protected rng: Rng;
+  private it = 0;
+  private pending: { record: TrainerRecord; loss: tf.Scalar } | undefined;
+
+  constructor(readonly o: EganOptions, state?: EganStateData) {
+    this.plan = drawPlan({ ...o, zDim: o.zDim });
+    this.gSpec = { input: o.zDim, hidden: o.gHidden, output: 2 };
+    this.dSpec = { input: 2, hidden: o.dHidden, output: 1 };
+    if (state) {
+      this.it = state.it;
+      this.rng = Rng.fromState(state.rng);
+      this.parents = state.parents.map((p) => toAdam(p, paramShapes(this.gSpec)));
+      this.d = toAdam(state.d, paramShapes(this.dSpec));
+    } else {
+      const init = new Rng(o.seed, 0);
+      // Every parent starts from the same initial G, as in the reference (one G, copied).
+      const g0 = initMlp(this.gSpec, init);
+      const d0 = initMlp(this.dSpec, init);
+      this.parents = [adamInit(toTensors(g0, paramShapes(this.gSpec)))];
+      this.d = adamInit(toTensors(d0, paramShapes(this.dSpec)));
+      this.rng = new Rng(o.seed, 1);
+    }
+  }
+
+  get iteration(): number {
+    return this.it;
+  }
+
+  protected abstract score(draws: IterationDraws): ScoredChildren;
+
+  /**
+   * Runs one iteration. Returns the record of the previous iteration, now complete with D's
+   * loss (read together with this iteration's fitness, in one device read).
+   */
+  step(): TrainerRecord | undefined {
+    const draws = drawIteration(this.plan, this.parents.length, this.o.dataset, this.rng);
+    const scored = this.score(draws);
+    const prev = this.pending;
+    const toRead = prev ? tf.tidy(() => tf.concat([scored.scores, tf.reshape(prev.loss, [1])])) : scored.scores;
+    const values = toRead.dataSync();
+    if (prev) {
+      prev.record.dLoss = values[values.length - 1];
+      toRead.dispose();
+      prev.loss.dispose();
+    }
+    scored.scores.dispose();
+
+    const C = scored.children.length;
+    const M = this.o.mutations.length;
+    const children: ChildRecord[] = [];
+    for (let c = 0; c < C; c++) {
+      const Fq = values[c];
+      const Fd = -0.5 * Math.log(values[C + c]); // −log ‖∇‖ from ‖∇‖²
+      children.push({ mutation: this.o.mutations[c % M], parent: Math.floor(c / M), Fq, Fd, F: fitness(Fq, Fd, this.o.gamma) });
+    }
+    const survivors = selectSurvivors(children.map((c) => c.F), this.o.mu);
+    this.it++;
+    if (survivors.length === 0) {
+      scored.dispose();
+      scored.children.forEach(disposeAdam);
+      throw new TrainingDiverged(this.it);
+    }
+    const { d, loss } = scored.trainD(survivors);
+    scored.dispose();
+    disposeAdam(this.d);
+    this.d = d;
+    this.parents.forEach(disposeAdam);
+    this.parents = survivors.map((s) => scored.children[s]);
+    scored.children.forEach((c, i) => survivors.includes(i) || disposeAdam(c));
+    this.pending = { record: { it: this.it, children, survivors, dLoss: NaN }, loss };
+    return prev?.record;
+  }
+
+  /** Completes and returns the last iteration's record (one extra device read). */
+  flush(): TrainerRecord | undefined {
+    const prev = this.pending;
+    if (!prev) return undefined;
+    prev.record.dLoss = prev.loss.dataSync()[0];
+    prev.loss.dispose();
+    this.pending = undefined;
+    return prev.record;
+  }
+
+  /** n generator samples (x0, y0, ...), an equal share from each surviving generator. */
+  sample(n: number, rng: Rng): Float32Array {
+    const out = new Float32Array(2 * n);
+    const P = this.parents.length;
+    let row = 0;
+    for (let p = 0; p < P; p++) {
+      const rows = Math.floor(n / P) + (p < n % P ? 1 : 0);
+      const z = rng.uniformArray(rows * this.o.zDim, -1, 1);
+      const x = tf.tidy(() => applyMlp(this.parents[p].params, tf.tensor2d(z, [rows, this.o.zDim])));
+      out.set(x.dataSync(), 2 * row);
+      x.dispose();
+      row += rows;
+    }
+    return out;
+  }
+
+  exportState(): EganStateData {
+    if (this.pending) throw new Error("exportState before flush: the last record is incomplete");
+    return { it: this.it, rng: this.rng.state(), parents: this.parents.map(fromAdam), d: fromAdam(this.d) };
+  }
+
+  dispose(): void {
+    this.parents.forEach(disposeAdam);
+    disposeAdam(this.d);
+    this.pending?.loss.dispose();
+  }
+}
+
+/** Plain forward pass (no backprop bookkeeping), used for sampling. */
+export function applyMlp(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+  const layers = params.length / 2;
+  let h = x;
+  for (let l = 0; l < layers; l++) {
+    h = tf.fused.matMul({ a: h, b: params[2 * l] as tf.Tensor2D, bias: params[2 * l + 1], activation: l < layers - 1 ? "relu" : "linear" }) as tf.Tensor2D;
+  }
+  return h;
+}
+
+function toTensors(arrays: readonly Float32Array[], shapes: number[][]): tf.Tensor[] {
+  return arrays.map((a, i) => tf.tensor(a, shapes[i]));
+}
+
+function toAdam(s: EganStateData["d"], shapes: number[][]): AdamState {
+  return { params: toTensors(s.params, shapes), m: toTensors(s.m, shapes), v: toTensors(s.v, shapes), t: s.t };
+}
+
+function fromAdam(s: AdamState): EganStateData["d"] {
+  const read = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync() as Float32Array).map((a) => new Float32Array(a));
+  return { params: read(s.params), m: read(s.m), v: read(s.v), t: s.t };
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+
+import { decodeRunConfig, defaultRunConfig, type RunConfig } from "../../src/config/run-config.ts";
+import { configError } from "./helpers.ts";
+
+// Written out by hand from the documented defaults, not derived from the code under test.
+const adam = { lr: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+const documentedDefaults: RunConfig = {
+  name: "egan-grid25",
+  seed: 1,
+  backend: "auto",
+  outDir: "runs",
+  task: { dataset: "grid25" },
+  model: { zDim: 2, gHidden: [512, 512, 512], dHidden: [512, 512, 512] },
+  trainer: {
+    kind: "egan",
+    mutations: ["minimax", "heuristic", "least-squares"],
+    mu: 1,
+    gamma: 2,
+    nD: 1,
+    batchSize: 64,
+    evalBatchSize: 256,
+    implementation: "fast",
+    g: adam,
+    d: adam,
+  },
+  budget: { iterations: 3000 },
+  eval: { every: 500, samples: 2500 },
+};
+
+describe("the embedded default config", () => {
+  it("decodes from {} to the documented defaults", () => {
+    expect(defaultRunConfig()).toStrictEqual(documentedDefaults);
+    expect(decodeRunConfig({})).toStrictEqual(documentedDefaults);
+  });
+
+  it("is a fresh copy each time, so one run cannot edit another's defaults", () => {
+    const a = defaultRunConfig();
+    const b = defaultRunConfig();
+    expect(a.trainer.mutations).not.toBe(b.trainer.mutations);
+    expect(a.trainer.g).not.toBe(b.trainer.d);
+  });
+
+  it("names the run after the dataset unless a name is given", () => {
+    expect(decodeRunConfig({ task: { dataset: "ring8" } }).name).toBe("egan-ring8");
+    expect(decodeRunConfig({ name: "mine", task: { dataset: "ring8" } }).name).toBe("mine");
+  });
+
+  it("fills the rest of a partly given section", () => {
+    const c = decodeRunConfig({ trainer: { g: { lr: 2e-4 } } });
+    expect(c.trainer.g).toEqual({ ...adam, lr: 2e-4 });
+    expect(c.trainer.d).toEqual(adam);
+    expect(c.trainer.mutations).toEqual(["minimax", "heuristic", "least-squares"]);
+  });
+});
+
+describe("run config validation", () => {
+  it("rejects the unknown key trainer.gama, naming it", () => {
+    const e = configError(() => decodeRunConfig({ trainer: { gama: 1 } }));
+    expect(e.path).toBe("trainer.gama");
+    expect(e.reason).toMatch(/^unknown key \(allowed: .*gamma/);
+    expect(e.message).toMatch(/^trainer\.gama: unknown key/);
+  });
+
+  it("rejects an unknown top-level key without a prefix", () => {
+    expect(configError(() => decodeRunConfig({ iterations: 10 })).path).toBe("iterations");
+  });
+
+  it("rejects a wrong type at trainer.g.lr, naming trainer.g.lr", () => {
+    const e = configError(() => decodeRunConfig({ trainer: { g: { lr: "fast" } } }));
+    expect(e.path).toBe("trainer.g.lr");
+    expect(e.reason).toBe('expected a number, got string "fast"');
+  });
+
+  it("rejects a non-positive learning rate and beta1 = 1", () => {
+    expect(configError(() => decodeRunConfig({ trainer: { d: { lr: 0 } } })).path).toBe("trainer.d.lr");
+    expect(configError(() => decodeRunConfig({ trainer: { g: { beta1: 1 } } })).path).toBe("trainer.g.beta1");
+  });
+
+  it("names a bad mutation by its index trainer.mutations[1]", () => {
+    const e = configError(() => decodeRunConfig({ trainer: { mutations: ["minimax", "wgan"] } }));
+    expect(e.path).toBe("trainer.mutations[1]");
+    expect(e.reason).toMatch(/"minimax", "heuristic", "least-squares", "hinge"/);
+  });
+
+  it("rejects duplicate mutations", () => {
+    const e = configError(() => decodeRunConfig({ trainer: { mutations: ["heuristic", "minimax", "heuristic"] } }));
+    expect(e.path).toBe("trainer.mutations[2]");
+    expect(e.reason).toMatch(/^duplicate of trainer\.mutations\[0\]/);
+  });
+
+  it("rejects an empty mutation list", () => {
+    expect(configError(() => decodeRunConfig({ trainer: { mutations: [] } })).path).toBe("trainer.mutations");
+  });
+
+  it("bounds hidden widths and layer counts", () => {
+    expect(configError(() => decodeRunConfig({ model: { gHidden: [512, 0] } })).path).toBe("model.gHidden[1]");
+    expect(configError(() => decodeRunConfig({ model: { dHidden: [] } })).path).toBe("model.dHidden");
+    expect(configError(() => decodeRunConfig({ model: { dHidden: Array(9).fill(8) } })).path).toBe("model.dHidden");
+    expect(configError(() => decodeRunConfig({ model: { zDim: 65 } })).path).toBe("model.zDim");
+  });
+
+  it("rejects names that are not safe directory names", () => {
+    for (const name of ["a/b", "..", ".", ".hidden", "", "a b"]) {
+      expect(configError(() => decodeRunConfig({ name })).path).toBe("name");
+    }
+    expect(decodeRunConfig({ name: "run_1.v2-b" }).name).toBe("run_1.v2-b");
+  });
+
+  it("rejects an unknown backend and a negative seed", () => {
+    expect(configError(() => decodeRunConfig({ backend: "webgl" })).path).toBe("backend");
+    expect(configError(() => decodeRunConfig({ seed: -1 })).path).toBe("seed");
+  });
+});
