@@ -1,0 +1,51 @@
+// The one place where failures become messages and exit codes.
+import { Cause, Exit } from "effect";
+import { ConfigError } from "../config/schema.ts";
+import type { RunError } from "../orchestrator/errors.ts";
+
+export const EXIT = {
+  ok: 0,
+  defect: 1,
+  config: 2,
+  backend: 3,
+  diverged: 4,
+  worker: 5,
+  io: 6,
+  notFound: 7,
+  checkpoint: 8,
+  interrupted: 130,
+} as const;
+
+const codeOf: Record<RunError["_tag"], number> = {
+  ConfigInvalid: EXIT.config,
+  BackendMissing: EXIT.backend,
+  TrainingDiverged: EXIT.diverged,
+  WorkerFailed: EXIT.worker,
+  RunStoreFailed: EXIT.io,
+  RunNotFound: EXIT.notFound,
+  CheckpointCorrupt: EXIT.checkpoint,
+};
+
+export interface Failure {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Maps a program's exit to a one-line message and an exit code (undefined message: success). */
+export function describeExit<A>(exit: Exit.Exit<A, RunError>): Failure | undefined {
+  if (Exit.isSuccess(exit)) return undefined;
+  if (Exit.hasInterrupts(exit)) return { code: EXIT.interrupted, message: "interrupted: the run directory keeps every record and the last checkpoint" };
+  const found = Cause.findError(exit.cause);
+  if (found._tag === "Success") {
+    const e = found.success;
+    return { code: codeOf[e._tag], message: e.message };
+  }
+  return describeThrown(Cause.squash(exit.cause));
+}
+
+/** Errors thrown outside Effect (config loading, report reading). */
+export function describeThrown(e: unknown): Failure {
+  if (e instanceof ConfigError) return { code: EXIT.config, message: `invalid config: ${e.message}` };
+  if (e instanceof Error && /^not a run directory/.test(e.message)) return { code: EXIT.notFound, message: e.message };
+  return { code: EXIT.defect, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+}

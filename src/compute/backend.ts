@@ -1,0 +1,79 @@
+// Choosing the compute backend. `auto` takes tfjs-node-gpu if it loads, else tfjs-node, else
+// wasm. The two native packages are optional peer dependencies: their installer downloads
+// libtensorflow, which GPU users can do and these CPU machines cannot, so asking for one that
+// is not installed is a one-line error naming the package to install.
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { registerWasmKernels } from "./wasm-kernels.ts";
+
+export const BACKEND_CHOICES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type ResolvedBackend = Exclude<BackendChoice, "auto">;
+
+/** The npm package that provides each native backend. */
+export const NATIVE_PACKAGES = {
+  "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
+  tensorflow: "@tensorflow/tfjs-node",
+} as const;
+
+export class BackendUnavailable extends Error {
+  constructor(
+    readonly backend: ResolvedBackend,
+    readonly pkg: string,
+    readonly cause: unknown,
+  ) {
+    super(`backend '${backend}' is not available: install it with \`npm install ${pkg}\` (${firstLine(cause)})`);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n")[0];
+}
+
+/** How a package is loaded; a parameter so that tests can stand in for a GPU machine. */
+export type Importer = (pkg: string) => Promise<unknown>;
+const nodeImport: Importer = (pkg) => import(pkg);
+
+/**
+ * Loads and activates a backend; returns which one is active. Native packages register the
+ * tfjs backend named 'tensorflow' (GPU or not); wasm gets evogan's extra kernels.
+ */
+export async function useBackend(choice: BackendChoice, importer: Importer = nodeImport): Promise<ResolvedBackend> {
+  if (choice === "auto") {
+    for (const native of ["tensorflow-gpu", "tensorflow"] as const) {
+      try {
+        await loadNative(native, importer);
+        return native;
+      } catch {
+        // not installed or cannot load here: try the next one
+      }
+    }
+    return useBackend("wasm", importer);
+  }
+  if (choice === "tensorflow-gpu" || choice === "tensorflow") {
+    await loadNative(choice, importer);
+    return choice;
+  }
+  if (choice === "wasm") {
+    await activate("wasm");
+    registerWasmKernels();
+    return "wasm";
+  }
+  await activate("cpu");
+  return "cpu";
+}
+
+async function loadNative(backend: "tensorflow-gpu" | "tensorflow", importer: Importer): Promise<void> {
+  const pkg = NATIVE_PACKAGES[backend];
+  try {
+    await importer(pkg);
+    await activate("tensorflow");
+  } catch (e) {
+    throw new BackendUnavailable(backend, pkg, e);
+  }
+}
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise its '${name}' backend`);
+  await tf.ready();
+}

@@ -1,0 +1,69 @@
+// Checkpoint files: msgpackr with `moreTypes` (the default pack() corrupts Float32Array), a
+// SHA-256 of the body checked on load, and an atomic write (temp file, fsync, rename) so that a
+// crash mid-write leaves the previous checkpoint, never a torn one.
+import { createHash } from "node:crypto";
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { Packr } from "msgpackr";
+
+const packr = new Packr({ moreTypes: true });
+const FORMAT = "evogan-checkpoint";
+const VERSION = 1;
+
+export class CorruptCheckpoint extends Error {
+  constructor(readonly file: string, reason: string) {
+    super(`corrupt checkpoint ${file}: ${reason}`);
+  }
+}
+
+interface Envelope {
+  format: string;
+  version: number;
+  sha256: string;
+  body: Uint8Array;
+}
+
+export function encodeCheckpoint(value: unknown): Buffer {
+  const body = packr.pack(value);
+  const sha256 = createHash("sha256").update(body).digest("hex");
+  return packr.pack({ format: FORMAT, version: VERSION, sha256, body } satisfies Envelope);
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, file = "<buffer>"): unknown {
+  let env: Partial<Envelope>;
+  try {
+    env = packr.unpack(bytes) as Partial<Envelope>;
+  } catch (e) {
+    throw new CorruptCheckpoint(file, `not msgpack (${(e as Error).message})`);
+  }
+  if (env?.format !== FORMAT) throw new CorruptCheckpoint(file, "not an evogan checkpoint");
+  if (env.version !== VERSION) throw new CorruptCheckpoint(file, `unsupported version ${env.version}`);
+  if (!(env.body instanceof Uint8Array)) throw new CorruptCheckpoint(file, "no body");
+  const sha = createHash("sha256").update(env.body).digest("hex");
+  if (sha !== env.sha256) throw new CorruptCheckpoint(file, "checksum mismatch");
+  return packr.unpack(env.body);
+}
+
+export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await open(tmp, "w");
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function writeCheckpoint(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, encodeCheckpoint(value));
+}
+
+export async function readCheckpoint(file: string): Promise<unknown> {
+  return decodeCheckpoint(await readFile(file), file);
+}

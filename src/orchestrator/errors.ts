@@ -1,0 +1,13 @@
+// Expected failures, tagged so that the CLI can map each to a one-line message and an exit code
+// in one place (src/cli/exit-codes.ts). Anything else is a defect and prints its stack.
+import { Data } from "effect";
+
+export class ConfigInvalid extends Data.TaggedError("ConfigInvalid")<{ readonly path: string; readonly message: string }> {}
+export class BackendMissing extends Data.TaggedError("BackendMissing")<{ readonly message: string }> {}
+export class WorkerFailed extends Data.TaggedError("WorkerFailed")<{ readonly message: string; readonly cause?: unknown }> {}
+export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{ readonly iteration: number; readonly message: string }> {}
+export class CheckpointCorrupt extends Data.TaggedError("CheckpointCorrupt")<{ readonly file: string; readonly message: string }> {}
+export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonly path: string; readonly message: string }> {}
+export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly path: string; readonly message: string }> {}
+
+export type RunError = ConfigInvalid | BackendMissing | WorkerFailed | TrainingDiverged | CheckpointCorrupt | RunStoreFailed | RunNotFound;

@@ -1,0 +1,93 @@
+// `evogan run` as an Effect program: one E-GAN member trained in the worker pool, segment by
+// segment, its records streamed into the run directory as they arrive. Evaluations (toy metrics,
+// scatter plot, checkpoint) happen every `eval.every` iterations and at the end. Interruption or
+// failure leaves run.json saying so, with the records and the last checkpoint intact.
+import { Effect, Exit } from "effect";
+import type { RunConfig } from "../config/run-config.ts";
+import { toyDataset } from "../data/toy-datasets.ts";
+import type { EndRecord, EvalRecord, ToyMetrics } from "../records.ts";
+import { renderScatter } from "../report/scatter-plot.ts";
+import { TrainingDiverged } from "./errors.ts";
+import { memberConfig } from "./member-config.ts";
+import { Progress } from "./progress.ts";
+import { RunStore, runInfo, type RunHandle } from "./run-store.ts";
+import { TrainerPool } from "./trainer-pool.ts";
+
+/** Iterations per worker task between progress updates (records are written per segment). */
+const SEGMENT = 100;
+const MEMBER = "member-0";
+
+export interface RunOutcome {
+  readonly run: RunHandle;
+  readonly backend: string;
+  readonly iterations: number;
+  readonly metrics?: ToyMetrics;
+  readonly itersPerSec: number;
+}
+
+export const runEgan = (config: RunConfig) =>
+  Effect.gen(function* () {
+    const store = yield* RunStore;
+    const pool = yield* TrainerPool;
+    const progress = yield* Progress;
+    const member = memberConfig(config);
+    const { backend } = yield* pool.init(MEMBER, config.backend, member);
+    const run = yield* store.create(config.outDir, config.name, config);
+    const total = config.budget.iterations;
+    const t = config.trainer;
+    yield* progress.line(
+      `evogan run ${run.dir}: backend ${backend}, ${config.task.dataset}, ${t.mutations.length > 1 ? `E-GAN (${t.mutations.join(", ")})` : `single loss (${t.mutations[0]})`}, μ=${t.mu}, γ=${t.gamma}, ${total} iterations, seed ${config.seed}`,
+    );
+    const base = { name: run.name, backend, startedAt: new Date().toISOString(), seed: config.seed, iterations: total };
+    yield* store.writeInfo(run, runInfo(base, "running"));
+
+    const train = Effect.gen(function* () {
+      const data = toyDataset(config.task.dataset);
+      let it = 0;
+      let trainMs = 0;
+      let metrics: ToyMetrics | undefined;
+      while (it < total) {
+        const every = config.eval.every;
+        const k = Math.min(SEGMENT, every - (it % every), total - it);
+        const evaluate = (it + k) % every === 0 || it + k === total;
+        const res = yield* pool.advance(MEMBER, k, evaluate ? { samples: config.eval.samples } : undefined);
+        trainMs += res.trainMs;
+        yield* store.appendEvents(run, res.records);
+        it = res.records.at(-1)?.it ?? it;
+        if (res.divergedAt !== undefined) {
+          return yield* Effect.fail(new TrainingDiverged({ iteration: res.divergedAt, message: `training diverged at iteration ${res.divergedAt}: every child's fitness was NaN (records kept in ${run.dir})` }));
+        }
+        const rate = (it / trainMs) * 1000;
+        if (res.evaluation) {
+          const ev = res.evaluation;
+          metrics = ev.metrics;
+          const png = renderScatter({ points: ev.samples, centres: data.centres, range: data.plotRange });
+          const plot = yield* store.writeFile(run, `samples/it-${String(ev.it).padStart(6, "0")}.png`, png);
+          const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: Math.round(trainMs) };
+          yield* store.appendEvents(run, [record]);
+          const state = yield* pool.exportState(MEMBER);
+          yield* store.writeCheckpoint(run, "checkpoints/latest.ckpt", { kind: "egan-toy", config: member, state });
+          yield* progress.line(
+            `  it ${String(ev.it).padStart(String(total).length)}/${total}  modes ${ev.metrics.modes}/${ev.metrics.totalModes}  high-quality ${(100 * ev.metrics.highQuality).toFixed(1)}%  reverse KL ${ev.metrics.reverseKL.toFixed(3)}  ${rate.toFixed(1)} it/s`,
+          );
+        } else {
+          const eta = (total - it) / rate;
+          yield* progress.status(`  it ${it}/${total}  ${rate.toFixed(1)} it/s  eta ${eta.toFixed(0)} s`);
+        }
+      }
+      const state = yield* pool.exportState(MEMBER);
+      yield* store.writeCheckpoint(run, "checkpoints/final.ckpt", { kind: "egan-toy", config: member, state });
+      const itersPerSec = (it / trainMs) * 1000;
+      const end: EndRecord = { type: "end", it, elapsedMs: Math.round(trainMs), itersPerSec };
+      yield* store.appendEvents(run, [end]);
+      return { run, backend, iterations: it, metrics, itersPerSec } satisfies RunOutcome;
+    });
+
+    return yield* train.pipe(
+      Effect.onExit((exit) =>
+        store
+          .writeInfo(run, runInfo(base, Exit.isSuccess(exit) ? "finished" : Exit.hasInterrupts(exit) ? "interrupted" : "failed"))
+          .pipe(Effect.ignore),
+      ),
+    );
+  });

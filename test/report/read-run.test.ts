@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { readRun } from "../../src/report/read-run.ts";
+import { FIXTURE_RUN, makeRunDir, runInfo } from "./run-dir.ts";
+
+const iteration = (it: number, F: number | null = 1) =>
+  JSON.stringify({
+    type: "iteration",
+    it,
+    children: [{ mutation: "minimax", parent: 0, Fq: 0.5, Fd: 0.5, F }],
+    survivors: [0],
+    dLoss: 1.3,
+    elapsedMs: 10 * it,
+  });
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((c) => c()));
+});
+
+/** A run directory with these events.jsonl and run.json contents; null leaves the file out. */
+async function runDir(events: string | null, info: string | null = JSON.stringify(runInfo())) {
+  const made = await makeRunDir({ "run.json": info ?? undefined, "events.jsonl": events ?? undefined });
+  cleanups.push(made.cleanup);
+  return made.dir;
+}
+
+describe("readRun", () => {
+  it("ignores a partially written last line of a run in progress", async () => {
+    const partial = iteration(3).slice(0, 40);
+    const dir = await runDir(`${iteration(1)}\n${iteration(2)}\n${partial}`);
+    const run = await readRun(dir);
+    expect(run.events.map((e) => e.it)).toEqual([1, 2]);
+  });
+
+  it("keeps a complete last line whose newline is not written yet", async () => {
+    const dir = await runDir(`${iteration(1)}\n${iteration(2)}`);
+    expect((await readRun(dir)).events.map((e) => e.it)).toEqual([1, 2]);
+  });
+
+  it("rejects a malformed line that is not the last, naming file and line", async () => {
+    const dir = await runDir(`${iteration(1)}\n{"type":"iter\n${iteration(3)}\n`);
+    await expect(readRun(dir)).rejects.toThrow(`${join(dir, "events.jsonl")}:2: invalid JSON`);
+  });
+
+  it("rejects a record with a missing field, naming the field", async () => {
+    const dir = await runDir(`{"type":"eval","it":5,"elapsedMs":1}\n`);
+    await expect(readRun(dir)).rejects.toThrow(/events\.jsonl:1: "metrics" must be an object/);
+  });
+
+  it("reads a null fitness (how JSON.stringify writes NaN) as NaN", async () => {
+    const dir = await runDir(`${iteration(1, null)}\n`);
+    const [event] = (await readRun(dir)).events;
+    expect(event.type === "iteration" && event.children[0].F).toBeNaN();
+  });
+
+  it("skips record types it does not know", async () => {
+    const dir = await runDir(`${iteration(1)}\n{"type":"checkpoint","it":1}\n${iteration(2)}\n`);
+    expect((await readRun(dir)).events.map((e) => e.type)).toEqual(["iteration", "iteration"]);
+  });
+
+  it("says which directory is not a run directory when run.json is missing", async () => {
+    const dir = await runDir(`${iteration(1)}\n`, null);
+    await expect(readRun(dir)).rejects.toThrow(`not a run directory: ${dir} (no run.json)`);
+  });
+
+  it("says so when events.jsonl is missing", async () => {
+    const dir = await runDir(null);
+    await expect(readRun(dir)).rejects.toThrow(`not a run directory: ${dir} (no events.jsonl)`);
+  });
+
+  it("says so for a path that does not exist", async () => {
+    await expect(readRun("/nonexistent/evogan-run")).rejects.toThrow("not a run directory: /nonexistent/evogan-run (no run.json)");
+  });
+
+  it("names run.json when it is invalid", async () => {
+    const dir = await runDir(`${iteration(1)}\n`, JSON.stringify({ ...runInfo(), status: "paused" }));
+    await expect(readRun(dir)).rejects.toThrow(/run\.json: "status" must be one of/);
+  });
+
+  it("reads the fixture run: info, config and every record", async () => {
+    const run = await readRun(FIXTURE_RUN);
+    expect(run.info).toMatchObject({ name: "run-small", backend: "cpu", status: "finished", iterations: 30 });
+    expect(run.config).toMatchObject({ trainer: "egan" });
+    expect(run.events.filter((e) => e.type === "iteration")).toHaveLength(30);
+    expect(run.events.filter((e) => e.type === "eval")).toHaveLength(3);
+    expect(run.events.at(-1)).toEqual({ type: "end", it: 30, elapsedMs: 3000, itersPerSec: 9.5 });
+  });
+});
