@@ -1,0 +1,55 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { MUTATIONS } from "../../strategies/egan.ts";
+import { discriminatorLoss, generatorLoss, generatorLossGrad } from "../../src/losses/gan-losses.ts";
+import { useWasm } from "../helpers/tf-backend.ts";
+
+beforeAll(useWasm);
+
+// Logits 0 and ln 3 give D = σ(o) = 0.5 and 0.75.
+const logits = () => tf.tensor2d([0, Math.log(3)], [2, 1]);
+
+describe("generator losses on D = (0.5, 0.75), by hand", () => {
+  const cases: Array<[string, number]> = [
+    ["minimax", (Math.log(0.5) + Math.log(0.25)) / 2], // E log(1 − D) = −1.0397
+    ["heuristic", -(Math.log(0.5) + Math.log(0.75)) / 2], // −E log D = 0.4904
+    ["least-squares", (0.25 + 0.0625) / 2], // E (D − 1)² = 0.15625
+    ["hinge", -(0 + Math.log(3)) / 2], // −E o = −0.5493
+  ];
+  for (const [mutation, expected] of cases) {
+    it(`${mutation} = ${expected.toFixed(4)}`, () => {
+      const v = tf.tidy(() => generatorLoss(mutation as (typeof MUTATIONS)[number], logits()).dataSync()[0]);
+      expect(v).toBeCloseTo(expected, 6);
+    });
+  }
+
+  it("per-logit gradients by hand: minimax −D/n, heuristic −(1 − D)/n, least-squares 2(D − 1)D(1 − D)/n, hinge −1/n", () => {
+    const expected: Record<string, number[]> = {
+      minimax: [-0.25, -0.375],
+      heuristic: [-0.25, -0.125],
+      "least-squares": [2 * -0.5 * 0.25 / 2, 2 * -0.25 * 0.1875 / 2],
+      hinge: [-0.5, -0.5],
+    };
+    for (const m of MUTATIONS) {
+      const g = tf.tidy(() => {
+        const o = logits();
+        return Array.from(generatorLossGrad(m, o, tf.sigmoid(o)).dataSync());
+      });
+      g.forEach((x, i) => expect(x).toBeCloseTo(expected[m][i], 6));
+    }
+  });
+
+  it("losses stay finite for saturated logits (softplus form)", () => {
+    for (const m of MUTATIONS) {
+      const v = tf.tidy(() => generatorLoss(m, tf.tensor2d([-200, 200], [2, 1])).dataSync()[0]);
+      expect(Number.isFinite(v)).toBe(true);
+    }
+  });
+});
+
+describe("discriminator loss", () => {
+  it("is −log D(x) − log(1 − D(G(z))) by hand: real D 0.75, fake D 0.5 → 0.9808", () => {
+    const v = tf.tidy(() => discriminatorLoss(tf.tensor2d([Math.log(3)], [1, 1]), tf.tensor2d([0], [1, 1])).dataSync()[0]);
+    expect(v).toBeCloseTo(-Math.log(0.75) - Math.log(0.5), 6);
+  });
+});

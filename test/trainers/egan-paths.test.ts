@@ -1,0 +1,107 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { toyDataset } from "../../src/data/toy-datasets.ts";
+import { toyMetrics } from "../../src/metrics/toy-metrics.ts";
+import { EganFastTrainer } from "../../src/trainers/egan-fast.ts";
+import { EganReferenceTrainer } from "../../src/trainers/egan-reference.ts";
+import type { EganOptions, EganTrainer, TrainerRecord } from "../../src/trainers/egan-trainer.ts";
+import { Rng } from "../../src/util/rng.ts";
+import { useWasm } from "../helpers/tf-backend.ts";
+
+const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+const small: EganOptions = {
+  dataset: toyDataset("grid25"),
+  zDim: 2,
+  gHidden: [32, 32],
+  dHidden: [32, 32],
+  mutations: ["minimax", "heuristic", "least-squares"],
+  mu: 2,
+  gamma: 0.5,
+  nD: 3, // exercises D's first step from fitness pieces, a second from the evaluation batch, a third from fresh samples
+  batchSize: 16,
+  evalBatchSize: 20,
+  g: adam,
+  d: adam,
+  seed: 3,
+};
+
+function records(trainer: EganTrainer, n: number): TrainerRecord[] {
+  const out: TrainerRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = trainer.step();
+    if (r) out.push(r);
+  }
+  out.push(trainer.flush()!);
+  trainer.dispose();
+  return out;
+}
+
+beforeAll(useWasm);
+
+describe("E-GAN trainer implementations", () => {
+  it("the fast path and the autodiff reference find the same survivors and fitness from the same seed", () => {
+    const fast = records(new EganFastTrainer(small), 6);
+    const ref = records(new EganReferenceTrainer(small), 6);
+    expect(fast.map((r) => r.survivors)).toEqual(ref.map((r) => r.survivors));
+    fast.forEach((r, i) => {
+      r.children.forEach((c, j) => {
+        expect(c.Fq).toBeCloseTo(ref[i].children[j].Fq, 4);
+        expect(c.Fd).toBeCloseTo(ref[i].children[j].Fd, 3);
+      });
+      expect(r.dLoss).toBeCloseTo(ref[i].dLoss, 4);
+    });
+  });
+
+  it("is deterministic: the same options and seed give identical records", () => {
+    expect(records(new EganFastTrainer(small), 5)).toEqual(records(new EganFastTrainer(small), 5));
+    expect(records(new EganFastTrainer({ ...small, seed: 4 }), 2)).not.toEqual(records(new EganFastTrainer(small), 2));
+  });
+
+  it("keeps tf.memory().numTensors flat across iterations", () => {
+    const trainer = new EganFastTrainer(small);
+    trainer.step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) trainer.step();
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.flush();
+    trainer.dispose();
+  });
+
+  it("a state exported and re-imported continues with identical records", () => {
+    const a = new EganFastTrainer(small);
+    records2(a, 3);
+    const state = a.exportState();
+    const cont = records(a, 3);
+    expect(records(new EganFastTrainer(small, state), 3)).toEqual(cont);
+  });
+
+  it("training on ring8 improves: samples move onto the modes (nearest-centre distance, high-quality share, modes)", () => {
+    const o: EganOptions = { ...small, dataset: toyDataset("ring8"), gHidden: [64, 64], dHidden: [64, 64], mu: 1, nD: 1, batchSize: 64, evalBatchSize: 128, g: { ...adam, lr: 3e-3 }, d: { ...adam, lr: 3e-3 }, gamma: 0.1 };
+    const trainer = new EganFastTrainer(o);
+    const c = o.dataset.centres;
+    const measure = () => {
+      const s = trainer.sample(1000, new Rng(1, 2));
+      let dist = 0;
+      for (let i = 0; i < 1000; i++) {
+        let best = Infinity;
+        for (let m = 0; m < c.length / 2; m++) best = Math.min(best, Math.hypot(s[2 * i] - c[2 * m], s[2 * i + 1] - c[2 * m + 1]));
+        dist += best / 1000;
+      }
+      return { dist, ...toyMetrics(s, o.dataset) };
+    };
+    const start = measure();
+    for (let i = 0; i < 900; i++) trainer.step();
+    trainer.flush();
+    const end = measure();
+    trainer.dispose();
+    expect(start.highQuality).toBe(0);
+    expect(end.dist).toBeLessThan(0.4 * start.dist);
+    expect(end.highQuality).toBeGreaterThan(0.05);
+    expect(end.modes).toBeGreaterThanOrEqual(3);
+  });
+});
+
+function records2(trainer: EganTrainer, n: number): void {
+  for (let i = 0; i < n; i++) trainer.step();
+  trainer.flush();
+}
