@@ -1,0 +1,57 @@
+// E-GAN speed on the toy tasks, one worker (this thread), wasm unless --backend says otherwise.
+//   node --import tsx bench/egan-speed.ts [--iterations 60] [--backend wasm] [--implementation fast|reference]
+// Prints iterations/s and appends a line to bench/results/egan-speed.jsonl.
+import { appendFile, mkdir } from "node:fs/promises";
+import { cpus } from "node:os";
+import { execSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { useBackend, type BackendChoice } from "../src/compute/backend.ts";
+import { defaultRunConfig } from "../src/config/run-config.ts";
+import { toyDataset } from "../src/data/toy-datasets.ts";
+import { memberConfig } from "../src/orchestrator/member-config.ts";
+import { EganFastTrainer } from "../src/trainers/egan-fast.ts";
+import { EganReferenceTrainer } from "../src/trainers/egan-reference.ts";
+import type { EganOptions } from "../src/trainers/egan-trainer.ts";
+
+const { values } = parseArgs({
+  options: {
+    iterations: { type: "string", default: "60" },
+    backend: { type: "string", default: "wasm" },
+    implementation: { type: "string", default: "fast" },
+  },
+});
+const iterations = Number(values.iterations);
+const backend = await useBackend(values.backend as BackendChoice);
+const base = memberConfig(defaultRunConfig());
+const options = (mutations: EganOptions["mutations"]): EganOptions => ({ ...base, mutations, dataset: toyDataset("grid25") });
+
+function measure(name: string, o: EganOptions): { name: string; itersPerSec: number; msPerIter: number } {
+  const T = values.implementation === "reference" ? EganReferenceTrainer : EganFastTrainer;
+  const trainer = new T(o);
+  for (let i = 0; i < 5; i++) trainer.step(); // warm-up: wasm compiles, allocator settles
+  const tensors = tf.memory().numTensors;
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) trainer.step();
+  trainer.flush();
+  const ms = (performance.now() - t0) / iterations;
+  if (tf.memory().numTensors !== tensors) throw new Error(`${name}: tensor count grew from ${tensors} to ${tf.memory().numTensors}`);
+  trainer.dispose();
+  return { name, itersPerSec: 1000 / ms, msPerIter: ms };
+}
+
+const results = [
+  measure("egan grid25 (3 mutations, mu 1, G/D 3x512, batch 64, eval 256)", options(["minimax", "heuristic", "least-squares"])),
+  measure("single-loss grid25 (heuristic, same trainer)", options(["heuristic"])),
+];
+const commit = (() => {
+  try {
+    return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return "unknown";
+  }
+})();
+const line = { date: new Date().toISOString(), commit, backend, implementation: values.implementation, cpu: cpus()[0]?.model, iterations, results };
+for (const r of results) console.log(`${r.name}: ${r.itersPerSec.toFixed(2)} it/s (${r.msPerIter.toFixed(1)} ms/it) [${backend}, ${values.implementation}]`);
+await mkdir(new URL("./results/", import.meta.url), { recursive: true });
+await appendFile(new URL("./results/egan-speed.jsonl", import.meta.url), JSON.stringify(line) + "\n");
