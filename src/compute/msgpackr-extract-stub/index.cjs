@@ -1,0 +1,1 @@
+module.exports = null; // msgpackr then uses its pure-JS decoder
