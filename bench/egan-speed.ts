@@ -6,7 +6,7 @@ import { cpus } from "node:os";
 import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { useBackend, type BackendChoice } from "../src/compute/backend.ts";
+import { matmulEngine, useBackend, type BackendChoice } from "../src/compute/backend.ts";
 import { defaultRunConfig } from "../src/config/run-config.ts";
 import { toyDataset } from "../src/data/toy-datasets.ts";
 import { memberConfig } from "../src/orchestrator/member-config.ts";
@@ -33,9 +33,9 @@ function measure(name: string, o: EganOptions): { name: string; itersPerSec: num
   const tensors = tf.memory().numTensors;
   const t0 = performance.now();
   for (let i = 0; i < iterations; i++) trainer.step();
-  trainer.flush();
   const ms = (performance.now() - t0) / iterations;
-  if (tf.memory().numTensors !== tensors) throw new Error(`${name}: tensor count grew from ${tensors} to ${tf.memory().numTensors}`);
+  if (tf.memory().numTensors !== tensors) throw new Error(`${name}: tensor count went from ${tensors} to ${tf.memory().numTensors}`);
+  trainer.flush();
   trainer.dispose();
   return { name, itersPerSec: 1000 / ms, msPerIter: ms };
 }
@@ -51,7 +51,7 @@ const commit = (() => {
     return "unknown";
   }
 })();
-const line = { date: new Date().toISOString(), commit, backend, implementation: values.implementation, cpu: cpus()[0]?.model, iterations, results };
-for (const r of results) console.log(`${r.name}: ${r.itersPerSec.toFixed(2)} it/s (${r.msPerIter.toFixed(1)} ms/it) [${backend}, ${values.implementation}]`);
+const line = { date: new Date().toISOString(), commit, backend, matmul: matmulEngine(), implementation: values.implementation, cpu: cpus()[0]?.model, iterations, results };
+for (const r of results) console.log(`${r.name}: ${r.itersPerSec.toFixed(2)} it/s (${r.msPerIter.toFixed(1)} ms/it) [${backend}, matmul ${matmulEngine()}, ${values.implementation}]`);
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await appendFile(new URL("./results/egan-speed.jsonl", import.meta.url), JSON.stringify(line) + "\n");

@@ -4,6 +4,7 @@
 // is not installed is a one-line error naming the package to install.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { nativeGemmActive, registerNativeGemm } from "./native-gemm.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
 
 export const BACKEND_CHOICES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -57,6 +58,7 @@ export async function useBackend(choice: BackendChoice, importer: Importer = nod
   if (choice === "wasm") {
     await activate("wasm");
     registerWasmKernels();
+    registerNativeGemm();
     return "wasm";
   }
   await activate("cpu");
@@ -76,4 +78,12 @@ async function loadNative(backend: "tensorflow-gpu" | "tensorflow", importer: Im
 async function activate(name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise its '${name}' backend`);
   await tf.ready();
+}
+
+/** Which code runs the matrix products of the active backend, for the run's first line. */
+export function matmulEngine(): string {
+  const backend = tf.getBackend();
+  if (backend === "wasm") return nativeGemmActive() ? "OpenBLAS (native GEMM on the wasm heap)" : "XNNPACK (wasm)";
+  if (backend === "tensorflow") return "libtensorflow";
+  return "tfjs cpu";
 }

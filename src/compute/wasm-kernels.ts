@@ -265,7 +265,7 @@ interface Operand {
 }
 
 /** Flat batch index of `operandBatch` (broadcast against `outBatch`) for each flat output batch index. */
-function broadcastIndices(operandBatch: number[], outBatch: number[]): number[] {
+export function broadcastIndices(operandBatch: number[], outBatch: number[]): number[] {
   const total = tf.util.sizeFromShape(outBatch);
   const offset = outBatch.length - operandBatch.length;
   // tfjs' computeStrides omits the innermost stride (1).

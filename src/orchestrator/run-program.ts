@@ -31,12 +31,12 @@ export const runEgan = (config: RunConfig) =>
     const pool = yield* TrainerPool;
     const progress = yield* Progress;
     const member = memberConfig(config);
-    const { backend } = yield* pool.init(MEMBER, config.backend, member);
+    const { backend, matmul } = yield* pool.init(MEMBER, config.backend, member);
     const run = yield* store.create(config.outDir, config.name, config);
     const total = config.budget.iterations;
     const t = config.trainer;
     yield* progress.line(
-      `evogan run ${run.dir}: backend ${backend}, ${config.task.dataset}, ${t.mutations.length > 1 ? `E-GAN (${t.mutations.join(", ")})` : `single loss (${t.mutations[0]})`}, μ=${t.mu}, γ=${t.gamma}, ${total} iterations, seed ${config.seed}`,
+      `evogan run ${run.dir}: backend ${backend} (matmul: ${matmul}), ${config.task.dataset}, ${t.mutations.length > 1 ? `E-GAN (${t.mutations.join(", ")})` : `single loss (${t.mutations[0]})`}, μ=${t.mu}, γ=${t.gamma}, ${total} iterations, seed ${config.seed}`,
     );
     const base = { name: run.name, backend, startedAt: new Date().toISOString(), seed: config.seed, iterations: total };
     yield* store.writeInfo(run, runInfo(base, "running"));

@@ -1,6 +1,6 @@
 // Piscina worker entry: trains E-GAN members. One tfjs runtime per worker thread; the backend
 // is chosen on the first `init` and members stay resident between tasks.
-import { useBackend, type ResolvedBackend } from "../compute/backend.ts";
+import { matmulEngine, useBackend, type ResolvedBackend } from "../compute/backend.ts";
 import { toyDataset } from "../data/toy-datasets.ts";
 import { toyMetrics } from "../metrics/toy-metrics.ts";
 import type { IterationRecord } from "../records.ts";
@@ -30,7 +30,7 @@ export default async function handle(task: WorkerTask): Promise<InitResult | Adv
         trainer: makeTrainer(task.config, task.state),
         trainMs: task.state?.trainMs ?? 0,
       });
-      return { backend: resolved };
+      return { backend: resolved, matmul: matmulEngine() };
     }
     case "advance":
       return advance(member(task.memberId), task.iterations, task.evaluate?.samples);

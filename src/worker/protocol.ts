@@ -39,6 +39,8 @@ export type WorkerTask =
 
 export interface InitResult {
   readonly backend: ResolvedBackend;
+  /** What runs the matrix products (e.g. OpenBLAS on the wasm heap). */
+  readonly matmul: string;
 }
 
 export interface Evaluation {

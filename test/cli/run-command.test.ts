@@ -41,7 +41,7 @@ describe("evogan run", () => {
   it("trains, prints progress and the report, and leaves a complete run directory", async () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/backend wasm, grid25, E-GAN \(minimax, heuristic, least-squares\)/);
+    expect(first.stdout).toMatch(/backend wasm \(matmul: [^)]+\)\), grid25, E-GAN \(minimax, heuristic, least-squares\)/);
     expect(first.stdout).toMatch(/it 40\/40 +modes \d+\/25/);
     expect(first.stdout).toMatch(/mutation wins over time/);
     const dir = join(out, "a");
