@@ -4,7 +4,7 @@
 // is not installed is a one-line error naming the package to install.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { nativeGemmActive, registerNativeGemm } from "./native-gemm.ts";
+import { nativeGemmActive, registerNativeGemm } from "./native-kernels.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
 
 export const BACKEND_CHOICES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;

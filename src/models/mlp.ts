@@ -7,6 +7,7 @@
 //
 // Parameters are a flat list [W0, b0, W1, b1, ...], W_l: [in, out], b_l: [out].
 import * as tf from "@tensorflow/tfjs";
+import { transposesAreFree } from "../compute/native-kernels.ts";
 import type { Rng } from "../util/rng.ts";
 
 export interface MlpSpec {
@@ -59,11 +60,33 @@ export function mlpForward(params: readonly tf.Tensor[], x: tf.Tensor2D): Forwar
   return { out: h, inputs };
 }
 
-/** The transposed weights [out, in] of every layer, for backprop with plain matmuls. */
-export function transposedWeights(params: readonly tf.Tensor[]): tf.Tensor2D[] {
-  const out: tf.Tensor2D[] = [];
-  for (let l = 0; l < params.length / 2; l++) out.push(tf.transpose(params[2 * l] as tf.Tensor2D));
-  return out;
+/**
+ * The weights as backprop multiplies with them: with the native GEMM, transposing is free and
+ * the weights are used as they are; on wasm's own kernels they are transposed once, explicitly.
+ */
+export interface BackpropWeights {
+  readonly mats: tf.Tensor2D[];
+  /** True when `mats` are transposed copies (to dispose), false when they are the weights. */
+  readonly copies: boolean;
+}
+
+export function backpropWeights(params: readonly tf.Tensor[]): BackpropWeights {
+  const W = Array.from({ length: params.length / 2 }, (_, l) => params[2 * l] as tf.Tensor2D);
+  return transposesAreFree() ? { mats: W, copies: false } : { mats: W.map((w) => tf.transpose(w)), copies: true };
+}
+
+export function disposeBackpropWeights(w: BackpropWeights): void {
+  if (w.copies) tf.dispose(w.mats);
+}
+
+const onesRows = new Map<number, tf.Tensor2D>();
+/** A [1, n] row of ones, kept for the process: bias gradients as one small matmul, not a Sum. */
+function onesRow(n: number): tf.Tensor2D {
+  const cached = onesRows.get(n);
+  if (cached && !cached.isDisposed) return cached;
+  const t = tf.keep(tf.ones([1, n]) as tf.Tensor2D);
+  onesRows.set(n, t);
+  return t;
 }
 
 /**
@@ -72,25 +95,27 @@ export function transposedWeights(params: readonly tf.Tensor[]): tf.Tensor2D[] {
  * ReLU' is taken from the layer inputs: h = relu(a) > 0 exactly where a > 0.
  */
 export function mlpBackward(
-  weightsT: readonly tf.Tensor2D[],
+  weights: BackpropWeights,
   fwd: Forward,
   dOut: tf.Tensor2D,
   wantParams: boolean,
   wantInput: boolean,
 ): { params?: tf.Tensor[]; input?: tf.Tensor2D } {
-  const layers = weightsT.length;
+  const layers = weights.mats.length;
   const grads: tf.Tensor[] = new Array(2 * layers);
+  // δ·Wᵀ: with transposed copies a plain product, else the GEMM transposes.
+  const throughLayer = (delta: tf.Tensor2D, l: number) => (weights.copies ? tf.matMul(delta, weights.mats[l]) : tf.matMul(delta, weights.mats[l], false, true));
   let delta: tf.Tensor2D = dOut;
   let input: tf.Tensor2D | undefined;
   for (let l = layers - 1; l >= 0; l--) {
     if (wantParams) {
-      grads[2 * l] = tf.matMul(tf.transpose(fwd.inputs[l]), delta);
-      grads[2 * l + 1] = tf.sum(delta, 0);
+      grads[2 * l] = weights.copies ? tf.matMul(tf.transpose(fwd.inputs[l]), delta) : tf.matMul(fwd.inputs[l], delta, true, false);
+      grads[2 * l + 1] = tf.reshape(tf.matMul(onesRow(delta.shape[0]), delta), [delta.shape[1]]);
     }
     if (l > 0) {
-      delta = tf.mul(tf.matMul(delta, weightsT[l]), tf.step(fwd.inputs[l])) as tf.Tensor2D;
+      delta = tf.mul(throughLayer(delta, l), tf.step(fwd.inputs[l])) as tf.Tensor2D;
     } else if (wantInput) {
-      input = tf.matMul(delta, weightsT[0]) as tf.Tensor2D;
+      input = throughLayer(delta, 0) as tf.Tensor2D;
     }
   }
   return { params: wantParams ? grads : undefined, input };

@@ -1,9 +1,11 @@
 // Adam (Kingma & Ba 2015) in the form Lasagne and Keras use, as the E-GAN reference code does:
 //   m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²,
 //   θ ← θ − α_t·m / (√v + ε),  α_t = α·√(1 − β2^t) / (1 − β1^t).
+// With evogan's native kernels active the update is one fused pass (src/compute/native-kernels.ts).
 // Pure in the tensor sense: returns new tensors and never disposes its inputs, so a child can be
 // made from its parent's weights and optimizer state while the parent stays intact.
 import * as tf from "@tensorflow/tfjs";
+import { nativeAdam } from "../compute/native-kernels.ts";
 
 export interface AdamHyper {
   readonly lr: number;
@@ -27,6 +29,13 @@ export function adamStep(state: AdamState, grads: readonly tf.Tensor[], h: AdamH
   const m: tf.Tensor[] = [];
   const v: tf.Tensor[] = [];
   for (let i = 0; i < state.params.length; i++) {
+    const fused = nativeAdam(state.params[i], state.m[i], state.v[i], grads[i], alpha, h.beta1, h.beta2, h.epsilon);
+    if (fused) {
+      params.push(fused[0]);
+      m.push(fused[1]);
+      v.push(fused[2]);
+      continue;
+    }
     const [p, mi, vi] = tf.tidy(() => {
       const g = grads[i];
       const mNew = tf.add(tf.mul(state.m[i], h.beta1), tf.mul(g, 1 - h.beta1));

@@ -8,7 +8,7 @@
 // per survivor (1/B, 1/(μq)). In sum form ∂softplus(−o)/∂o = σ(o) − 1 (real), ∂softplus(o)/∂o = σ(o) (fake).
 import * as tf from "@tensorflow/tfjs";
 import { generatorLossGrad } from "../losses/gan-losses.ts";
-import { mlpBackward, mlpForward, transposedWeights } from "../models/mlp.ts";
+import { backpropWeights, disposeBackpropWeights, mlpBackward, mlpForward } from "../models/mlp.ts";
 import { scoped } from "../util/scoped.ts";
 import { adamStep, keepAdam, type AdamState } from "./adam.ts";
 import { EganTrainer, applyMlp, type ScoredChildren } from "./egan-trainer.ts";
@@ -18,7 +18,7 @@ export class EganFastTrainer extends EganTrainer {
   protected score(draws: IterationDraws): ScoredChildren {
     const { B, E, nz, q } = this.plan;
     const D = this.d;
-    const DT = transposedWeights(D.params);
+    const DT = backpropWeights(D.params);
     const keep = <T extends tf.Tensor>(t: T): T => tf.keep(t);
 
     // 1. Children: one Adam step of each parent per mutation.
@@ -29,7 +29,7 @@ export class EganFastTrainer extends EganTrainer {
         const fg = mlpForward(parent.params, z);
         const fd = mlpForward(D.params, fg.out);
         const s = tf.sigmoid(fd.out);
-        const GT = transposedWeights(parent.params);
+        const GT = backpropWeights(parent.params);
         for (const mutation of this.o.mutations) {
           const dO = generatorLossGrad(mutation, fd.out, s) as tf.Tensor2D;
           const dX = mlpBackward(DT, fd, dO, false, true).input!;
@@ -116,7 +116,7 @@ export class EganFastTrainer extends EganTrainer {
           const fd = mlpForward(d.params, tf.concat([xr, xf]) as tf.Tensor2D);
           const [or, of] = tf.split(fd.out, [B, nf]);
           const dO = tf.concat([tf.div(tf.sub(tf.sigmoid(or), 1), B), tf.div(tf.sigmoid(of), nf)]) as tf.Tensor2D;
-          const grads = mlpBackward(transposedWeights(d.params), fd, dO, true, false).params!;
+          const grads = mlpBackward(backpropWeights(d.params), fd, dO, true, false).params!;
           const l = tf.add(tf.mean(tf.softplus(tf.neg(or))), tf.mean(tf.softplus(of))) as tf.Scalar;
           return { d: keepAdam(adamStep(d, grads, this.o.d)), loss: tf.keep(l) };
         });
@@ -130,7 +130,7 @@ export class EganFastTrainer extends EganTrainer {
     };
 
     const dispose = () => {
-      tf.dispose(DT);
+      disposeBackpropWeights(DT);
       tf.dispose(realGradSum);
       for (const r of real) tf.dispose([r.logits, ...r.grads]);
       for (const c of perChild) tf.dispose([c.Fq, c.sq, ...c.fakes, ...(c.logits0 ? [c.logits0] : []), ...(c.grads0 ?? [])]);

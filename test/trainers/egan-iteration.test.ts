@@ -9,7 +9,7 @@ import type { EganOptions, EganStateData } from "../../src/trainers/egan-trainer
 import { drawIteration } from "../../src/trainers/iteration-draws.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { adam64, dLoss64, fdGrad, generatorLoss64, mlp64, rows, sigmoid, type Adam64 } from "../helpers/float64-gan.ts";
-import { useWasm } from "../helpers/tf-backend.ts";
+import { kernelModes, useWasm } from "../helpers/tf-backend.ts";
 
 const options: EganOptions = {
   dataset: toyDataset("ring8"),
@@ -54,7 +54,8 @@ const to64 = (s: EganStateData["d"]): Adam64 => ({
 
 beforeAll(useWasm);
 
-describe("fast E-GAN iteration", () => {
+describe.each(kernelModes)("fast E-GAN iteration (%s)", (_, mode) => {
+  beforeAll(mode);
   it("matches a float64 finite-difference recomputation of children, fitness, selection and D's step", () => {
     const state = midTrainingState();
     const trainer = new EganFastTrainer(options, state);

@@ -6,7 +6,7 @@ import { EganFastTrainer } from "../../src/trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../../src/trainers/egan-reference.ts";
 import type { EganOptions, EganTrainer, TrainerRecord } from "../../src/trainers/egan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
-import { useWasm } from "../helpers/tf-backend.ts";
+import { kernelModes, useWasm } from "../helpers/tf-backend.ts";
 
 const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
 const small: EganOptions = {
@@ -38,7 +38,8 @@ function records(trainer: EganTrainer, n: number): TrainerRecord[] {
 
 beforeAll(useWasm);
 
-describe("E-GAN trainer implementations", () => {
+describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
+  beforeAll(mode);
   it("the fast path and the autodiff reference find the same survivors and fitness from the same seed", () => {
     const fast = records(new EganFastTrainer(small), 6);
     const ref = records(new EganReferenceTrainer(small), 6);

@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "evogan_gemm",
-      "sources": ["evogan_gemm.cc"],
+      "target_name": "evogan_native",
+      "sources": ["evogan_native.cc"],
       "libraries": ["-lopenblas"],
       "cflags_cc": ["-O3"]
     }

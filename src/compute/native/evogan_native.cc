@@ -4,7 +4,9 @@
 //
 // sgemm(heap, aOff, bOff, cOff, M, N, K, transA, transB)        C = op(A)·op(B), byte offsets
 // biasAct(heap, cOff, rows, N, biasOff (or -1), biasLen, relu)  C += bias (per column); relu
+// adam(heap, p, m, v, g, pOut, mOut, vOut, n, alpha, b1, b2, eps) one fused Adam update (Lasagne form)
 #include <cblas.h>
+#include <cmath>
 #include <node_api.h>
 
 extern "C" void openblas_set_num_threads(int);
@@ -12,12 +14,12 @@ extern "C" void openblas_set_num_threads(int);
 static bool heapArgs(napi_env env, napi_callback_info info, size_t want, napi_value* argv, float** heap, size_t* heapLen) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != want) {
-    napi_throw_type_error(env, nullptr, "evogan_gemm: wrong number of arguments");
+    napi_throw_type_error(env, nullptr, "evogan_native: wrong number of arguments");
     return false;
   }
   void* data = nullptr;
   if (napi_get_arraybuffer_info(env, argv[0], &data, heapLen) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "evogan_gemm: the first argument must be the wasm heap ArrayBuffer");
+    napi_throw_type_error(env, nullptr, "evogan_native: the first argument must be the wasm heap ArrayBuffer");
     return false;
   }
   *heap = static_cast<float*>(data);
@@ -27,7 +29,7 @@ static bool heapArgs(napi_env env, napi_callback_info info, size_t want, napi_va
 static bool numbers(napi_env env, const napi_value* argv, size_t n, double* out) {
   for (size_t i = 0; i < n; i++) {
     if (napi_get_value_double(env, argv[i], &out[i]) != napi_ok) {
-      napi_throw_type_error(env, nullptr, "evogan_gemm: expected numbers");
+      napi_throw_type_error(env, nullptr, "evogan_native: expected numbers");
       return false;
     }
   }
@@ -36,7 +38,7 @@ static bool numbers(napi_env env, const napi_value* argv, size_t n, double* out)
 
 static bool inBounds(napi_env env, double off, double floats, size_t heapLen) {
   if (off < 0 || off + 4.0 * floats > static_cast<double>(heapLen) || static_cast<size_t>(off) % 4 != 0) {
-    napi_throw_range_error(env, nullptr, "evogan_gemm: operand outside the heap");
+    napi_throw_range_error(env, nullptr, "evogan_native: operand outside the heap");
     return false;
   }
   return true;
@@ -84,6 +86,35 @@ static napi_value BiasAct(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  napi_value argv[13];
+  float* heap;
+  size_t heapLen;
+  if (!heapArgs(env, info, 13, argv, &heap, &heapLen)) return nullptr;
+  double v[12];
+  if (!numbers(env, argv + 1, 12, v)) return nullptr;
+  const size_t n = static_cast<size_t>(v[7]);
+  for (int i = 0; i < 7; i++) {
+    if (!inBounds(env, v[i], static_cast<double>(n), heapLen)) return nullptr;
+  }
+  const float* p = heap + static_cast<size_t>(v[0]) / 4;
+  const float* m = heap + static_cast<size_t>(v[1]) / 4;
+  const float* vv = heap + static_cast<size_t>(v[2]) / 4;
+  const float* g = heap + static_cast<size_t>(v[3]) / 4;
+  float* pOut = heap + static_cast<size_t>(v[4]) / 4;
+  float* mOut = heap + static_cast<size_t>(v[5]) / 4;
+  float* vOut = heap + static_cast<size_t>(v[6]) / 4;
+  const float alpha = static_cast<float>(v[8]), b1 = static_cast<float>(v[9]), b2 = static_cast<float>(v[10]), eps = static_cast<float>(v[11]);
+  for (size_t i = 0; i < n; i++) {
+    const float mi = b1 * m[i] + (1.0f - b1) * g[i];
+    const float vi = b2 * vv[i] + (1.0f - b2) * g[i] * g[i];
+    mOut[i] = mi;
+    vOut[i] = vi;
+    pOut[i] = p[i] - alpha * mi / (std::sqrt(vi) + eps);
+  }
+  return nullptr;
+}
+
 NAPI_MODULE_INIT() {
   openblas_set_num_threads(1);
   napi_value fn;
@@ -91,5 +122,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "sgemm", fn);
   napi_create_function(env, "biasAct", NAPI_AUTO_LENGTH, BiasAct, nullptr, &fn);
   napi_set_named_property(env, exports, "biasAct", fn);
+  napi_create_function(env, "adam", NAPI_AUTO_LENGTH, Adam, nullptr, &fn);
+  napi_set_named_property(env, exports, "adam", fn);
   return exports;
 }

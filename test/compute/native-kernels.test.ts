@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadGemmAddon, registerNativeGemm } from "../../src/compute/native-gemm.ts";
+import { loadGemmAddon, registerNativeGemm } from "../../src/compute/native-kernels.ts";
 import { registerWasmKernels } from "../../src/compute/wasm-kernels.ts";
 import { Rng } from "../../src/util/rng.ts";
 
