@@ -9,6 +9,15 @@ import { runEgan } from "../orchestrator/run-program.ts";
 import { RunStoreLive } from "../orchestrator/run-store.ts";
 import { trainerPoolLayer } from "../orchestrator/trainer-pool.ts";
 import { report } from "../report/report.ts";
+import { availableParallelism } from "node:os";
+import { decodeSweepConfig, loadSweepConfig, type SweepConfig } from "../config/sweep-config.ts";
+import { collectDeviceInfo, discoverGpus, formatDevices, resolveDevices } from "../orchestrator/devices.ts";
+import { memberPoolFor } from "../orchestrator/device-pool.ts";
+import { runSweep } from "../orchestrator/sweep-program.ts";
+import { SweepStoreLive } from "../orchestrator/sweep-store.ts";
+import { workersLayer } from "../orchestrator/workers.ts";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describeExit, describeThrown, EXIT, type Failure } from "./exit-codes.ts";
 
 function collect(value: string, previous: string[]): string[] {
@@ -39,6 +48,49 @@ async function runCommand(configFile: string | undefined, opts: { set: string[];
   }
 }
 
+/** Runs a sweep program with its services, SIGINT/SIGTERM interrupting it; maps failures to exit codes. */
+async function sweepWith(config: SweepConfig, resumeDir?: string): Promise<void> {
+  const plan = resolveDevices(config.devices, await discoverGpus(), config.threads ?? availableParallelism());
+  const threads = plan.kind === "cpu" ? (config.threads ?? plan.threads) : plan.devices.length;
+  const pool = () => memberPoolFor(plan.kind === "cpu" ? { kind: "cpu", threads } : plan, { threadsPerDevice: config.threads ?? 1 });
+  const layers = Layer.mergeAll(SweepStoreLive, workersLayer(pool), progressLayer());
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const exit = await Effect.runPromiseExit(runSweep(config, resumeDir).pipe(Effect.provide(layers)), { signal: interrupt.signal });
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  const failure = describeExit(exit);
+  if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: `interrupted: resume with \`evogan resume ${resumeDir ?? "<sweep dir>"}\`` } : failure);
+  if (exit._tag === "Success") {
+    const dir = exit.value.dir;
+    const members = exit.value.state.members.map((m) => join(dir, "members", m.id));
+    process.stdout.write(`\nsweep finished: ${dir}\n` + (await report(members, { format: "text" })));
+  }
+}
+
+async function sweepCommand(configFile: string, opts: { set: string[] }): Promise<void> {
+  const config = await loadSweepConfig(configFile, opts.set).catch((e) => fail(describeThrown(e)));
+  await sweepWith(config);
+}
+
+async function resumeCommand(dir: string): Promise<void> {
+  const raw = await readFile(join(dir, "sweep-config.json"), "utf8").catch(() => fail({ code: EXIT.notFound, message: `not a sweep directory: ${dir} (no sweep-config.json)` }));
+  const config = (() => {
+    try {
+      return decodeSweepConfig(JSON.parse(raw));
+    } catch (e) {
+      return fail(describeThrown(e));
+    }
+  })();
+  await sweepWith(config, dir);
+}
+
+async function devicesCommand(): Promise<void> {
+  process.stdout.write(formatDevices(await collectDeviceInfo()));
+}
+
 async function reportCommand(runDirs: string[], opts: { format: "text" | "json" | "csv" }): Promise<void> {
   const out = await report(runDirs, { format: opts.format }).catch((e) => fail(describeThrown(e)));
   process.stdout.write(out.endsWith("\n") ? out : out + "\n");
@@ -54,6 +106,14 @@ export function buildCli(): Command {
     .addOption(new Option("--backend <name>", "compute backend").choices([...BACKEND_CHOICES]))
     .option("--no-report", "do not print the report at the end")
     .action(runCommand);
+  program
+    .command("sweep")
+    .description("run a population sweep (PBT or random search) from a sweep config")
+    .argument("<config>", "sweep config (JSON), e.g. configs/sweep-pbt-grid25.json")
+    .option("--set <key.path=value>", "override a config field before validation (repeatable)", collect, [])
+    .action(sweepCommand);
+  program.command("resume").description("continue an interrupted sweep exactly where it stopped").argument("<sweepDir>", "the sweep's directory").action(resumeCommand);
+  program.command("devices").description("print the backends and devices evogan sees").action(devicesCommand);
   program
     .command("report")
     .description("compare runs (finished or still going): table, mutation wins, curves")

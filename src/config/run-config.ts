@@ -20,8 +20,9 @@ export type Backend = (typeof BACKENDS)[number];
 export const DATASETS = ["ring8", "grid25"] as const;
 export type Dataset = (typeof DATASETS)[number];
 
-export const MUTATIONS = ["minimax", "heuristic", "least-squares", "hinge"] as const;
-export type Mutation = (typeof MUTATIONS)[number];
+// The mutation list lives with the E-GAN strategy (strategies/ is the single registry).
+import { MUTATIONS, type Mutation } from "../../strategies/egan.ts";
+export { MUTATIONS, type Mutation };
 
 export const IMPLEMENTATIONS = ["fast", "reference"] as const;
 /** "reference" is the straightforward autodiff path, kept to check "fast" against. */

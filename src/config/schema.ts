@@ -225,3 +225,42 @@ export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
 export function map<A, B>(schema: Schema<A>, f: (value: A, path: string) => B): Schema<B> {
   return { decode: (value, path) => f(schema.decode(value, path), path) };
 }
+
+/** An object with arbitrary keys (matching `keyPattern`) whose values all decode with `value`. */
+export function record<T>(value: Schema<T>, o: { keyPattern?: RegExp; minKeys?: number } = {}): Schema<Readonly<Record<string, T>>> {
+  return {
+    decode(input, path) {
+      if (!isPlainObject(input)) fail(path, `expected an object, got ${describe(input)}`);
+      const out: Record<string, T> = {};
+      const keys = Object.keys(input);
+      if (o.minKeys !== undefined && keys.length < o.minKeys) fail(path, `needs at least ${o.minKeys} entr${o.minKeys === 1 ? "y" : "ies"}`);
+      for (const key of keys) {
+        if (o.keyPattern && !o.keyPattern.test(key)) fail(fieldPath(path, key), `is not a valid key (expected ${o.keyPattern})`);
+        out[key] = value.decode(input[key], fieldPath(path, key));
+      }
+      return out;
+    },
+  };
+}
+
+/** Any JSON value, passed through (checked later against what it configures). */
+export function json(): Schema<unknown> {
+  return { decode: (v) => v };
+}
+
+/** The first schema that decodes; errors of the last one are reported when none does. */
+export function oneOf<T>(...schemas: Schema<T>[]): Schema<T> {
+  return {
+    decode(value, path) {
+      let last: unknown;
+      for (const s of schemas) {
+        try {
+          return s.decode(value, path);
+        } catch (e) {
+          last = e;
+        }
+      }
+      throw last;
+    },
+  };
+}

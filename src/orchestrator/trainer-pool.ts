@@ -7,6 +7,7 @@ import { Piscina } from "piscina";
 import type { BackendChoice } from "../compute/backend.ts";
 import type { AdvanceResult, EganMemberConfig, InitResult, MemberState, WorkerTask } from "../worker/protocol.ts";
 import { BackendMissing, WorkerFailed } from "./errors.ts";
+import { TSX_IMPORT, WORKER_FILE } from "./member-pool.ts";
 
 export class TrainerPool extends Context.Service<
   TrainerPool,
@@ -17,7 +18,7 @@ export class TrainerPool extends Context.Service<
   }
 >()("evogan/TrainerPool") {}
 
-const workerFile = new URL("../worker/egan-worker.ts", import.meta.url).href;
+
 
 function run<A>(pool: Piscina, task: WorkerTask): Effect.Effect<A, WorkerFailed | BackendMissing> {
   return Effect.tryPromise({
@@ -37,7 +38,7 @@ export function trainerPoolLayer(threads = availableParallelism()) {
     TrainerPool,
     Effect.gen(function* () {
       const pool = yield* Effect.acquireRelease(
-        Effect.sync(() => new Piscina({ filename: workerFile, minThreads: 1, maxThreads: threads, idleTimeout: 60_000, execArgv: ["--import", "tsx"] })),
+        Effect.sync(() => new Piscina({ filename: WORKER_FILE, minThreads: 1, maxThreads: threads, idleTimeout: 60_000, execArgv: TSX_IMPORT })),
         (p) => Effect.promise(() => p.destroy()),
       );
       return {

@@ -172,6 +172,15 @@ export abstract class EganTrainer {
     return out;
   }
 
+  /** Fault injection for tests: every generator weight becomes NaN, so the next iteration diverges. */
+  corruptGenerators(): void {
+    this.parents = this.parents.map((p) => {
+      const params = p.params.map((t) => tf.fill(t.shape, NaN));
+      tf.dispose(p.params);
+      return { ...p, params };
+    });
+  }
+
   exportState(): EganStateData {
     if (this.pending) throw new Error("exportState before flush: the last record is incomplete");
     return { it: this.it, rng: this.rng.state(), parents: this.parents.map(fromAdam), d: fromAdam(this.d) };

@@ -32,8 +32,11 @@ export default async function handle(task: WorkerTask): Promise<InitResult | Adv
       });
       return { backend: resolved, matmul: matmulEngine() };
     }
-    case "advance":
-      return advance(member(task.memberId), task.iterations, task.evaluate?.samples);
+    case "advance": {
+      const m = member(task.memberId);
+      injectFaults(task.memberId, task.generation, task.attempt ?? 0, m);
+      return advance(m, task.iterations, task.evaluate?.samples);
+    }
     case "export": {
       const m = member(task.memberId);
       return { trainer: m.trainer.exportState(), trainMs: m.trainMs };
@@ -87,4 +90,20 @@ function advance(m: Member, iterations: number, evalSamples: number | undefined)
     evaluation = { it, metrics: toyMetrics(samples, toyDataset(m.config.dataset)), samples };
   }
   return { records, evaluation, divergedAt, trainMs: m.trainMs - start };
+}
+
+/**
+ * Fault injection for tests of the orchestrator, from EVOGAN_FAULT_INJECT: a comma-separated list
+ * of `crash:<member>:<generation>` (the worker thread exits on the first attempt of that segment)
+ * and `nan:<member>:<generation>` (the member's generator weights turn NaN, so it diverges).
+ */
+function injectFaults(memberId: string, generation: number | undefined, attempt: number, m: Member): void {
+  const spec = process.env.EVOGAN_FAULT_INJECT;
+  if (!spec || generation === undefined) return;
+  for (const item of spec.split(",")) {
+    const [kind, id, g] = item.split(":");
+    if (id !== memberId || Number(g) !== generation) continue;
+    if (kind === "crash" && attempt === 0) process.exit(70);
+    if (kind === "nan") m.trainer.corruptGenerators();
+  }
 }

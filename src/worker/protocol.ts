@@ -33,7 +33,15 @@ export interface MemberState {
 
 export type WorkerTask =
   | { readonly kind: "init"; readonly memberId: string; readonly backend: BackendChoice; readonly config: EganMemberConfig; readonly state?: MemberState }
-  | { readonly kind: "advance"; readonly memberId: string; readonly iterations: number; readonly evaluate?: { readonly samples: number } }
+  | {
+      readonly kind: "advance";
+      readonly memberId: string;
+      readonly iterations: number;
+      readonly evaluate?: { readonly samples: number };
+      /** Sweep generation and retry attempt, for logs and fault injection (EVOGAN_FAULT_INJECT). */
+      readonly generation?: number;
+      readonly attempt?: number;
+    }
   | { readonly kind: "export"; readonly memberId: string }
   | { readonly kind: "release"; readonly memberId: string };
 

@@ -1,0 +1,230 @@
+// The MemberPool of a GPU machine: one child process per GPU (device-host.ts), each started with
+// CUDA_VISIBLE_DEVICES=i. Why processes and not threads: CUDA reads CUDA_VISIBLE_DEVICES once per
+// process, and worker threads share their process (a thread's `env` is a JS copy that native
+// code never sees), so a thread cannot be pinned to a GPU. Each host runs `threadsPerDevice`
+// single-thread Piscina pools; slot s lives on GPU devices[floor(s / threadsPerDevice)], thread
+// s % threadsPerDevice. Members stay resident in their host's thread between tasks, as on CPU.
+//
+// A host that dies (driver fault, out of memory, killed) fails its in-flight tasks with an error
+// naming the GPU; the members it held are gone, and the next task for that GPU starts a fresh
+// host (the orchestrator re-initialises members from their last exported state).
+import { fork, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { extname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { WorkerTask } from "../worker/protocol.ts";
+import type { HostIdentity, HostReply, HostRequest } from "./device-host.ts";
+import type { DevicePlan } from "./devices.ts";
+import { localMemberPool, type MemberPool } from "./member-pool.ts";
+
+/** The host entry next to this file, .ts under tsx or .js when built. */
+export const DEVICE_HOST_FILE = fileURLToPath(new URL(`./device-host${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/** tsx's loader by absolute URL, so that hosts start whatever the working directory is. */
+function tsxLoader(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  } catch {
+    return "tsx";
+  }
+}
+
+export interface DevicePoolOptions {
+  /** Extra environment for every host (on top of process.env and the CUDA variables). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** How long a host may take to start listening; default 60 s. */
+  readonly startTimeoutMs?: number;
+  /** How long destroy() waits for a host to exit before killing it; default 15 s. */
+  readonly exitTimeoutMs?: number;
+}
+
+export interface DevicePool extends MemberPool {
+  /** The GPU index of each host, in slot order (slots of host h: h*threadsPerDevice ...). */
+  readonly devices: readonly number[];
+  readonly threadsPerDevice: number;
+  /** Asks the host serving `slot` who it is (pid, CUDA_VISIBLE_DEVICES); starts it if needed. */
+  whoami(slot: number): Promise<HostIdentity>;
+}
+
+/** Rejection of a task whose signal aborted; same name and message as Piscina's. */
+export class AbortError extends Error {
+  constructor(reason?: unknown) {
+    super("The task has been aborted", { cause: reason });
+    this.name = "AbortError";
+  }
+}
+
+/** The host process serving a GPU died; its resident members are lost. */
+export class DeviceHostExited extends Error {
+  constructor(
+    readonly device: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DeviceHostExited";
+  }
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (e: Error) => void;
+}
+
+const label = (d: number): string => `GPU ${d} (CUDA_VISIBLE_DEVICES=${d})`;
+
+/** One forked host and the requests it owes answers to. */
+class Host {
+  readonly child: ChildProcess;
+  readonly ready: Promise<HostIdentity>;
+  readonly exited: Promise<void>;
+  readonly pending = new Map<number, Pending>();
+  alive = true;
+
+  constructor(
+    readonly device: number,
+    threads: number,
+    options: DevicePoolOptions,
+  ) {
+    this.child = fork(DEVICE_HOST_FILE, [String(threads)], {
+      execArgv: ["--import", tsxLoader()],
+      serialization: "advanced",
+      env: { ...process.env, ...options.env, CUDA_VISIBLE_DEVICES: String(device), TF_FORCE_GPU_ALLOW_GROWTH: "true" },
+    });
+    let resolveExit!: () => void;
+    this.exited = new Promise((r) => (resolveExit = r));
+
+    this.ready = new Promise<HostIdentity>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new DeviceHostExited(device, `${label(device)}: host process did not start within ${options.startTimeoutMs ?? 60_000} ms`));
+        this.child.kill("SIGKILL");
+      }, options.startTimeoutMs ?? 60_000);
+      timer.unref();
+      this.child.on("message", (m: HostReply) => {
+        if ("kind" in m) {
+          clearTimeout(timer);
+          resolve(m.identity);
+          return;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return; // aborted meanwhile
+        this.pending.delete(m.id);
+        if (m.ok) p.resolve(m.result);
+        else p.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+      });
+      this.child.on("error", () => {
+        // fork failures and failed sends surface here; 'exit' follows and does the reporting
+      });
+      this.child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        this.alive = false;
+        const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+        const err = new DeviceHostExited(device, `${label(device)}: host process ${this.child.pid} ${how}; members resident on this GPU are lost`);
+        reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        resolveExit();
+      });
+    });
+    this.ready.catch(() => {}); // observed through run(); avoid an unhandled rejection when nobody waits
+  }
+
+  request(message: HostRequest, signal?: AbortSignal): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortError(signal.reason));
+      if (!this.alive || !this.child.connected) {
+        return reject(new DeviceHostExited(this.device, `${label(this.device)}: host process ${this.child.pid} is gone`));
+      }
+      const onAbort = (): void => {
+        if (!this.pending.delete(message.id)) return;
+        if (this.child.connected) this.child.send({ id: message.id, kind: "abort" } satisfies HostRequest, undefined, undefined, () => {});
+        reject(new AbortError(signal?.reason));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener("abort", onAbort);
+      this.pending.set(message.id, {
+        resolve: (v) => (done(), resolve(v)),
+        reject: (e) => (done(), reject(e)),
+      });
+      this.child.send(message, undefined, undefined, (err) => {
+        if (err && this.pending.delete(message.id)) {
+          done();
+          reject(new DeviceHostExited(this.device, `${label(this.device)}: could not send to host process ${this.child.pid}: ${err.message}`));
+        }
+      });
+    });
+  }
+}
+
+/** Waits for a (re)starting host, giving up early when the task is aborted meanwhile. */
+async function untilReady(host: Host, signal?: AbortSignal): Promise<void> {
+  if (!signal) return void (await host.ready);
+  if (signal.aborted) throw new AbortError(signal.reason);
+  let onAbort = (): void => {};
+  try {
+    await Promise.race([host.ready, new Promise<never>((_, reject) => signal.addEventListener("abort", (onAbort = () => reject(new AbortError(signal.reason))), { once: true }))]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Forks one host per GPU index and waits until each listens. */
+export async function devicePool(devices: readonly number[], threadsPerDevice = 1, options: DevicePoolOptions = {}): Promise<DevicePool> {
+  if (devices.length === 0) throw new Error("devicePool needs at least one GPU index");
+  if (!Number.isInteger(threadsPerDevice) || threadsPerDevice < 1) throw new Error(`threadsPerDevice must be a positive integer, got ${threadsPerDevice}`);
+  const hosts = devices.map((d) => new Host(d, threadsPerDevice, options));
+  const slots = devices.length * threadsPerDevice;
+  let nextId = 1;
+  let destroyed = false;
+
+  const destroyAll = async (): Promise<void> => {
+    destroyed = true;
+    await Promise.all(
+      hosts.map(async (h) => {
+        if (!h.alive) return;
+        if (h.child.connected) h.child.disconnect();
+        const timer = setTimeout(() => h.child.kill("SIGKILL"), options.exitTimeoutMs ?? 15_000);
+        await h.exited;
+        clearTimeout(timer);
+      }),
+    );
+  };
+
+  try {
+    await Promise.all(hosts.map((h) => h.ready));
+  } catch (e) {
+    await destroyAll();
+    throw e;
+  }
+
+  /** The live host for slot's GPU, restarting it if the previous one died. */
+  const hostFor = (slot: number): Host => {
+    if (destroyed) throw new Error("device pool was destroyed");
+    if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`slot ${slot} out of range: this pool has ${slots} slots`);
+    const h = Math.floor(slot / threadsPerDevice);
+    if (!hosts[h].alive) hosts[h] = new Host(devices[h], threadsPerDevice, options);
+    return hosts[h];
+  };
+
+  return {
+    slots,
+    devices: [...devices],
+    threadsPerDevice,
+    describe: Array.from({ length: slots }, (_, s) => `${label(devices[Math.floor(s / threadsPerDevice)])}, thread ${s % threadsPerDevice}`),
+    run: async <T>(slot: number, task: WorkerTask, signal?: AbortSignal): Promise<T> => {
+      const host = hostFor(slot);
+      await untilReady(host, signal);
+      return (await host.request({ id: nextId++, slot: slot % threadsPerDevice, task }, signal)) as T;
+    },
+    whoami: async (slot: number): Promise<HostIdentity> => {
+      const host = hostFor(slot);
+      await host.ready;
+      return (await host.request({ id: nextId++, kind: "whoami" })) as HostIdentity;
+    },
+    destroy: destroyAll,
+  };
+}
+
+/** The pool a plan asks for: worker threads here for "cpu", one host process per GPU for "gpu". */
+export async function memberPoolFor(plan: DevicePlan, options: DevicePoolOptions & { readonly threadsPerDevice?: number } = {}): Promise<MemberPool> {
+  return plan.kind === "cpu" ? localMemberPool(plan.threads) : devicePool(plan.devices, options.threadsPerDevice, options);
+}

@@ -1,0 +1,150 @@
+// Which devices a run trains on. GPUs are found by asking `nvidia-smi` (the driver's own tool,
+// present wherever CUDA works) rather than by loading tfjs-node-gpu: loading it would initialise
+// CUDA in *this* process, and CUDA reads CUDA_VISIBLE_DEVICES only once per process, so the
+// orchestrator must stay CUDA-free and leave each GPU to its own child process
+// (src/orchestrator/device-pool.ts). `--devices` is "auto", "cpu" or a list of GPU indices.
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { loadGemmAddon } from "../compute/native-kernels.ts";
+import { NATIVE_PACKAGES } from "../compute/backend.ts";
+
+export interface Gpu {
+  /** The index CUDA_VISIBLE_DEVICES and `--devices` use. */
+  readonly index: number;
+  readonly name: string;
+  /** Total memory in MiB; undefined when nvidia-smi reports "[N/A]". */
+  readonly memoryMiB: number | undefined;
+}
+
+export type DevicePlan = { readonly kind: "cpu"; readonly threads: number } | { readonly kind: "gpu"; readonly devices: readonly number[] };
+
+/** Runs a command and resolves with its stdout; rejects when it is absent or exits non-zero. */
+export type Exec = (cmd: string, args: readonly string[]) => Promise<string>;
+
+const execNode: Exec = (cmd, args) =>
+  new Promise((resolve, reject) => {
+    // A wedged driver can make nvidia-smi hang: give up after 15 s (then: no GPUs).
+    execFile(cmd, [...args], { timeout: 15_000, encoding: "utf8" }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+
+export const NVIDIA_SMI_ARGS = ["--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"] as const;
+
+/** The GPUs nvidia-smi reports; [] when nvidia-smi is absent, fails or reports none. */
+export async function discoverGpus(exec: Exec = execNode): Promise<Gpu[]> {
+  let out: string;
+  try {
+    out = await exec("nvidia-smi", NVIDIA_SMI_ARGS);
+  } catch {
+    return [];
+  }
+  return parseNvidiaSmi(out);
+}
+
+/** Parses `index, name, memory.total` CSV lines (noheader, nounits); lines that do not parse are skipped. */
+export function parseNvidiaSmi(csv: string): Gpu[] {
+  const gpus: Gpu[] = [];
+  for (const line of csv.split(/\r?\n/)) {
+    const cells = line.split(",").map((c) => c.trim());
+    if (cells.length < 3 || !/^\d+$/.test(cells[0])) continue;
+    const memory = cells[cells.length - 1];
+    gpus.push({
+      index: Number(cells[0]),
+      // A name could in principle hold a comma: it is everything between the first and last cell.
+      name: cells.slice(1, -1).join(", "),
+      memoryMiB: /^\d+(\.\d+)?$/.test(memory) ? Number(memory) : undefined,
+    });
+  }
+  return gpus;
+}
+
+/**
+ * Turns `--devices` into a plan. "auto": every GPU found, else `cores` CPU threads. "cpu": CPU
+ * threads even when GPUs exist. "0,2": those GPUs, each of which must have been found.
+ */
+export function resolveDevices(spec: string, gpus: readonly Gpu[], cores: number): DevicePlan {
+  const s = spec.trim().toLowerCase();
+  const threads = Math.max(1, Math.floor(cores));
+  if (s === "cpu") return { kind: "cpu", threads };
+  if (s === "auto") return gpus.length > 0 ? { kind: "gpu", devices: gpus.map((g) => g.index) } : { kind: "cpu", threads };
+  if (!/^\d+(\s*,\s*\d+)*$/.test(s)) {
+    throw new Error(`invalid devices '${spec}': expected "auto", "cpu" or GPU indices such as "0" or "0,1"`);
+  }
+  const devices = s.split(",").map((x) => Number(x.trim()));
+  const seen = new Set<number>();
+  for (const d of devices) {
+    if (seen.has(d)) throw new Error(`invalid devices '${spec}': GPU ${d} is named twice`);
+    seen.add(d);
+  }
+  const found = new Set(gpus.map((g) => g.index));
+  const missing = devices.filter((d) => !found.has(d));
+  if (missing.length > 0) {
+    const have = gpus.length > 0 ? `nvidia-smi reports GPU${gpus.length > 1 ? "s" : ""} ${gpus.map((g) => g.index).join(", ")}` : "no GPU was found (nvidia-smi is absent or reports none)";
+    throw new Error(`GPU ${missing.join(", ")} not found: ${have}`);
+  }
+  return { kind: "gpu", devices };
+}
+
+export interface DeviceInfo {
+  /** Backends evogan can select on this machine, in `--backend` spelling. */
+  readonly backends: readonly string[];
+  /** Native packages that are not installed, for the hint line. */
+  readonly missingPackages: readonly string[];
+  readonly nativeGemm: boolean;
+  readonly cpus: number;
+  readonly gpus: readonly Gpu[];
+}
+
+export interface DeviceInfoOptions {
+  readonly exec?: Exec;
+  /** Whether a package resolves; never imports it (tfjs-node-gpu would initialise CUDA here). */
+  readonly resolves?: (pkg: string) => boolean;
+  readonly nativeGemm?: () => boolean;
+  readonly cpus?: number;
+}
+
+const resolvesHere = (pkg: string): boolean => {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** What `evogan devices` reports. */
+export async function collectDeviceInfo(options: DeviceInfoOptions = {}): Promise<DeviceInfo> {
+  const resolves = options.resolves ?? resolvesHere;
+  const backends: string[] = [];
+  const missingPackages: string[] = [];
+  for (const backend of ["tensorflow-gpu", "tensorflow"] as const) {
+    const pkg = NATIVE_PACKAGES[backend];
+    if (resolves(pkg)) backends.push(backend);
+    else missingPackages.push(pkg);
+  }
+  backends.push("wasm", "cpu");
+  return {
+    backends,
+    missingPackages,
+    nativeGemm: (options.nativeGemm ?? (() => loadGemmAddon() !== null))(),
+    cpus: options.cpus ?? availableParallelism(),
+    gpus: await discoverGpus(options.exec),
+  };
+}
+
+/** The text of `evogan devices`. */
+export function formatDevices(info: DeviceInfo): string {
+  const lines = [
+    `backends: ${info.backends.join(", ")}`,
+    ...(info.missingPackages.length > 0 ? [`  (not installed: ${info.missingPackages.join(", ")})`] : []),
+    `native GEMM addon (wasm matmul via OpenBLAS): ${info.nativeGemm ? "built" : "not built"}`,
+    `CPUs: ${info.cpus}`,
+  ];
+  if (info.gpus.length === 0) {
+    lines.push("GPUs: none found (nvidia-smi is absent or reports none)");
+  } else {
+    lines.push(`GPUs: ${info.gpus.length}`);
+    for (const g of info.gpus) lines.push(`  ${g.index}: ${g.name}${g.memoryMiB !== undefined ? `, ${g.memoryMiB} MiB` : ""}`);
+  }
+  return lines.join("\n");
+}

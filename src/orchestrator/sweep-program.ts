@@ -1,0 +1,239 @@
+// `evogan sweep` and `evogan resume` as one Effect program: a population of members, each an
+// E-GAN trainer resident in a worker slot, advanced one segment (K iterations) per generation,
+// scored with a D-independent fitness (the toy score), checkpointed, and then evolved by the
+// configured strategy (PBT: the bottom quantile copies a top member's checkpoint — generator(s),
+// Adam state and discriminator — and explores its hyperparameters). Decisions are computed as
+// plain data (strategies/), logged, then carried out.
+//
+// Resume is exact: sweep.json is written only after a generation is complete, every active
+// member's state at that point is its own latest checkpoint, and all randomness is derived from
+// (sweep seed, member, generation). An interrupted generation is truncated and run again.
+import { basename } from "node:path";
+import { Effect, Exit } from "effect";
+import { pbtPlan, type MemberStanding } from "../../strategies/pbt.ts";
+import { randomSearchPlan, sampleHypers, type HyperSpace, type Hypers } from "../../strategies/random-search.ts";
+import { memberPlans, memberRunConfig, valueAt, type HyperValue, type SweepConfig } from "../config/sweep-config.ts";
+import { toyDataset } from "../data/toy-datasets.ts";
+import { toyScore } from "../metrics/toy-score.ts";
+import type { EvalRecord, EndRecord } from "../records.ts";
+import { renderScatter } from "../report/scatter-plot.ts";
+import { Rng } from "../util/rng.ts";
+import type { AdvanceResult, InitResult, MemberState as WorkerMemberState } from "../worker/protocol.ts";
+import { CheckpointCorrupt, type WorkerFailed } from "./errors.ts";
+import { memberConfig } from "./member-config.ts";
+import { Progress } from "./progress.ts";
+import { runInfo } from "./run-store.ts";
+import { checkpointPath, type GenerationRecord, type MemberState, type SweepState } from "./sweep-state.ts";
+import { SweepStore } from "./sweep-store.ts";
+import { Workers } from "./workers.ts";
+
+/** Seeds derived from the sweep seed: a member's own seed, its initial hypers, PBT's draws. */
+const memberSeed = (seed: number, index: number) => new Rng(seed, 101, index).nextU32() >>> 1;
+const STREAM_INITIAL_HYPERS = 102;
+const STREAM_STRATEGY = 103;
+const STREAM_RESEED = 104;
+
+interface Checkpoint {
+  readonly kind: "egan-toy-member";
+  readonly id: string;
+  readonly g: number;
+  readonly state: WorkerMemberState;
+}
+
+export interface SweepOutcome {
+  readonly dir: string;
+  readonly state: SweepState;
+}
+
+export const runSweep = (config: SweepConfig, resumeDir?: string) =>
+  Effect.gen(function* () {
+    const store = yield* SweepStore;
+    const workers = yield* Workers;
+    const progress = yield* Progress;
+    const space = config.population.hyperparameters as HyperSpace;
+    const plans = memberPlans(config.population);
+    const K = config.segment.iterations;
+    const started = Date.now();
+
+    let dir: string;
+    let state: SweepState;
+    if (resumeDir !== undefined) {
+      dir = resumeDir;
+      state = yield* store.readState(dir);
+      yield* store.truncate(dir, state.members.map((m) => m.id), state.generationsDone * K, state.generationsDone);
+    } else {
+      dir = yield* store.create(config.outDir, config.name, config);
+      const base = memberRunConfigFor(0, {});
+      const members = plans.map((p, i): MemberState => {
+        const start: Hypers = Object.fromEntries(Object.keys(space).map((k) => [k, valueAt(base, k) as HyperValue]));
+        const sampled = sampleHypers(space, start, new Rng(config.seed, STREAM_INITIAL_HYPERS, i));
+        // A member's own `set` fixes a hyperparameter's starting value.
+        const hypers = Object.fromEntries(Object.entries(sampled).map(([k, v]) => [k, k in p.set ? (p.set[k] as HyperValue) : v]));
+        return { id: p.id, index: i, slot: i % workers.slots, seed: memberSeed(config.seed, i), hypers, status: "active", iterations: 0 };
+      });
+      state = { name: basename(dir), backend: "", status: "running", generationsDone: 0, members, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
+    }
+    const sweepDir = dir;
+
+    function memberRunConfigFor(index: number, hypers: Readonly<Record<string, HyperValue>>, seed = 0) {
+      return memberRunConfig(config.population, plans[index], index, hypers, config, seed);
+    }
+    const runConfigOf = (m: MemberState) => memberRunConfigFor(m.index, m.hypers, m.seed);
+
+    /** A checkpoint, or the newest older one that is intact (with a warning in the sweep log). */
+    const loadCheckpoint = (m: MemberState, g: number) =>
+      Effect.gen(function* () {
+        const candidates = [m.checkpoint!, ...(yield* store.listCheckpoints(sweepDir, m.id)).filter((c) => c !== m.checkpoint)];
+        for (const rel of candidates) {
+          const r = yield* Effect.result(store.readCheckpoint(sweepDir, rel));
+          if (r._tag === "Success") {
+            const saved = (r.success as Checkpoint).state;
+            // An older checkpoint rewinds the member: drop its records past that point.
+            if (rel !== m.checkpoint) yield* store.truncate(sweepDir, [m.id], saved.trainer.it, Number.POSITIVE_INFINITY);
+            return saved;
+          }
+          yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `${r.failure.message}; trying an older checkpoint` }]);
+          yield* progress.line(`  warning: ${r.failure.message}`);
+        }
+        return yield* Effect.fail(new CheckpointCorrupt({ file: m.checkpoint!, message: `no intact checkpoint left for member ${m.id}` }));
+      });
+
+    /** Puts a member (fresh, or from its checkpoint) into the worker of its slot. */
+    const initMember = (m: MemberState, g: number, from?: WorkerMemberState) =>
+      Effect.gen(function* () {
+        const saved = from ?? (m.checkpoint ? yield* loadCheckpoint(m, g) : undefined);
+        return yield* workers.run<InitResult>(m.slot, { kind: "init", memberId: m.id, backend: config.backend, config: memberConfig(runConfigOf(m)), state: saved });
+      });
+
+    // Every active member into its worker; the first init also loads the backend.
+    let backend = state.backend;
+    for (const m of state.members) {
+      if (m.status !== "active") continue;
+      const rc = runConfigOf(m);
+      yield* store.createMember(sweepDir, m.id, rc);
+      const init = yield* initMember(m, state.generationsDone);
+      backend = `${init.backend} (matmul: ${init.matmul})`;
+    }
+    state = { ...state, backend, status: "running" };
+    yield* progress.line(
+      `evogan sweep ${sweepDir}: ${state.members.length} members, ${config.strategy.kind}, ${config.generations} generations × ${K} iterations, backend ${backend}, ${workers.slots} worker slot(s)${resumeDir ? `, resuming at generation ${state.generationsDone}` : ""}`,
+    );
+
+    const segment = (m: MemberState, g: number) =>
+      Effect.gen(function* () {
+        for (let attempt = 0; ; attempt++) {
+          const r = yield* Effect.result(workers.run<AdvanceResult>(m.slot, { kind: "advance", memberId: m.id, iterations: K, evaluate: { samples: config.eval.samples }, generation: g, attempt }));
+          if (r._tag === "Success") return { m, result: r.success };
+          const error = r.failure.message;
+          const failed = attempt >= config.retries;
+          yield* store.appendSweep(sweepDir, [{ type: "retry", g, member: m.id, attempt, error, outcome: failed ? "failed" : "retrying" }]);
+          yield* progress.line(`  ${m.id}: segment failed (${error}); ${failed ? "member marked failed" : `retry ${attempt + 1}/${config.retries} from its last checkpoint`}`);
+          if (failed) return { m, error };
+          // A crashed worker lost every member it held: put this one back from its checkpoint.
+          const back = yield* Effect.result(initMember(m, g));
+          if (back._tag === "Failure") return { m, error: back.failure.message };
+        }
+      });
+
+    const train = Effect.gen(function* () {
+      for (let g = state.generationsDone; g < config.generations; g++) {
+        const t0 = Date.now();
+        const active = state.members.filter((m) => m.status === "active");
+        const done = yield* Effect.forEach(active, (m) => segment(m, g), { concurrency: workers.slots });
+        let computeMs = 0;
+        const next = new Map(state.members.map((m) => [m.id, m]));
+        for (const d of done) {
+          if ("error" in d) {
+            next.set(d.m.id, { ...d.m, status: "failed", fitness: NaN });
+            continue;
+          }
+          const { m, result } = d;
+          computeMs += result.trainMs;
+          yield* store.appendMember(sweepDir, m.id, result.records);
+          const it = result.records.at(-1)?.it ?? m.iterations;
+          if (result.divergedAt !== undefined || !result.evaluation) {
+            next.set(m.id, { ...m, status: "diverged", fitness: NaN, iterations: it });
+            yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `member ${m.id} diverged at iteration ${result.divergedAt}: recorded, and replaced at this generation's selection` }]);
+            continue;
+          }
+          const ev = result.evaluation;
+          const data = toyDataset(runConfigOf(m).task.dataset);
+          const plot = yield* store.writeMemberFile(sweepDir, m.id, `samples/it-${String(ev.it).padStart(6, "0")}.png`, renderScatter({ points: ev.samples, centres: data.centres, range: data.plotRange }));
+          const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: result.records.at(-1)?.elapsedMs ?? 0 };
+          yield* store.appendMember(sweepDir, m.id, [record]);
+          const saved = yield* workers.run<WorkerMemberState>(m.slot, { kind: "export", memberId: m.id });
+          const rel = checkpointPath(m.id, g);
+          yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: m.id, g, state: saved } satisfies Checkpoint);
+          next.set(m.id, { ...m, fitness: toyScore(ev.metrics), metrics: ev.metrics, checkpoint: rel, iterations: it });
+        }
+
+        // Selection: a plan as plain data, logged, then carried out.
+        const scored = new Map(next);
+        const pool = [...next.values()].filter((m) => m.status !== "failed");
+        const standings: MemberStanding[] = pool.map((m) => ({ id: m.id, fitness: m.status === "active" ? (m.fitness ?? NaN) : NaN, hypers: m.hypers, hasCheckpoint: m.status === "active" && m.checkpoint !== undefined }));
+        const strategy = config.strategy.kind === "pbt" ? pbtPlan : randomSearchPlan;
+        const plan = strategy(standings, space, { quantile: config.strategy.quantile, resampleProbability: config.strategy.resampleProbability, perturbFactors: [0.8, 1.2] }, new Rng(config.seed, STREAM_STRATEGY, g));
+        for (const d of plan.decisions) {
+          const target = next.get(d.target)!;
+          const source = next.get(d.source)!;
+          const copied = yield* loadCheckpoint(source, g);
+          // The copy continues with its own random stream, not its source's.
+          const reseeded: WorkerMemberState = { ...copied, trainer: { ...copied.trainer, rng: new Rng(config.seed, STREAM_RESEED, target.index, g).state() } };
+          const rel = checkpointPath(target.id, g);
+          yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: target.id, g, state: reseeded } satisfies Checkpoint);
+          const updated: MemberState = { ...target, status: "active", hypers: d.newHypers, checkpoint: rel, iterations: source.iterations, fitness: source.fitness, metrics: source.metrics };
+          next.set(target.id, updated);
+          yield* store.createMember(sweepDir, target.id, runConfigOf(updated));
+          yield* initMember(updated, g, reseeded);
+        }
+        for (const m of next.values()) if (m.checkpoint) yield* store.pruneCheckpoints(sweepDir, m.id, config.checkpoints.keep);
+
+        const record: GenerationRecord = {
+          type: "generation",
+          g,
+          standings: [...scored.values()].map((m) => ({ id: m.id, fitness: m.fitness ?? NaN, hypers: m.hypers, status: m.status, metrics: m.metrics })),
+          ranking: plan.ranking,
+          decisions: plan.decisions,
+          elapsedMs: Date.now() - t0,
+          computeMs,
+        };
+        yield* store.appendSweep(sweepDir, [record]);
+        state = { ...state, generationsDone: g + 1, members: state.members.map((m) => next.get(m.id)!), updatedAt: new Date().toISOString() };
+        yield* store.writeState(sweepDir, state);
+        for (const m of state.members) {
+          yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, m.status === "active" ? "running" : "failed"));
+        }
+        yield* reportGeneration(g, plan.decisions.map((d) => ({ target: d.target, source: d.source })));
+      }
+      for (const m of state.members) {
+        if (m.status !== "active") continue;
+        const end: EndRecord = { type: "end", it: m.iterations, elapsedMs: Date.now() - started, itersPerSec: (m.iterations / (Date.now() - started)) * 1000 };
+        yield* store.appendMember(sweepDir, m.id, [end]);
+        yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, "finished"));
+      }
+      state = { ...state, status: "finished", updatedAt: new Date().toISOString() };
+      yield* store.writeState(sweepDir, state);
+      return { dir: sweepDir, state } satisfies SweepOutcome;
+    });
+
+    /** One line per member: generation, fitness, key hyperparameters, lineage. */
+    function reportGeneration(g: number, copies: Array<{ target: string; source: string }>) {
+      return Effect.forEach(state.members, (m) => {
+        const copied = copies.find((c) => c.target === m.id);
+        const hp = Object.entries(m.hypers)
+          .map(([k, v]) => `${k.split(".").slice(-2).join(".")}=${typeof v === "number" ? Number(v.toPrecision(3)) : v}`)
+          .join(" ");
+        const score = m.fitness === undefined || Number.isNaN(m.fitness) ? "  -  " : m.fitness.toFixed(3);
+        const metrics = m.metrics ? `modes ${m.metrics.modes}/${m.metrics.totalModes} HQ ${(100 * m.metrics.highQuality).toFixed(1)}%` : "";
+        return progress.line(`  gen ${g + 1}/${config.generations} ${m.id.padEnd(6)} it ${String(m.iterations).padStart(6)}  fitness ${score}  ${metrics}  ${hp}${m.status !== "active" ? `  [${m.status}]` : ""}${copied ? `  <- copied ${copied.source}` : ""}`);
+      });
+    }
+
+    return yield* train.pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit) ? Effect.void : store.writeState(sweepDir, { ...state, status: Exit.hasInterrupts(exit) ? "interrupted" : "failed", updatedAt: new Date().toISOString() }).pipe(Effect.ignore),
+      ),
+    );
+  });
+
+export type SweepError = WorkerFailed;

@@ -1,0 +1,163 @@
+// Device discovery and `--devices` resolution. This machine has no GPU: nvidia-smi's output is
+// either passed in as text or produced by a stub `nvidia-smi` script put first on PATH.
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { collectDeviceInfo, discoverGpus, formatDevices, NVIDIA_SMI_ARGS, resolveDevices, type Exec, type Gpu } from "../../src/orchestrator/devices.ts";
+
+// What `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits` prints on a two-GPU machine.
+const TWO_GPUS_CSV = "0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n";
+
+/**
+ * Writes a stub nvidia-smi that prints `csv` for evogan's exact query (exit 9 for other
+ * arguments, or always `failWith` when given, as when the driver is not loaded) and puts it first on PATH.
+ */
+async function stubNvidiaSmi(csv: string, failWith?: number): Promise<{ dir: string; restore: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "evogan-nvsmi-"));
+  const file = join(dir, "nvidia-smi");
+  await writeFile(
+    file,
+    failWith !== undefined
+      ? `#!/bin/sh\necho "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."\nexit ${failWith}\n`
+      : `#!/bin/sh\nif [ "$1" = "${NVIDIA_SMI_ARGS[0]}" ] && [ "$2" = "${NVIDIA_SMI_ARGS[1]}" ] && [ $# -eq 2 ]; then\ncat <<'EOF'\n${csv}EOF\nexit 0\nfi\necho "stub nvidia-smi: unexpected arguments $*" >&2\nexit 9\n`,
+  );
+  await chmod(file, 0o755);
+  const path = process.env.PATH;
+  process.env.PATH = `${dir}${delimiter}${path ?? ""}`;
+  return {
+    dir,
+    restore: async () => {
+      process.env.PATH = path;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const gpu = (index: number): Gpu => ({ index, name: "NVIDIA H100 80GB HBM3", memoryMiB: 81559 });
+
+describe("discoverGpus", () => {
+  it("parses nvidia-smi's CSV for two GPUs and asks for exactly index, name and memory", async () => {
+    const calls: string[][] = [];
+    const exec: Exec = async (cmd, args) => {
+      calls.push([cmd, ...args]);
+      return TWO_GPUS_CSV;
+    };
+    expect(await discoverGpus(exec)).toEqual([gpu(0), gpu(1)]);
+    expect(calls).toEqual([["nvidia-smi", "--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"]]);
+  });
+
+  it("keeps a name with a comma whole, and an [N/A] memory as undefined", async () => {
+    const gpus = await discoverGpus(async () => "0, Tesla T4, rev, B, 15360\r\n\r\n3, GRID K520, [N/A]\n");
+    expect(gpus).toEqual([
+      { index: 0, name: "Tesla T4, rev, B", memoryMiB: 15360 },
+      { index: 3, name: "GRID K520", memoryMiB: undefined },
+    ]);
+  });
+
+  it("returns [] when nvidia-smi is absent or fails (real spawn of a missing binary)", async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = join(tmpdir(), "evogan-no-such-dir");
+    try {
+      expect(await discoverGpus()).toEqual([]);
+    } finally {
+      process.env.PATH = saved;
+    }
+    const enoent: Exec = async () => {
+      throw Object.assign(new Error("spawn nvidia-smi ENOENT"), { code: "ENOENT" });
+    };
+    expect(await discoverGpus(enoent)).toEqual([]);
+    const failing: Exec = async () => {
+      throw Object.assign(new Error("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"), { code: 9 });
+    };
+    expect(await discoverGpus(failing)).toEqual([]);
+    expect(await discoverGpus(async () => "No devices were found\n")).toEqual([]);
+  });
+
+  describe("with a stub nvidia-smi on PATH", () => {
+    let restore: (() => Promise<void>) | undefined;
+    afterEach(async () => {
+      await restore?.();
+      restore = undefined;
+    });
+
+    it("discovers two fake GPUs from a stub nvidia-smi on PATH (no GPU here)", async () => {
+      ({ restore } = await stubNvidiaSmi(TWO_GPUS_CSV));
+      const gpus = await discoverGpus();
+      expect(gpus).toEqual([gpu(0), gpu(1)]);
+      expect(resolveDevices("auto", gpus, 2)).toEqual({ kind: "gpu", devices: [0, 1] });
+    });
+
+    it("treats a stub nvidia-smi that exits non-zero as no GPU (no GPU here)", async () => {
+      ({ restore } = await stubNvidiaSmi(TWO_GPUS_CSV, 9));
+      expect(await discoverGpus()).toEqual([]);
+    });
+  });
+});
+
+describe("resolveDevices", () => {
+  const two = [gpu(0), gpu(1)];
+
+  it("auto takes every GPU found, else the CPU cores", () => {
+    expect(resolveDevices("auto", two, 16)).toEqual({ kind: "gpu", devices: [0, 1] });
+    expect(resolveDevices("auto", [], 16)).toEqual({ kind: "cpu", threads: 16 });
+    expect(resolveDevices(" AUTO ", [], 0)).toEqual({ kind: "cpu", threads: 1 });
+  });
+
+  it("cpu ignores the GPUs", () => {
+    expect(resolveDevices("cpu", two, 2)).toEqual({ kind: "cpu", threads: 2 });
+  });
+
+  it("takes the GPUs named, in order", () => {
+    expect(resolveDevices("1", two, 2)).toEqual({ kind: "gpu", devices: [1] });
+    expect(resolveDevices("0,1", two, 2)).toEqual({ kind: "gpu", devices: [0, 1] });
+    expect(resolveDevices("1, 0", two, 2)).toEqual({ kind: "gpu", devices: [1, 0] });
+  });
+
+  it("names the missing GPU and the ones found", () => {
+    expect(() => resolveDevices("0,2", two, 2)).toThrow("GPU 2 not found: nvidia-smi reports GPUs 0, 1");
+    expect(() => resolveDevices("0", [], 2)).toThrow(/GPU 0 not found: no GPU was found/);
+    expect(() => resolveDevices("0,0", two, 2)).toThrow(/GPU 0 is named twice/);
+  });
+
+  it("rejects malformed specs with the accepted forms", () => {
+    for (const bad of ["", "gpu", "0,", "-1", "0;1", "1.5", "cuda:0"]) {
+      expect(() => resolveDevices(bad, two, 2), bad).toThrow(/invalid devices .*expected "auto", "cpu" or GPU indices/);
+    }
+  });
+});
+
+describe("formatDevices", () => {
+  it("lists the usable backends, the GEMM addon, CPUs and GPUs (tfjs-node-gpu faked as installed)", async () => {
+    const info = await collectDeviceInfo({
+      exec: async () => TWO_GPUS_CSV,
+      resolves: (pkg) => pkg === "@tensorflow/tfjs-node-gpu",
+      nativeGemm: () => true,
+      cpus: 16,
+    });
+    expect(formatDevices(info)).toBe(
+      [
+        "backends: tensorflow-gpu, wasm, cpu",
+        "  (not installed: @tensorflow/tfjs-node)",
+        "native GEMM addon (wasm matmul via OpenBLAS): built",
+        "CPUs: 16",
+        "GPUs: 2",
+        "  0: NVIDIA H100 80GB HBM3, 81559 MiB",
+        "  1: NVIDIA H100 80GB HBM3, 81559 MiB",
+      ].join("\n"),
+    );
+  });
+
+  it("reports this machine as it is: wasm and cpu, no GPU", async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = join(tmpdir(), "evogan-no-such-dir");
+    try {
+      const text = formatDevices(await collectDeviceInfo());
+      expect(text).toMatch(/^backends: (tensorflow, )?wasm, cpu$/m);
+      expect(text).toMatch(/^native GEMM addon \(wasm matmul via OpenBLAS\): (built|not built)$/m);
+      expect(text).toContain("GPUs: none found");
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+});

@@ -1,0 +1,144 @@
+// Population sweeps through the real CLI in real processes: exact resume after kill -9,
+// injected worker crashes and NaN members (EVOGAN_FAULT_INJECT), and corrupt checkpoints.
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../src/util/rng.ts";
+
+const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
+const CONFIG = new URL("../../configs/sweep-tiny.json", import.meta.url).pathname;
+const small = ["--set", "generations=3", "--set", "segment.iterations=20"];
+
+interface Done {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function evogan(args: string[], env: Record<string, string> = {}, killWhen?: () => Promise<boolean>): Promise<Done> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: "1", ...env } });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d));
+    p.stderr.on("data", (d: Buffer) => (stderr += d));
+    let timer: NodeJS.Timeout | undefined;
+    if (killWhen) {
+      timer = setInterval(async () => {
+        if (await killWhen()) {
+          clearInterval(timer);
+          p.kill("SIGKILL");
+        }
+      }, 25);
+    }
+    p.on("exit", (code, signal) => {
+      if (timer) clearInterval(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const readJsonl = async (file: string) =>
+  (await readFile(file, "utf8"))
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Everything a sweep recorded, minus wall-clock times. */
+async function records(dir: string): Promise<unknown> {
+  const members = (await readdir(join(dir, "members"))).sort();
+  const strip = ({ elapsedMs: _e, computeMs: _c, itersPerSec: _i, ...rest }: Record<string, unknown>) => rest;
+  return {
+    sweep: (await readJsonl(join(dir, "sweep.jsonl"))).map(strip),
+    members: Object.fromEntries(await Promise.all(members.map(async (m) => [m, (await readJsonl(join(dir, "members", m, "events.jsonl"))).map(strip)]))),
+  };
+}
+
+let out: string;
+let reference: unknown;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), "evogan-sweep-"));
+  const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  reference = await records(join(out, "ref"));
+});
+
+describe("evogan sweep", () => {
+  it("runs PBT over the population, logging every exploit decision and one line per member", async () => {
+    const sweep = await readJsonl(join(out, "ref", "sweep.jsonl"));
+    expect(sweep.filter((e) => e.type === "generation")).toHaveLength(3);
+    const decisions = sweep.flatMap((e) => (e.decisions as Array<{ target: string; source: string; reason: string }>) ?? []);
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const d of decisions) expect(d.target).not.toBe(d.source);
+    const state = JSON.parse(await readFile(join(out, "ref", "sweep.json"), "utf8"));
+    expect(state).toMatchObject({ status: "finished", generationsDone: 3 });
+    expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual([60, 60, 60, 60]);
+  });
+
+  it("kill -9 at a random point, then resume: the sweep completes with the same records as an uninterrupted run", async () => {
+    const dir = join(out, "killed");
+    const delay = new Rng(Date.now() >>> 0).int(400);
+    let seenAt = 0;
+    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed"], {}, async () => {
+      const state = await readFile(join(dir, "sweep.json"), "utf8").catch(() => "");
+      if (!state.includes('"generationsDone": 1')) return false;
+      seenAt ||= Date.now();
+      return Date.now() - seenAt >= delay;
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    const resumed = await evogan(["resume", dir]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/resuming at generation [12]/);
+    expect(await records(dir)).toEqual(reference);
+  });
+
+  it("an injected worker crash is retried from the last checkpoint, recorded, and changes no result", async () => {
+    const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=crash"], { EVOGAN_FAULT_INJECT: "crash:m1:1" });
+    expect(r.code).toBe(0);
+    const sweep = await readJsonl(join(out, "crash", "sweep.jsonl"));
+    const retries = sweep.filter((e) => e.type === "retry");
+    expect(retries.some((e) => e.member === "m1" && e.g === 1 && e.outcome === "retrying")).toBe(true);
+    const withoutRetries = (await records(join(out, "crash"))) as { sweep: Array<Record<string, unknown>> };
+    expect({ ...withoutRetries, sweep: withoutRetries.sweep.filter((e) => e.type !== "retry") }).toEqual(reference);
+  });
+
+  it("a member whose weights turn NaN is recorded as diverged and replaced at the next selection; the sweep goes on", async () => {
+    const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=nan"], { EVOGAN_FAULT_INJECT: "nan:m2:1" });
+    expect(r.code).toBe(0);
+    const sweep = await readJsonl(join(out, "nan", "sweep.jsonl"));
+    expect(sweep.some((e) => e.type === "warning" && e.member === "m2" && /diverged/.test(String(e.message)))).toBe(true);
+    const g1 = sweep.find((e) => e.type === "generation" && e.g === 1)!;
+    expect((g1.decisions as Array<{ target: string; reason: string }>).some((d) => d.target === "m2" && d.reason === "diverged")).toBe(true);
+    const state = JSON.parse(await readFile(join(out, "nan", "sweep.json"), "utf8"));
+    expect(state.members.find((m: { id: string }) => m.id === "m2")).toMatchObject({ status: "active", iterations: 60 });
+  });
+
+  it("a bit-flipped checkpoint is detected on resume and the previous one is used, with a warning", async () => {
+    const dir = join(out, "flip");
+    const first = await evogan(["sweep", CONFIG, ...small, "--set", "generations=2", "--set", `outDir=${out}`, "--set", "name=flip"]);
+    expect(first.code).toBe(0);
+    // Make it resumable for one more generation, with m0's newest checkpoint damaged.
+    const state = JSON.parse(await readFile(join(dir, "sweep.json"), "utf8"));
+    const config = JSON.parse(await readFile(join(dir, "sweep-config.json"), "utf8"));
+    await writeFile(join(dir, "sweep-config.json"), JSON.stringify({ ...config, generations: 3 }));
+    await writeFile(join(dir, "sweep.json"), JSON.stringify({ ...state, status: "interrupted" }));
+    const ckpt = join(dir, state.members[0].checkpoint);
+    const bytes = await readFile(ckpt);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x40;
+    await writeFile(ckpt, bytes);
+    const resumed = await evogan(["resume", dir]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/warning: corrupt checkpoint \S*checkpoints\/m0\/gen-0001\.ckpt/);
+    const warnings = (await readJsonl(join(dir, "sweep.jsonl"))).filter((e) => e.type === "warning" && e.member === "m0");
+    expect(warnings[0].message).toMatch(/checksum mismatch|not msgpack/);
+    // m0 went back to generation 0's checkpoint (iteration 20): its records restart there, none twice.
+    const its = (await readJsonl(join(dir, "members", "m0", "events.jsonl"))).filter((e) => e.type === "iteration").map((e) => e.it);
+    expect(its).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+});
