@@ -5,9 +5,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { loadRunConfig } from "../../src/config/load-config.ts";
+import { loadSweepConfig, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
 
 const configsDir = fileURLToPath(new URL("../../configs/", import.meta.url));
-const files = readdirSync(configsDir).filter((f) => f.endsWith(".json")).sort();
+const all = readdirSync(configsDir).filter((f) => f.endsWith(".json")).sort();
+// Sweep configs (a population of run configs) are named sweep-*.json.
+const files = all.filter((f) => !f.startsWith("sweep-"));
+const sweeps = all.filter((f) => f.startsWith("sweep-"));
 
 describe("configs/", () => {
   it("holds the four shipped configs", () => {
@@ -19,6 +23,14 @@ describe("configs/", () => {
   it.each(files)("%s decodes, and its name matches its file name", async (f) => {
     const c = await loadRunConfig(join(configsDir, f), []);
     expect(`${c.name}.json`).toBe(f);
+  });
+
+  it.each(sweeps)("%s decodes, its population's every member is a valid run config, and its name matches", async (f) => {
+    const sweep = await loadSweepConfig(join(configsDir, f));
+    expect(`${sweep.name}.json`).toBe(f);
+    const members = memberPlans(sweep.population);
+    expect(members.length).toBeGreaterThan(1);
+    members.forEach((m, i) => expect(memberRunConfig(sweep.population, m, i, {}, sweep, 1).name).toBe(m.id));
   });
 
   it("baselines train a single heuristic-loss generator on the same budget as E-GAN", async () => {
