@@ -59,6 +59,9 @@ const populationSchema: Schema<PopulationSpec> = struct({
   hyperparameters: record(hyperSpec, { keyPattern: /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/ }),
 }, { base: {}, hyperparameters: {} });
 
+// Ray Tune's PopulationBasedTraining defaults.
+const STRATEGY_DEFAULTS = { kind: "pbt", quantile: 0.25, resampleProbability: 0.25 } as const;
+
 const sweepFileSchema = struct(
   {
     name: str({ pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/ }),
@@ -71,8 +74,7 @@ const sweepFileSchema = struct(
     population: json(),
     strategy: struct(
       { kind: literal("pbt", "random-search"), quantile: num({ exclusiveMin: 0, max: 0.5 }), resampleProbability: num({ min: 0, max: 1 }) },
-      // Ray Tune's PopulationBasedTraining defaults.
-      { kind: "pbt", quantile: 0.25, resampleProbability: 0.25 },
+      STRATEGY_DEFAULTS,
     ),
     generations: int({ min: 1 }),
     segment: struct({ iterations: int({ min: 1 }) }),
@@ -80,7 +82,9 @@ const sweepFileSchema = struct(
     checkpoints: struct({ keep: int({ min: 1 }) }, { keep: 3 }),
     retries: int({ min: 0, max: 10 }),
   },
-  { seed: 1, backend: "auto", devices: "auto", outDir: "runs", retries: 2 },
+  // A crashed segment is retried twice (transient faults) before the member is marked failed;
+  // three checkpoints per member leave two to fall back on when the newest is corrupt.
+  { seed: 1, backend: "auto", devices: "auto", outDir: "runs", retries: 2, strategy: STRATEGY_DEFAULTS, eval: { samples: 2500 }, checkpoints: { keep: 3 } },
 );
 
 /** Reads and validates a sweep config; a `population` path is read relative to the config file. */
