@@ -113,6 +113,8 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
       yield* store.createMember(sweepDir, m.id, rc);
       const init = yield* initMember(m, state.generationsDone);
       backend = `${init.backend} (matmul: ${init.matmul})`;
+      // From now on `evogan report` can read the member, even mid-generation.
+      yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend: init.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, "running"));
     }
     state = { ...state, backend, status: "running" };
     yield* progress.line(

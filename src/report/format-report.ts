@@ -36,9 +36,12 @@ function winSharesText(s: RunSummary): string {
   return s.mutationWins.map((w) => `${displayName(w.mutation)} ${percent(w.share)}`).join(" ");
 }
 
-function summaryTable(summaries: readonly RunSummary[]): string[] {
-  const header = ["run", "status", "iterations", "it/s", "modes", "HQ %", "rKL", "best F", "final F", "win shares"];
-  const rows = summaries.map((s) => [
+/** The comparison table's columns (text and HTML reports). */
+export const SUMMARY_HEADER = ["run", "status", "iterations", "it/s", "modes", "HQ %", "rKL", "best F", "final F", "win shares"] as const;
+
+/** One run's cells of the comparison table, under SUMMARY_HEADER. */
+export function summaryCells(s: RunSummary): string[] {
+  return [
     displayName(s.name),
     s.status,
     `${s.iterations}/${s.plannedIterations}`,
@@ -49,16 +52,25 @@ function summaryTable(summaries: readonly RunSummary[]): string[] {
     fixed(s.bestF, 3),
     fixed(s.finalF, 3),
     winSharesText(s),
-  ]);
+  ];
+}
+
+function summaryTable(summaries: readonly RunSummary[]): string[] {
   const align: Align[] = ["left", "left", "right", "right", "right", "right", "right", "right", "right", "left"];
-  return formatTable([header, ...rows], align);
+  return formatTable([[...SUMMARY_HEADER], ...summaries.map(summaryCells)], align);
+}
+
+/** One run's mutation-wins-over-time table: a header of iteration windows, a row of shares per mutation. */
+export function winsOverTimeTable(s: RunSummary): { header: string[]; rows: string[][] } {
+  const header = ["iterations", ...s.winsOverTime.map((w) => (w.fromIt === w.toIt ? `${w.fromIt}` : `${w.fromIt}-${w.toIt}`))];
+  const rows = s.mutationWins.map((m) => [displayName(m.mutation), ...s.winsOverTime.map((w) => percent(w.shares[m.mutation] ?? 0))]);
+  return { header, rows };
 }
 
 function winsOverTimeBlock(s: RunSummary): string[] {
   const title = `mutation wins over time: ${displayName(s.name)} (share of survivor slots per window of iterations)`;
   if (s.winsOverTime.length === 0) return [title, "  (no iterations yet)"];
-  const header = ["iterations", ...s.winsOverTime.map((w) => (w.fromIt === w.toIt ? `${w.fromIt}` : `${w.fromIt}-${w.toIt}`))];
-  const rows = s.mutationWins.map((m) => [displayName(m.mutation), ...s.winsOverTime.map((w) => percent(w.shares[m.mutation] ?? 0))]);
+  const { header, rows } = winsOverTimeTable(s);
   const align: Align[] = ["left", ...s.winsOverTime.map((): Align => "right")];
   return [title, ...formatTable([header, ...rows], align).map((l) => `  ${l}`)];
 }

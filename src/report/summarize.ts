@@ -26,6 +26,8 @@ export interface EvalPoint {
   readonly totalModes: number;
   readonly highQuality: number;
   readonly reverseKL: number;
+  /** Training wall time (ms) when the evaluation was drawn, from the eval record. */
+  readonly elapsedMs: number;
 }
 
 export interface RunCurves {
@@ -158,7 +160,7 @@ function itersPerSec(last: IterationRecord | undefined, end: EndRecord | undefin
 
 function evalPoint(record: EvalRecord): EvalPoint {
   const { modes, totalModes, highQuality, reverseKL } = record.metrics;
-  return { it: record.it, modes, totalModes, highQuality, reverseKL };
+  return { it: record.it, modes, totalModes, highQuality, reverseKL, elapsedMs: record.elapsedMs };
 }
 
 export function summarize(run: RunData, options: SummarizeOptions = {}): RunSummary {
