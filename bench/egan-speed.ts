@@ -7,6 +7,7 @@ import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend, type BackendChoice } from "../src/compute/backend.ts";
+import { stockWasm } from "./stock-wasm.ts";
 import { defaultRunConfig } from "../src/config/run-config.ts";
 import { toyDataset } from "../src/data/toy-datasets.ts";
 import { memberConfig } from "../src/orchestrator/member-config.ts";
@@ -19,10 +20,12 @@ const { values } = parseArgs({
     iterations: { type: "string", default: "60" },
     backend: { type: "string", default: "wasm" },
     implementation: { type: "string", default: "fast" },
+    // tfjs-wasm exactly as installed, none of evogan's kernels: the "before" of issue 7.
+    stock: { type: "boolean", default: false },
   },
 });
 const iterations = Number(values.iterations);
-const backend = await useBackend(values.backend as BackendChoice);
+const backend = values.stock ? await stockWasm() : await useBackend(values.backend as BackendChoice);
 const base = memberConfig(defaultRunConfig());
 const options = (mutations: EganOptions["mutations"]): EganOptions => ({ ...base, mutations, dataset: toyDataset("grid25") });
 
@@ -51,7 +54,7 @@ const commit = (() => {
     return "unknown";
   }
 })();
-const line = { date: new Date().toISOString(), commit, backend, matmul: matmulEngine(), implementation: values.implementation, cpu: cpus()[0]?.model, iterations, results };
-for (const r of results) console.log(`${r.name}: ${r.itersPerSec.toFixed(2)} it/s (${r.msPerIter.toFixed(1)} ms/it) [${backend}, matmul ${matmulEngine()}, ${values.implementation}]`);
+const line = { date: new Date().toISOString(), commit, backend, stock: values.stock, matmul: values.stock ? "stock tfjs-wasm" : matmulEngine(), implementation: values.implementation, cpu: cpus()[0]?.model, iterations, results };
+for (const r of results) console.log(`${r.name}: ${r.itersPerSec.toFixed(2)} it/s (${r.msPerIter.toFixed(1)} ms/it) [${backend}, ${values.stock ? "stock tfjs-wasm kernels" : `matmul ${matmulEngine()}`}, ${values.implementation}]`);
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await appendFile(new URL("./results/egan-speed.jsonl", import.meta.url), JSON.stringify(line) + "\n");

@@ -8,6 +8,7 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend } from "../src/compute/backend.ts";
+import { stockWasm } from "./stock-wasm.ts";
 import { sampleToy, toyDataset } from "../src/data/toy-datasets.ts";
 import { backpropWeights, disposeBackpropWeights, initMlp, mlpBackward, mlpForward, paramShapes, type MlpSpec } from "../src/models/mlp.ts";
 import { adamInit, adamStep, disposeAdam, keepAdam, type AdamState } from "../src/trainers/adam.ts";
@@ -15,9 +16,12 @@ import { applyMlp } from "../src/trainers/egan-trainer.ts";
 import { Rng } from "../src/util/rng.ts";
 import { scoped } from "../src/util/scoped.ts";
 
-const { values } = parseArgs({ options: { steps: { type: "string", default: "300" } } });
+const { values } = parseArgs({ options: { steps: { type: "string", default: "300" }, stock: { type: "boolean", default: false } } });
 const steps = Number(values.steps);
-await useBackend("wasm");
+// --stock: tfjs-wasm exactly as installed, none of evogan's kernels (the "before" of issue 7).
+if (values.stock) await stockWasm();
+else await useBackend("wasm");
+const engine = values.stock ? "stock tfjs-wasm kernels" : `matmul ${matmulEngine()}`;
 const N = 256;
 const gSpec: MlpSpec = { input: 2, hidden: [128, 128], output: 2 };
 const dSpec: MlpSpec = { input: 2, hidden: [128, 128], output: 1 };
@@ -85,10 +89,13 @@ function measure(name: string, step: () => void): number {
   for (let i = 0; i < steps; i++) step();
   const perSec = (steps * 1000) / (performance.now() - t0);
   if (tf.memory().numTensors !== tensors) throw new Error(`${name}: tensor count went from ${tensors} to ${tf.memory().numTensors}`);
-  console.log(`plain GAN step, ${name}: ${perSec.toFixed(1)} steps/s [wasm, matmul ${matmulEngine()}]`);
+  console.log(`plain GAN step, ${name}: ${perSec.toFixed(1)} steps/s [wasm, ${engine}]`);
   return perSec;
 }
 
-const results = { straightforward: measure("straightforward tfjs (autodiff, tf.train.adam)", straightforward()), fast: measure("fast (hand-written backprop, fused Adam)", fast()) };
+// The fast path relies on evogan's kernels (stock wasm's fused matmul mis-adds some biases), so --stock measures only the straightforward loop.
+const results = values.stock
+  ? { straightforward: measure("straightforward tfjs (autodiff, tf.train.adam)", straightforward()) }
+  : { straightforward: measure("straightforward tfjs (autodiff, tf.train.adam)", straightforward()), fast: measure("fast (hand-written backprop, fused Adam)", fast()) };
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-await appendFile(new URL("./results/plain-gan-speed.jsonl", import.meta.url), JSON.stringify({ date: new Date().toISOString(), matmul: matmulEngine(), steps, stepsPerSec: results }) + "\n");
+await appendFile(new URL("./results/plain-gan-speed.jsonl", import.meta.url), JSON.stringify({ date: new Date().toISOString(), engine, steps, stepsPerSec: results }) + "\n");
