@@ -8,7 +8,7 @@ import { progressLayer } from "../orchestrator/progress.ts";
 import { runEgan } from "../orchestrator/run-program.ts";
 import { RunStoreLive } from "../orchestrator/run-store.ts";
 import { trainerPoolLayer } from "../orchestrator/trainer-pool.ts";
-import { report } from "../report/report.ts";
+import { htmlReportFor, report } from "../report/report.ts";
 import { availableParallelism } from "node:os";
 import { decodeSweepConfig, loadSweepConfig, type SweepConfig } from "../config/sweep-config.ts";
 import { collectDeviceInfo, discoverGpus, formatDevices, resolveDevices } from "../orchestrator/devices.ts";
@@ -16,7 +16,7 @@ import { memberPoolFor } from "../orchestrator/device-pool.ts";
 import { runSweep } from "../orchestrator/sweep-program.ts";
 import { SweepStoreLive } from "../orchestrator/sweep-store.ts";
 import { workersLayer } from "../orchestrator/workers.ts";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeExit, describeThrown, EXIT, type Failure } from "./exit-codes.ts";
 
@@ -91,8 +91,14 @@ async function devicesCommand(): Promise<void> {
   process.stdout.write(formatDevices(await collectDeviceInfo()));
 }
 
-async function reportCommand(runDirs: string[], opts: { format: "text" | "json" | "csv" }): Promise<void> {
+async function reportCommand(runDirs: string[], opts: { format: "text" | "json" | "csv"; html?: string }): Promise<void> {
   const out = await report(runDirs, { format: opts.format }).catch((e) => fail(describeThrown(e)));
+  if (opts.html !== undefined) {
+    const file = opts.html;
+    await htmlReportFor(runDirs)
+      .then((page) => writeFile(file, page))
+      .catch((e) => fail(describeThrown(e)));
+  }
   process.stdout.write(out.endsWith("\n") ? out : out + "\n");
 }
 
@@ -117,8 +123,9 @@ export function buildCli(): Command {
   program
     .command("report")
     .description("compare runs (finished or still going): table, mutation wins, curves")
-    .argument("<runDir...>", "run directories")
+    .argument("<runDir...>", "run directories (a sweep directory stands for its members)")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "csv"]).default("text"))
+    .option("--html <file>", "also write a self-contained HTML report (charts, samples, PBT lineage) to <file>")
     .action(reportCommand);
   return program;
 }

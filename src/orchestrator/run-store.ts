@@ -35,13 +35,22 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** Creates outDir/name, or outDir/name-2, -3... when taken: a run never overwrites another. */
+export async function createUniqueDir(outDir: string, name: string): Promise<{ dir: string; name: string }> {
+  await mkdir(outDir, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dirName = i === 1 ? name : `${name}-${i}`;
+    const dir = join(outDir, dirName);
+    if (await exists(dir)) continue;
+    await mkdir(dir);
+    return { dir, name: dirName };
+  }
+}
+
 export const RunStoreLive = Layer.succeed(RunStore, {
   create: (outDir, name, config) =>
     attempt(outDir, async () => {
-      await mkdir(outDir, { recursive: true });
-      let dirName = name;
-      for (let i = 2; await exists(join(outDir, dirName)); i++) dirName = `${name}-${i}`;
-      const dir = join(outDir, dirName);
+      const { dir, name: dirName } = await createUniqueDir(outDir, name);
       await mkdir(join(dir, "checkpoints"), { recursive: true });
       await mkdir(join(dir, "samples"), { recursive: true });
       // The resolved config, under the name the directory actually got.

@@ -6,6 +6,7 @@ import { Context, Effect, Layer } from "effect";
 import type { RunEvent, RunInfo } from "../records.ts";
 import { CorruptCheckpoint, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
+import { createUniqueDir } from "./run-store.ts";
 import type { SweepEvent, SweepState } from "./sweep-state.ts";
 
 export class SweepStore extends Context.Service<
@@ -57,10 +58,7 @@ async function filterJsonl(file: string, keep: (value: Record<string, unknown>) 
 export const SweepStoreLive = Layer.succeed(SweepStore, {
   create: (outDir, name, config) =>
     attempt(outDir, async () => {
-      await mkdir(outDir, { recursive: true });
-      let dirName = name;
-      for (let i = 2; await exists(join(outDir, dirName)); i++) dirName = `${name}-${i}`;
-      const dir = join(outDir, dirName);
+      const { dir, name: dirName } = await createUniqueDir(outDir, name);
       await mkdir(join(dir, "members"), { recursive: true });
       await mkdir(join(dir, "checkpoints"), { recursive: true });
       await writeFile(join(dir, "sweep-config.json"), JSON.stringify({ ...(config as object), name: dirName }, null, 2) + "\n");

@@ -1,29 +1,16 @@
 // Messages between the orchestrator and the Piscina worker that trains members. A member's
 // trainer stays resident in the worker that holds it; only records, metrics, samples and (on
 // request) the member's state cross the thread boundary.
-import type { Mutation } from "../../strategies/egan.ts";
 import type { BackendChoice, ResolvedBackend } from "../compute/backend.ts";
 import type { ToyDatasetName } from "../data/toy-datasets.ts";
 import type { IterationRecord, ToyMetrics } from "../records.ts";
-import type { AdamHyper } from "../trainers/adam.ts";
-import type { EganStateData } from "../trainers/egan-trainer.ts";
+import type { EganOptions, EganStateData } from "../trainers/egan-trainer.ts";
 
-export interface EganMemberConfig {
+/** What a worker needs to build a member's trainer: the trainer's options, the dataset by name. */
+export type EganMemberConfig = Omit<EganOptions, "dataset"> & {
   readonly dataset: ToyDatasetName;
-  readonly zDim: number;
-  readonly gHidden: readonly number[];
-  readonly dHidden: readonly number[];
-  readonly mutations: readonly Mutation[];
-  readonly mu: number;
-  readonly gamma: number;
-  readonly nD: number;
-  readonly batchSize: number;
-  readonly evalBatchSize: number;
   readonly implementation: "fast" | "reference";
-  readonly g: AdamHyper;
-  readonly d: AdamHyper;
-  readonly seed: number;
-}
+};
 
 /** A member's trainer state plus the training time it has accumulated. */
 export interface MemberState {
