@@ -95,9 +95,8 @@ async function reportCommand(runDirs: string[], opts: { format: "text" | "json" 
   const out = await report(runDirs, { format: opts.format }).catch((e) => fail(describeThrown(e)));
   if (opts.html !== undefined) {
     const file = opts.html;
-    await htmlReportFor(runDirs)
-      .then((page) => writeFile(file, page))
-      .catch((e) => fail(describeThrown(e)));
+    const page = await htmlReportFor(runDirs).catch((e) => fail(describeThrown(e)));
+    await writeFile(file, page).catch((e) => fail({ code: EXIT.io, message: `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}` }));
   }
   process.stdout.write(out.endsWith("\n") ? out : out + "\n");
 }

@@ -83,6 +83,34 @@ describe("evogan run", () => {
   });
 });
 
+describe("evogan run, interrupted", () => {
+  it("Ctrl-C (SIGINT) exits 130 and leaves run.json interrupted, with the records and a checkpoint", async () => {
+    const { spawn } = await import("node:child_process");
+    const dir = join(out, "int");
+    const p = spawn(process.execPath, [BIN, "run", ...tiny, "--set", "budget.iterations=100000", "--set", `outDir=${out}`, "--set", "name=int"], { env: { ...process.env, CI: "1" } });
+    let stderr = "";
+    p.stderr.on("data", (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setInterval(async () => {
+        const ckpt = await readdir(join(dir, "checkpoints")).catch(() => [] as string[]);
+        if (ckpt.includes("latest.ckpt")) {
+          clearInterval(timer);
+          p.kill("SIGINT");
+        }
+      }, 50);
+      p.on("exit", (c) => {
+        clearInterval(timer);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted/);
+    expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8")).status).toBe("interrupted");
+    expect((await iterationRecords(dir)).length).toBeGreaterThanOrEqual(20);
+    expect(((await readCheckpoint(join(dir, "checkpoints", "latest.ckpt"))) as { state: { trainer: { it: number } } }).state.trainer.it).toBeGreaterThanOrEqual(20);
+  });
+});
+
 describe("evogan report", () => {
   it("prints json and csv for other tools", async () => {
     const json = await evogan(["report", join(out, "a"), "--format", "json"]);

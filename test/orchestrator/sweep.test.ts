@@ -18,7 +18,7 @@ interface Done {
   stderr: string;
 }
 
-function evogan(args: string[], env: Record<string, string> = {}, killWhen?: () => Promise<boolean>): Promise<Done> {
+function evogan(args: string[], env: Record<string, string> = {}, killWhen?: () => Promise<boolean>, signal: NodeJS.Signals = "SIGKILL"): Promise<Done> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: "1", ...env } });
     let stdout = "";
@@ -30,7 +30,7 @@ function evogan(args: string[], env: Record<string, string> = {}, killWhen?: () 
       timer = setInterval(async () => {
         if (await killWhen()) {
           clearInterval(timer);
-          p.kill("SIGKILL");
+          p.kill(signal);
         }
       }, 25);
     }
@@ -95,6 +95,22 @@ describe("evogan sweep", () => {
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming at generation [12]/);
+    expect(await records(dir)).toEqual(reference);
+  });
+
+  it("Ctrl-C (SIGINT) stops with exit code 130 and status interrupted; resume completes with the same records", async () => {
+    const dir = join(out, "sigint");
+    const stopped = await evogan(
+      ["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=sigint"],
+      {},
+      async () => (await readFile(join(dir, "sweep.json"), "utf8").catch(() => "")).includes('"generationsDone": 1'),
+      "SIGINT",
+    );
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/interrupted: resume with `evogan resume/);
+    expect(JSON.parse(await readFile(join(dir, "sweep.json"), "utf8")).status).toBe("interrupted");
+    const resumed = await evogan(["resume", dir]);
+    expect(resumed.code).toBe(0);
     expect(await records(dir)).toEqual(reference);
   });
 
