@@ -28,6 +28,7 @@ svg.plot .grid { stroke: #eaecf0; stroke-width: 1; }
 svg.plot .frame { fill: none; stroke: var(--line); }
 svg.plot path.series { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round; }
 svg.plot .marker { fill: var(--bg); stroke-width: 2; pointer-events: none; }
+svg.plot .dot { pointer-events: none; }
 .tip { position: absolute; pointer-events: none; background: rgba(255,255,255,0.96); border: 1px solid var(--line); border-radius: 4px; padding: 4px 8px; box-shadow: 0 2px 6px rgba(0,0,0,0.12); font-size: 12px; white-space: pre; z-index: 2; }
 .tip-name { font-weight: 600; }
 .samples { display: flex; flex-wrap: wrap; gap: 16px; }

@@ -1,7 +1,9 @@
 // Run and sweep directories for the HTML report tests, built from the fixture run.
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { RunEvent } from "../../src/records.ts";
+import { parseEvents } from "../../src/report/read-run.ts";
 import { renderScatter } from "../../src/report/scatter-plot.ts";
 import { FIXTURE_RUN, runInfo } from "./run-dir.ts";
 
@@ -14,13 +16,42 @@ export interface TempDir {
 export const samplePng = (): Buffer =>
   renderScatter({ points: new Float32Array([0, 0, 1, 1, -1, 0.5, 2, -2]), centres: new Float32Array([0, 0, 2, 2, -2, -2]), range: 3, size: 64 });
 
-/** A copy of the fixture run in `dir` named `name`, with the scatter plot its last eval record names when `withPlot`. */
-export async function copyFixtureRun(dir: string, name: string, withPlot: boolean): Promise<void> {
+/** The fixture's event `e`, shifted by `k` so that variants draw distinguishable curves (k = 0: unchanged). */
+function vary(e: RunEvent, k: number): RunEvent {
+  const slower = (ms: number) => Math.round(ms * (1 + 0.25 * k));
+  switch (e.type) {
+    case "iteration":
+      return { ...e, children: e.children.map((c) => ({ ...c, F: c.F - 0.3 * k })), dLoss: e.dLoss + 0.04 * k, elapsedMs: slower(e.elapsedMs) };
+    case "eval": {
+      const m = e.metrics;
+      return { ...e, metrics: { ...m, modes: Math.max(0, m.modes - 2 * k), highQuality: m.highQuality - 0.04 * k, reverseKL: m.reverseKL + 0.1 * k }, elapsedMs: slower(e.elapsedMs) };
+    }
+    case "end":
+      return { ...e, elapsedMs: slower(e.elapsedMs) };
+  }
+}
+
+export interface CopyOptions {
+  /** Writes the scatter plot that the last eval record names. */
+  readonly withPlot?: boolean;
+  /** Shifts the curves (see `vary`). */
+  readonly variant?: number;
+  /** Keeps only the first `lines` records and appends a torn line, like a run still being written. */
+  readonly lines?: number;
+}
+
+/** A copy of the fixture run in `dir`, named `name`. */
+export async function copyFixtureRun(dir: string, name: string, options: CopyOptions = {}): Promise<void> {
   await mkdir(join(dir, "samples"), { recursive: true });
-  await copyFile(join(FIXTURE_RUN, "events.jsonl"), join(dir, "events.jsonl"));
+  const path = join(FIXTURE_RUN, "events.jsonl");
+  const events = parseEvents(await readFile(path, "utf8"), path).map((e) => vary(e, options.variant ?? 0));
+  const kept = options.lines === undefined ? events : events.slice(0, options.lines);
+  const torn = options.lines === undefined ? "" : '{"type":"iteration","it":99,"chil';
+  await writeFile(join(dir, "events.jsonl"), `${kept.map((e) => JSON.stringify(e)).join("\n")}\n${torn}`);
   await copyFile(join(FIXTURE_RUN, "config.json"), join(dir, "config.json"));
-  await writeFile(join(dir, "run.json"), JSON.stringify(runInfo({ name, status: "finished", iterations: 30 })));
-  if (withPlot) await writeFile(join(dir, "samples", "it-000030.png"), samplePng());
+  const status = options.lines === undefined ? "finished" : "running";
+  await writeFile(join(dir, "run.json"), JSON.stringify(runInfo({ name, status, iterations: 30 })));
+  if (options.withPlot) await writeFile(join(dir, "samples", "it-000030.png"), samplePng());
 }
 
 export async function tempDir(): Promise<TempDir> {
@@ -41,13 +72,16 @@ const generation = (g: number, decisions: unknown[]) => ({
 });
 
 /**
- * A PBT sweep directory of three members (copies of the fixture run; m0 has a scatter plot):
+ * A PBT sweep directory of three members (shifted copies of the fixture run; m0 has a scatter
+ * plot, m1 is still being written):
  * generation 0 has m2 copy m0 with lr 0.001 → 0.0012, generation 1 has m1 copy m0 with no change,
  * then a retry record and a torn last line, as a sweep still writing leaves it.
  */
 export async function makeSweepDir(): Promise<TempDir> {
   const t = await tempDir();
-  for (const id of SWEEP_MEMBERS) await copyFixtureRun(join(t.dir, "members", id), id, id === "m0");
+  await copyFixtureRun(join(t.dir, "members", "m0"), "m0", { withPlot: true, variant: 1 });
+  await copyFixtureRun(join(t.dir, "members", "m1"), "m1", { variant: 2, lines: 21 });
+  await copyFixtureRun(join(t.dir, "members", "m2"), "m2", { variant: 3 });
   const lines = [
     generation(0, [{ target: "m2", source: "m0", reason: "bottom-quantile", oldHypers: { lr: 0.001, loss: "bce" }, newHypers: { lr: 0.0012, loss: "bce" }, explored: [] }]),
     { type: "retry", g: 1, member: "m1", attempt: 1, error: "boom", outcome: "retrying" },
