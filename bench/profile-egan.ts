@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../src/compute/backend.ts";
+import { matmulEngine, useBackend } from "../src/compute/backend.ts";
 import { defaultRunConfig } from "../src/config/run-config.ts";
 import { toyDataset } from "../src/data/toy-datasets.ts";
 import { memberConfig } from "../src/orchestrator/member-config.ts";
@@ -35,7 +35,7 @@ for (const k of info.kernels.filter((x) => !x.name.endsWith("__op"))) {
   byKernel.set(k.name, e);
 }
 const rows = [...byKernel.entries()].map(([name, e]) => ({ name, perIter: e.count / n, msPerIter: e.ms / n })).sort((a, b) => b.msPerIter - a.msPerIter);
-console.log(`${values.implementation}: ${(info.kernels.length / n).toFixed(0)} kernels/iteration; profiled wall ${wallMs.toFixed(1)} ms/it, in kernels ${(kernelMs / n).toFixed(1)} ms/it`);
+console.log(`${values.implementation} [matmul ${matmulEngine()}]: ${(info.kernels.length / n).toFixed(0)} kernels/iteration; profiled wall ${wallMs.toFixed(1)} ms/it, in kernels ${(kernelMs / n).toFixed(1)} ms/it`);
 for (const r of rows.filter((x) => !x.name.endsWith("__op")).slice(0, 20)) console.log(`  ${r.name.padEnd(22)} ${r.perIter.toFixed(0).padStart(5)}/it ${r.msPerIter.toFixed(2).padStart(8)} ms/it`);
 // Unprofiled wall time (the profiler's own overhead excluded).
 const t1 = performance.now();
@@ -43,4 +43,5 @@ for (let i = 0; i < n; i++) trainer.step();
 const plainMs = (performance.now() - t1) / n;
 console.log(`unprofiled: ${plainMs.toFixed(1)} ms/it; outside kernels ≈ ${(plainMs - kernelMs / n).toFixed(1)} ms/it`);
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-await writeFile(new URL(`./results/profile-egan-${values.implementation}.json`, import.meta.url), JSON.stringify({ date: new Date().toISOString(), wallMs, plainMs, kernelMsPerIter: kernelMs / n, kernelsPerIter: info.kernels.length / n, rows }, null, 2) + "\n");
+const engine = matmulEngine().startsWith("OpenBLAS") ? "openblas" : "wasm";
+await writeFile(new URL(`./results/profile-egan-${values.implementation}-${engine}.json`, import.meta.url), JSON.stringify({ date: new Date().toISOString(), matmul: matmulEngine(), wallMs, plainMs, kernelMsPerIter: kernelMs / n, kernelsPerIter: info.kernels.length / n, rows }, null, 2) + "\n");
