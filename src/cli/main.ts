@@ -13,12 +13,15 @@ import { availableParallelism } from "node:os";
 import { decodeSweepConfig, loadSweepConfig, type SweepConfig } from "../config/sweep-config.ts";
 import { collectDeviceInfo, discoverGpus, formatDevices, resolveDevices } from "../orchestrator/devices.ts";
 import { memberPoolFor } from "../orchestrator/device-pool.ts";
+import type { MemberPool } from "../orchestrator/member-pool.ts";
 import { runSweep } from "../orchestrator/sweep-program.ts";
 import { SweepStoreLive } from "../orchestrator/sweep-store.ts";
 import { workersLayer } from "../orchestrator/workers.ts";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeExit, describeThrown, EXIT, type Failure } from "./exit-codes.ts";
+import { sweepQueuePool, type SweepQueueOptions } from "../queue/sweep-queue-pool.ts";
+import { positiveInt, workerCommand } from "./worker-command.ts";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -48,11 +51,16 @@ async function runCommand(configFile: string | undefined, opts: { set: string[];
   }
 }
 
-/** Runs a sweep program with its services, SIGINT/SIGTERM interrupting it; maps failures to exit codes. */
-async function sweepWith(config: SweepConfig, resumeDir?: string): Promise<void> {
+/** The pool of a sweep on this machine: its devices, `threads` threads (per GPU). */
+async function localSweepPool(config: SweepConfig): Promise<() => Promise<MemberPool>> {
   const plan = resolveDevices(config.devices, await discoverGpus(), config.threads ?? availableParallelism());
   const threads = plan.kind === "cpu" ? (config.threads ?? plan.threads) : plan.devices.length;
-  const pool = () => memberPoolFor(plan.kind === "cpu" ? { kind: "cpu", threads } : plan, { threadsPerDevice: config.threads ?? 1 });
+  return () => memberPoolFor(plan.kind === "cpu" ? { kind: "cpu", threads } : plan, { threadsPerDevice: config.threads ?? 1 });
+}
+
+/** Runs a sweep program with its services, SIGINT/SIGTERM interrupting it; maps failures to exit codes. */
+async function sweepWith(config: SweepConfig, resumeDir?: string, queue?: SweepQueueOptions): Promise<void> {
+  const pool = queue ? await sweepQueuePool(config, queue).catch((e: Error) => fail({ code: EXIT.worker, message: e.message })) : await localSweepPool(config);
   const layers = Layer.mergeAll(SweepStoreLive, workersLayer(pool), progressLayer());
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
@@ -70,12 +78,15 @@ async function sweepWith(config: SweepConfig, resumeDir?: string): Promise<void>
   }
 }
 
-async function sweepCommand(configFile: string, opts: { set: string[] }): Promise<void> {
+/** `--queue`/`--storage` of sweep and resume: segments go to `evogan worker`s through Redis. */
+const queueOptions = (opts: { queue?: string; storage?: string }): SweepQueueOptions | undefined => (opts.queue ? { queue: opts.queue, storage: opts.storage } : undefined);
+
+async function sweepCommand(configFile: string, opts: { set: string[]; queue?: string; storage?: string }): Promise<void> {
   const config = await loadSweepConfig(configFile, opts.set).catch((e) => fail(describeThrown(e)));
-  await sweepWith(config);
+  await sweepWith(config, undefined, queueOptions(opts));
 }
 
-async function resumeCommand(dir: string): Promise<void> {
+async function resumeCommand(dir: string, opts: { queue?: string; storage?: string }): Promise<void> {
   const raw = await readFile(join(dir, "sweep-config.json"), "utf8").catch(() => fail({ code: EXIT.notFound, message: `not a sweep directory: ${dir} (no sweep-config.json)` }));
   const config = (() => {
     try {
@@ -84,7 +95,7 @@ async function resumeCommand(dir: string): Promise<void> {
       return fail(describeThrown(e));
     }
   })();
-  await sweepWith(config, dir);
+  await sweepWith(config, dir, queueOptions(opts));
 }
 
 async function devicesCommand(): Promise<void> {
@@ -116,8 +127,24 @@ export function buildCli(): Command {
     .description("run a population sweep (PBT or random search) from a sweep config")
     .argument("<config>", "sweep config (JSON), e.g. configs/sweep-pbt-grid25.json")
     .option("--set <key.path=value>", "override a config field before validation (repeatable)", collect, [])
+    .option("--queue <redisUrl>", "train on `evogan worker`s through this Redis queue instead of local workers")
+    .option("--storage <uri>", "with --queue: shared storage (file:///path, same path on every worker); default <outDir>/queue-storage")
     .action(sweepCommand);
-  program.command("resume").description("continue an interrupted sweep exactly where it stopped").argument("<sweepDir>", "the sweep's directory").action(resumeCommand);
+  program
+    .command("resume")
+    .description("continue an interrupted sweep exactly where it stopped")
+    .argument("<sweepDir>", "the sweep's directory")
+    .option("--queue <redisUrl>", "train on `evogan worker`s through this Redis queue instead of local workers")
+    .option("--storage <uri>", "with --queue: shared storage (file:///path, same path on every worker); default <outDir>/queue-storage")
+    .action(resumeCommand);
+  program
+    .command("worker")
+    .description("train sweep segments from a Redis queue (for `evogan sweep --queue`) until SIGINT/SIGTERM")
+    .requiredOption("--queue <redisUrl>", "the queue's Redis, e.g. redis://10.0.0.5:6379")
+    .option("--devices <devices>", 'what to train on: "auto", "cpu" or GPU indices such as "0,1"', "auto")
+    .option("--concurrency <n>", "jobs at once (default: the cores on CPU, one per GPU)", positiveInt)
+    .option("--lock-duration <ms>", "a job whose worker is silent this long is run elsewhere (default 30000)", positiveInt)
+    .action(workerCommand);
   program.command("devices").description("print the backends and devices evogan sees").action(devicesCommand);
   program
     .command("report")

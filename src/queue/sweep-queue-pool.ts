@@ -1,0 +1,36 @@
+// The queue pool of `evogan sweep/resume --queue`: every member can be in flight at once (the
+// workers' slots are the limit), and segments go through storage under the sweep's outDir
+// unless `--storage` names shared storage elsewhere.
+import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { memberPlans, type SweepConfig } from "../config/sweep-config.ts";
+import type { MemberPool } from "../orchestrator/member-pool.ts";
+import { queueMemberPool } from "./queue-member-pool.ts";
+import { reachable } from "./reachable.ts";
+
+export interface SweepQueueOptions {
+  /** redis://host:port */
+  readonly queue: string;
+  /** file:///shared/dir or a path; default file://<outDir>/queue-storage. */
+  readonly storage?: string;
+}
+
+/** A file:// URI for `--storage` given as a URI or as a path (relative to the working directory). */
+export function storageUri(storage: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(storage) ? storage : pathToFileURL(resolve(storage)).href;
+}
+
+/** Checks that Redis answers (a wrong URL fails here, with a plain message), then returns the pool's constructor. */
+export async function sweepQueuePool(config: SweepConfig, options: SweepQueueOptions): Promise<() => Promise<MemberPool>> {
+  await reachable(options.queue);
+  return () =>
+    queueMemberPool({
+      redisUrl: options.queue,
+      storage: storageUri(options.storage ?? resolve(config.outDir, "queue-storage")),
+      // One orchestrator's jobs and files; a resumed sweep starts a new id (its members come back from the sweep's own checkpoints).
+      sweepId: `${config.name.replace(/[^\w-]/g, "_")}-${randomUUID().slice(0, 8)}`,
+      slots: memberPlans(config.population).length,
+      log: (line) => process.stderr.write(`evogan: ${line}\n`),
+    });
+}
