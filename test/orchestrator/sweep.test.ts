@@ -5,6 +5,7 @@ import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
 import { Rng } from "../../src/util/rng.ts";
 
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
@@ -41,21 +42,6 @@ function evogan(args: string[], env: Record<string, string> = {}, killWhen?: () 
   });
 }
 
-const readJsonl = async (file: string) =>
-  (await readFile(file, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-
-/** Everything a sweep recorded, minus wall-clock times. */
-async function records(dir: string): Promise<unknown> {
-  const members = (await readdir(join(dir, "members"))).sort();
-  const strip = ({ elapsedMs: _e, computeMs: _c, itersPerSec: _i, ...rest }: Record<string, unknown>) => rest;
-  return {
-    sweep: (await readJsonl(join(dir, "sweep.jsonl"))).map(strip),
-    members: Object.fromEntries(await Promise.all(members.map(async (m) => [m, (await readJsonl(join(dir, "members", m, "events.jsonl"))).map(strip)]))),
-  };
-}
 
 let out: string;
 let reference: unknown;
@@ -65,7 +51,7 @@ beforeAll(async () => {
   const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  reference = await records(join(out, "ref"));
+  reference = await sweepRecords(join(out, "ref"));
 });
 
 describe("evogan sweep", () => {
@@ -95,7 +81,7 @@ describe("evogan sweep", () => {
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming at generation [12]/);
-    expect(await records(dir)).toEqual(reference);
+    expect(await sweepRecords(dir)).toEqual(reference);
   });
 
   it("Ctrl-C (SIGINT) stops with exit code 130 and status interrupted; resume completes with the same records", async () => {
@@ -111,7 +97,7 @@ describe("evogan sweep", () => {
     expect(JSON.parse(await readFile(join(dir, "sweep.json"), "utf8")).status).toBe("interrupted");
     const resumed = await evogan(["resume", dir]);
     expect(resumed.code).toBe(0);
-    expect(await records(dir)).toEqual(reference);
+    expect(await sweepRecords(dir)).toEqual(reference);
   });
 
   it("an injected worker crash is retried from the last checkpoint, recorded, and changes no result", async () => {
@@ -120,7 +106,7 @@ describe("evogan sweep", () => {
     const sweep = await readJsonl(join(out, "crash", "sweep.jsonl"));
     const retries = sweep.filter((e) => e.type === "retry");
     expect(retries.some((e) => e.member === "m1" && e.g === 1 && e.outcome === "retrying")).toBe(true);
-    const withoutRetries = (await records(join(out, "crash"))) as { sweep: Array<Record<string, unknown>> };
+    const withoutRetries = await sweepRecords(join(out, "crash"));
     expect({ ...withoutRetries, sweep: withoutRetries.sweep.filter((e) => e.type !== "retry") }).toEqual(reference);
   });
 

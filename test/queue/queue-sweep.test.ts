@@ -6,6 +6,7 @@ import { mkdtemp, readFile, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
 import { haveRedisServer, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
@@ -87,21 +88,6 @@ class WorkerProcess {
   }
 }
 
-const readJsonl = async (file: string) =>
-  (await readFile(file, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-
-/** Everything a sweep recorded, minus wall-clock times. */
-async function records(dir: string): Promise<unknown> {
-  const members = (await readdir(join(dir, "members"))).sort();
-  const strip = ({ elapsedMs: _e, computeMs: _c, itersPerSec: _i, ...rest }: Record<string, unknown>) => rest;
-  return {
-    sweep: (await readJsonl(join(dir, "sweep.jsonl"))).map(strip),
-    members: Object.fromEntries(await Promise.all(members.map(async (m) => [m, (await readJsonl(join(dir, "members", m, "events.jsonl"))).map(strip)]))),
-  };
-}
 
 describe.skipIf(!enabled)("evogan sweep --queue", () => {
   let redis: RedisServer;
@@ -117,7 +103,7 @@ describe.skipIf(!enabled)("evogan sweep --queue", () => {
     const ref = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=local"]);
     expect(ref.stderr).toBe("");
     expect(ref.code).toBe(0);
-    reference = await records(join(out, "local"));
+    reference = await sweepRecords(join(out, "local"));
     await Promise.all(workers.map((w) => w.ready));
   });
 
@@ -131,7 +117,7 @@ describe.skipIf(!enabled)("evogan sweep --queue", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/backend wasm .*, 4 worker slot\(s\)/);
-    expect(await records(join(out, "queued"))).toEqual(reference);
+    expect(await sweepRecords(join(out, "queued"))).toEqual(reference);
     // Both workers trained segments; the orchestrator left no files on the shared storage.
     for (const w of workers) expect(w.out).toMatch(/job \S+ start: m\d generation \d, try 1/);
     expect(await readdir(join(out, "shared"))).toEqual([]);
@@ -147,7 +133,7 @@ describe.skipIf(!enabled)("evogan sweep --queue", () => {
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resuming at generation [12]/);
-    expect(await records(dir)).toEqual(reference);
+    expect(await sweepRecords(dir)).toEqual(reference);
   });
 
   it("kill -9 of a worker mid-segment: BullMQ hands the stalled job to the other worker and the sweep completes unchanged", async () => {
@@ -170,6 +156,6 @@ describe.skipIf(!enabled)("evogan sweep --queue", () => {
     // The retry is visible: the survivor took the same job as its second try.
     expect(survivor.out).toMatch(new RegExp(`job ${victim!.jobId.replace(/[.]/g, "\\.")} start: .*, try 2`));
     expect(survivor.out).toContain(`job ${victim!.jobId} done`);
-    expect(await records(join(out, "worker-killed"))).toEqual(reference);
+    expect(await sweepRecords(join(out, "worker-killed"))).toEqual(reference);
   });
 });
