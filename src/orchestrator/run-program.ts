@@ -11,11 +11,14 @@ import { TrainingDiverged } from "./errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { RunStore, runInfo, type RunHandle } from "./run-store.ts";
-import { TrainerPool } from "./trainer-pool.ts";
+import type { AdvanceResult, InitResult, MemberState } from "../worker/protocol.ts";
+import { Workers } from "./workers.ts";
 
 /** Iterations per worker task between progress updates (records are written per segment). */
 const SEGMENT = 100;
 const MEMBER = "member-0";
+/** One member, one worker slot. */
+const SLOT = 0;
 
 export interface RunOutcome {
   readonly run: RunHandle;
@@ -28,10 +31,10 @@ export interface RunOutcome {
 export const runEgan = (config: RunConfig) =>
   Effect.gen(function* () {
     const store = yield* RunStore;
-    const pool = yield* TrainerPool;
+    const workers = yield* Workers;
     const progress = yield* Progress;
     const member = memberConfig(config);
-    const { backend, matmul } = yield* pool.init(MEMBER, config.backend, member);
+    const { backend, matmul } = yield* workers.run<InitResult>(SLOT, { kind: "init", memberId: MEMBER, backend: config.backend, config: member });
     const run = yield* store.create(config.outDir, config.name, config);
     const total = config.budget.iterations;
     const t = config.trainer;
@@ -50,7 +53,7 @@ export const runEgan = (config: RunConfig) =>
         const every = config.eval.every;
         const k = Math.min(SEGMENT, every - (it % every), total - it);
         const evaluate = (it + k) % every === 0 || it + k === total;
-        const res = yield* pool.advance(MEMBER, k, evaluate ? { samples: config.eval.samples } : undefined);
+        const res = yield* workers.run<AdvanceResult>(SLOT, { kind: "advance", memberId: MEMBER, iterations: k, evaluate: evaluate ? { samples: config.eval.samples } : undefined });
         trainMs += res.trainMs;
         yield* store.appendEvents(run, res.records);
         it = res.records.at(-1)?.it ?? it;
@@ -65,7 +68,7 @@ export const runEgan = (config: RunConfig) =>
           const plot = yield* store.writeFile(run, `samples/it-${String(ev.it).padStart(6, "0")}.png`, png);
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: Math.round(trainMs) };
           yield* store.appendEvents(run, [record]);
-          const state = yield* pool.exportState(MEMBER);
+          const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });
           yield* store.writeCheckpoint(run, "checkpoints/latest.ckpt", { kind: "egan-toy", config: member, state });
           yield* progress.line(
             `  it ${String(ev.it).padStart(String(total).length)}/${total}  modes ${ev.metrics.modes}/${ev.metrics.totalModes}  high-quality ${(100 * ev.metrics.highQuality).toFixed(1)}%  reverse KL ${ev.metrics.reverseKL.toFixed(3)}  ${rate.toFixed(1)} it/s`,
@@ -75,7 +78,7 @@ export const runEgan = (config: RunConfig) =>
           yield* progress.status(`  it ${it}/${total}  ${rate.toFixed(1)} it/s  eta ${eta.toFixed(0)} s`);
         }
       }
-      const state = yield* pool.exportState(MEMBER);
+      const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });
       yield* store.writeCheckpoint(run, "checkpoints/final.ckpt", { kind: "egan-toy", config: member, state });
       const itersPerSec = (it / trainMs) * 1000;
       const end: EndRecord = { type: "end", it, elapsedMs: Math.round(trainMs), itersPerSec };

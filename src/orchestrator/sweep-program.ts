@@ -19,7 +19,7 @@ import type { EvalRecord, EndRecord } from "../records.ts";
 import { renderScatter } from "../report/scatter-plot.ts";
 import { Rng } from "../util/rng.ts";
 import type { AdvanceResult, InitResult, MemberState as WorkerMemberState } from "../worker/protocol.ts";
-import { CheckpointCorrupt, type WorkerFailed } from "./errors.ts";
+import { CheckpointCorrupt } from "./errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { runInfo } from "./run-store.ts";
@@ -238,4 +238,3 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
     );
   });
 
-export type SweepError = WorkerFailed;
