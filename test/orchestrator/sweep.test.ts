@@ -1,46 +1,16 @@
 // Population sweeps through the real CLI in real processes: exact resume after kill -9,
 // injected worker crashes and NaN members (EVOGAN_FAULT_INJECT), and corrupt checkpoints.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
+import { evogan } from "../helpers/cli-process.ts";
 import { Rng } from "../../src/util/rng.ts";
 
-const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 const CONFIG = new URL("../../configs/sweep-tiny.json", import.meta.url).pathname;
 const small = ["--set", "generations=3", "--set", "segment.iterations=20"];
 
-interface Done {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function evogan(args: string[], env: Record<string, string> = {}, killWhen?: () => Promise<boolean>, signal: NodeJS.Signals = "SIGKILL"): Promise<Done> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d));
-    p.stderr.on("data", (d: Buffer) => (stderr += d));
-    let timer: NodeJS.Timeout | undefined;
-    if (killWhen) {
-      timer = setInterval(async () => {
-        if (await killWhen()) {
-          clearInterval(timer);
-          p.kill(signal);
-        }
-      }, 25);
-    }
-    p.on("exit", (code, signal) => {
-      if (timer) clearInterval(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 
 let out: string;
@@ -70,11 +40,13 @@ describe("evogan sweep", () => {
     const dir = join(out, "killed");
     const delay = new Rng(Date.now() >>> 0).int(400);
     let seenAt = 0;
-    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed"], {}, async () => {
-      const state = await readFile(join(dir, "sweep.json"), "utf8").catch(() => "");
-      if (!state.includes('"generationsDone": 1')) return false;
-      seenAt ||= Date.now();
-      return Date.now() - seenAt >= delay;
+    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed"], {
+      killWhen: async () => {
+        const state = await readFile(join(dir, "sweep.json"), "utf8").catch(() => "");
+        if (!state.includes('"generationsDone": 1')) return false;
+        seenAt ||= Date.now();
+        return Date.now() - seenAt >= delay;
+      },
     });
     expect(killed.signal).toBe("SIGKILL");
     const resumed = await evogan(["resume", dir]);
@@ -88,9 +60,7 @@ describe("evogan sweep", () => {
     const dir = join(out, "sigint");
     const stopped = await evogan(
       ["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=sigint"],
-      {},
-      async () => (await readFile(join(dir, "sweep.json"), "utf8").catch(() => "")).includes('"generationsDone": 1'),
-      "SIGINT",
+      { killWhen: async () => (await readFile(join(dir, "sweep.json"), "utf8").catch(() => "")).includes('"generationsDone": 1'), signal: "SIGINT" },
     );
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/interrupted: resume with `evogan resume/);
@@ -101,7 +71,7 @@ describe("evogan sweep", () => {
   });
 
   it("an injected worker crash is retried from the last checkpoint, recorded, and changes no result", async () => {
-    const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=crash"], { EVOGAN_FAULT_INJECT: "crash:m1:1" });
+    const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=crash"], { env: { EVOGAN_FAULT_INJECT: "crash:m1:1" } });
     expect(r.code).toBe(0);
     const sweep = await readJsonl(join(out, "crash", "sweep.jsonl"));
     const retries = sweep.filter((e) => e.type === "retry");
@@ -111,7 +81,7 @@ describe("evogan sweep", () => {
   });
 
   it("a member whose weights turn NaN is recorded as diverged and replaced at the next selection; the sweep goes on", async () => {
-    const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=nan"], { EVOGAN_FAULT_INJECT: "nan:m2:1" });
+    const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=nan"], { env: { EVOGAN_FAULT_INJECT: "nan:m2:1" } });
     expect(r.code).toBe(0);
     const sweep = await readJsonl(join(out, "nan", "sweep.jsonl"));
     expect(sweep.some((e) => e.type === "warning" && e.member === "m2" && /diverged/.test(String(e.message)))).toBe(true);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
+import { evogan } from "../helpers/cli-process.ts";
 import { haveRedisServer, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
@@ -16,35 +17,6 @@ const small = ["--set", "generations=3", "--set", "segment.iterations=10", "--se
 const enabled = haveRedisServer() || !!process.env.CI;
 if (!enabled) console.warn("test/queue: redis-server is not installed (apt-get install redis-server): skipping the queue tests; with CI set they run.");
 
-interface Done {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function evogan(args: string[], killWhen?: () => Promise<boolean>): Promise<Done> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: "1" } });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d));
-    p.stderr.on("data", (d: Buffer) => (stderr += d));
-    let timer: NodeJS.Timeout | undefined;
-    if (killWhen) {
-      timer = setInterval(async () => {
-        if (await killWhen()) {
-          clearInterval(timer);
-          p.kill("SIGKILL");
-        }
-      }, 25);
-    }
-    p.on("exit", (code, signal) => {
-      if (timer) clearInterval(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 /** An `evogan worker` process and everything it printed. */
 class WorkerProcess {
@@ -125,9 +97,9 @@ describe.skipIf(!enabled)("evogan sweep --queue", () => {
 
   it("kill -9 of the orchestrator, then `evogan resume --queue`: the sweep completes with the same records", async () => {
     const dir = join(out, "killed");
-    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed", ...queueArgs()], async () =>
-      (await readFile(join(dir, "sweep.json"), "utf8").catch(() => "")).includes('"generationsDone": 1'),
-    );
+    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed", ...queueArgs()], {
+      killWhen: async () => (await readFile(join(dir, "sweep.json"), "utf8").catch(() => "")).includes('"generationsDone": 1'),
+    });
     expect(killed.signal).toBe("SIGKILL");
     const resumed = await evogan(["resume", dir, ...queueArgs()]);
     expect(resumed.stderr).toBe("");
