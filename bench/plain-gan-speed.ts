@@ -10,9 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend } from "../src/compute/backend.ts";
 import { stockWasm } from "./stock-wasm.ts";
 import { sampleToy, toyDataset } from "../src/data/toy-datasets.ts";
-import { backpropWeights, disposeBackpropWeights, initMlp, mlpBackward, mlpForward, paramShapes, type MlpSpec } from "../src/models/mlp.ts";
+import { applyMlp, backpropWeights, disposeBackpropWeights, initMlp, mlpBackward, mlpForward, paramShapes, type MlpSpec } from "../src/models/mlp.ts";
 import { adamInit, adamStep, disposeAdam, keepAdam, type AdamState } from "../src/trainers/adam.ts";
-import { applyMlp } from "../src/trainers/egan-trainer.ts";
 import { Rng } from "../src/util/rng.ts";
 import { scoped } from "../src/util/scoped.ts";
 

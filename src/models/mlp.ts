@@ -60,6 +60,11 @@ export function mlpForward(params: readonly tf.Tensor[], x: tf.Tensor2D): Forwar
   return { out: h, inputs };
 }
 
+/** The network's output alone (sampling, fitness fakes): the same forward pass. */
+export function applyMlp(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+  return mlpForward(params, x).out;
+}
+
 /**
  * The weights as backprop multiplies with them: with the native GEMM, transposing is free and
  * the weights are used as they are; on wasm's own kernels they are transposed once, explicitly.

@@ -25,10 +25,11 @@ export class RunStore extends Context.Service<
   }
 >()("evogan/RunStore") {}
 
-const attempt = <A>(path: string, f: () => Promise<A>) =>
+/** An fs operation as an Effect whose failure names the path (RunStoreFailed). */
+export const attempt = <A>(path: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (e) => new RunStoreFailed({ path, message: `${path}: ${(e as Error).message}` }) });
 
-async function exists(p: string): Promise<boolean> {
+export async function exists(p: string): Promise<boolean> {
   return stat(p).then(
     () => true,
     () => false,

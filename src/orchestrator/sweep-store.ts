@@ -1,12 +1,12 @@
 // The sweep directory service (layout in sweep-state.ts). Everything a sweep writes goes
 // through here: atomically where a torn file would break resume (sweep.json, checkpoints).
-import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Context, Effect, Layer } from "effect";
 import type { RunEvent, RunInfo } from "../records.ts";
 import { CorruptCheckpoint, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
-import { createUniqueDir } from "./run-store.ts";
+import { attempt, createUniqueDir, exists } from "./run-store.ts";
 import type { SweepEvent, SweepState } from "./sweep-state.ts";
 
 export class SweepStore extends Context.Service<
@@ -31,15 +31,6 @@ export class SweepStore extends Context.Service<
     readonly truncate: (dir: string, ids: readonly string[], maxIt: number, g: number) => Effect.Effect<void, RunStoreFailed>;
   }
 >()("evogan/SweepStore") {}
-
-const attempt = <A>(path: string, f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (e) => new RunStoreFailed({ path, message: `${path}: ${(e as Error).message}` }) });
-
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
 
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
 

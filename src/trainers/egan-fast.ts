@@ -8,10 +8,10 @@
 // per survivor (1/B, 1/(μq)). In sum form ∂softplus(−o)/∂o = σ(o) − 1 (real), ∂softplus(o)/∂o = σ(o) (fake).
 import * as tf from "@tensorflow/tfjs";
 import { generatorLossGrad } from "../losses/gan-losses.ts";
-import { backpropWeights, disposeBackpropWeights, mlpBackward, mlpForward } from "../models/mlp.ts";
+import { applyMlp, backpropWeights, disposeBackpropWeights, mlpBackward, mlpForward } from "../models/mlp.ts";
 import { scoped } from "../util/scoped.ts";
 import { adamStep, keepAdam, type AdamState } from "./adam.ts";
-import { EganTrainer, applyMlp, type ScoredChildren } from "./egan-trainer.ts";
+import { EganTrainer, type ScoredChildren } from "./egan-trainer.ts";
 import type { IterationDraws } from "./iteration-draws.ts";
 
 export class EganFastTrainer extends EganTrainer {

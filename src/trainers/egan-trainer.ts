@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { fitness, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
-import { initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
+import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
 import type { ChildRecord } from "../records.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
@@ -193,15 +193,6 @@ export abstract class EganTrainer {
   }
 }
 
-/** Plain forward pass (no backprop bookkeeping), used for sampling. */
-export function applyMlp(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
-  const layers = params.length / 2;
-  let h = x;
-  for (let l = 0; l < layers; l++) {
-    h = tf.fused.matMul({ a: h, b: params[2 * l] as tf.Tensor2D, bias: params[2 * l + 1], activation: l < layers - 1 ? "relu" : "linear" }) as tf.Tensor2D;
-  }
-  return h;
-}
 
 function toTensors(arrays: readonly Float32Array[], shapes: number[][]): tf.Tensor[] {
   return arrays.map((a, i) => tf.tensor(a, shapes[i]));
