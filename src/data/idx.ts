@@ -2,9 +2,11 @@
 // a type code (0x08 = unsigned byte, the only one supported here), the number of dimensions — then
 // one big-endian int32 per dimension, then the data. Images are 0x00000803 ([n, rows, cols]),
 // labels 0x00000801 ([n]). Gzipped files (.gz, detected by the 0x1f 0x8b magic) are inflated first.
+// loadIdxImageData pairs an image file with its label file (MNIST, Fashion-MNIST) as ImageData.
 
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { imageDataFromBytes, type ImageData, type ImageSelection } from "./image-data.ts";
 
 export interface IdxArray {
   dims: number[];
@@ -80,6 +82,19 @@ export function loadIdxLabels(file: string): Uint8Array {
   const { dims, data } = readIdxFile(file);
   if (dims.length !== 1) throw new Error(`${file}: expected an IDX label file with 1 dim [n] (magic 0x00000801), got ${dims.length} dims`);
   return data;
+}
+
+/**
+ * An IDX image file and its label file (same count, grayscale) → ImageData named `name`
+ * (e.g. "mnist/train"), shuffled/limited by `sel`. Errors name the file at fault.
+ */
+export function loadIdxImageData(name: string, imagesFile: string, labelsFile: string, numClasses: number, sel: ImageSelection = {}): ImageData {
+  const img = loadIdxImages(imagesFile);
+  const labels = loadIdxLabels(labelsFile);
+  if (labels.length !== img.count) {
+    throw new Error(`${name}: ${imagesFile} has ${img.count} images but ${labelsFile} has ${labels.length} labels`);
+  }
+  return imageDataFromBytes(name, { count: img.count, height: img.rows, width: img.cols, channels: 1, pixels: img.pixels, labels }, numClasses, sel, labelsFile);
 }
 
 /** Bytes 0..255 → Float32 in [−1, 1] (x / 127.5 − 1), the range of a tanh generator. */

@@ -93,7 +93,7 @@ describe("IDX reader", () => {
 describe("loadMnist", () => {
   it("loads explicit files, scales to [−1, 1], and shuffles by Rng#permutation(seed)", () => {
     const plain = loadMnist("test", { imagesFile, labelsFile });
-    expect([plain.count, plain.rows, plain.cols]).toEqual([3, 2, 3]);
+    expect([plain.name, plain.count, plain.height, plain.width, plain.channels]).toEqual(["mnist/test", 3, 2, 3, 1]);
     expect(Array.from(plain.labels)).toEqual(labelValues);
     expect(plain.images[0]).toBe(-1);
     expect(plain.images[17]).toBe(1);
