@@ -47,7 +47,7 @@ const lines = [
   "| run | modes | high-quality | reverse KL | it/s | mutation wins |",
   "|---|---|---|---|---|---|",
   ...summaries.map((s) => {
-    const m = s.finalEval;
+    const m = s.finalEval?.kind === "toy" ? s.finalEval : null;
     const wins = s.mutationWins.map((w) => `${w.mutation} ${(100 * w.share).toFixed(0)}%`).join(", ");
     return `| ${s.name} | ${m ? `${m.modes}/${m.totalModes}` : "-"} | ${m ? (100 * m.highQuality).toFixed(1) + "%" : "-"} | ${m ? m.reverseKL.toFixed(3) : "-"} | ${s.itersPerSec?.toFixed(2) ?? "-"} | ${wins} |`;
   }),

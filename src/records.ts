@@ -45,11 +45,27 @@ export interface ToyMetrics {
   readonly reverseKL: number;
 }
 
+/**
+ * Image metrics from the evaluation classifier (src/metrics/classifier): FID on its penultimate
+ * features against the training set, the Inception-style score exp(E KL(p(y|x) ‖ p(y))), and the
+ * total variation distance between the predicted class frequencies and the uniform ones.
+ */
+export interface ImageMetrics {
+  readonly samples: number;
+  readonly fid: number;
+  readonly inceptionScore: number;
+  readonly classTvd: number;
+}
+
+export type EvalMetrics = ToyMetrics | ImageMetrics;
+
+export const isImageMetrics = (m: EvalMetrics): m is ImageMetrics => "fid" in m;
+
 export interface EvalRecord {
   readonly type: "eval";
   readonly it: number;
-  readonly metrics: ToyMetrics;
-  /** Path of the scatter plot, relative to the run directory. */
+  readonly metrics: EvalMetrics;
+  /** Path of the picture (toy scatter plot or image sample grid), relative to the run directory. */
   readonly plot?: string;
   readonly elapsedMs: number;
 }

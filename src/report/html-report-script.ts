@@ -1,6 +1,8 @@
 // The HTML report's only script: vanilla JS, no libraries, run by the browser from the page
 // itself. It reads the runs from <script type="application/json" id="evogan-data"> and draws SVG
-// line charts (one path per run per chart), a legend that toggles runs, and hover tooltips.
+// line charts: the metric charts (one path per run; toy and image metrics for the kinds of runs
+// present), a legend that toggles runs, and per run a mutation-wins chart (one path per mutation,
+// its own legend toggling mutations); all with hover tooltips.
 // Every name from the data is rendered with textContent or an SVG attribute, never as markup.
 
 /** Series colours, by run index (Tableau 10); the page's tables use the same ones. */
@@ -15,7 +17,7 @@ const SCRIPT = String.raw`(function () {
   var W = 520, H = 280, L = 56, R = 14, T = 12, B = 40;
   var data = JSON.parse(document.getElementById("evogan-data").textContent);
   var runs = data.runs;
-  var hidden = new Set();
+  var hiddenRuns = new Set();
 
   function colour(i) { return PALETTE[i % PALETTE.length]; }
   function svgEl(tag, attrs, parent) {
@@ -54,22 +56,58 @@ const SCRIPT = String.raw`(function () {
     for (var k = 0; lo + k * step <= hi + step * 1e-9; k++) ticks.push(Number((lo + k * step).toPrecision(12)));
     return { min: lo, max: hi, ticks: ticks };
   }
-  function evalsOf(run) { return run.curves.evals; }
-  function byIt(f) { return function (run) { return evalsOf(run).map(function (e) { return [e.it, f(e)]; }); }; }
-  function byTime(f) { return function (run) { return evalsOf(run).map(function (e) { return [e.elapsedMs / 1000, f(e)]; }); }; }
-  var modes = function (e) { return e.modes; };
-  var hq = function (e) { return e.highQuality * 100; };
-  var rkl = function (e) { return e.reverseKL; };
-  var CHARTS = [
-    { id: "bestF", title: "best survivor F vs iteration", x: "iteration", y: "best F", points: function (r) { return r.curves.bestF; } },
-    { id: "dLoss", title: "D loss vs iteration", x: "iteration", y: "D loss", points: function (r) { return r.curves.dLoss; } },
-    { id: "modes-it", title: "modes covered vs iteration", x: "iteration", y: "modes", points: byIt(modes) },
-    { id: "modes-time", title: "modes covered vs wall time", x: "wall time (s)", y: "modes", points: byTime(modes) },
-    { id: "hq-it", title: "high-quality samples % vs iteration", x: "iteration", y: "HQ %", points: byIt(hq) },
-    { id: "hq-time", title: "high-quality samples % vs wall time", x: "wall time (s)", y: "HQ %", points: byTime(hq) },
-    { id: "rkl-it", title: "reverse KL vs iteration", x: "iteration", y: "reverse KL", points: byIt(rkl) },
-    { id: "rkl-time", title: "reverse KL vs wall time", x: "wall time (s)", y: "reverse KL", points: byTime(rkl) }
-  ];
+  function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined; }
+
+  // Metric charts: one series per run, for the metric kinds of the runs in the report.
+  function evalsOf(run, kind) { return run.curves.evals.filter(function (e) { return e.kind === kind; }); }
+  function byIt(kind, f) { return function (run) { return evalsOf(run, kind).map(function (e) { return [e.it, f(e)]; }); }; }
+  function byTime(kind, f) { return function (run) { return evalsOf(run, kind).map(function (e) { return [e.elapsedMs / 1000, f(e)]; }); }; }
+  function metricPair(kind, id, name, y, f) {
+    return [
+      { id: id + "-it", kind: kind, title: name + " vs iteration", x: "iteration", y: y, points: byIt(kind, f) },
+      { id: id + "-time", kind: kind, title: name + " vs wall time", x: "wall time (s)", y: y, points: byTime(kind, f) }
+    ];
+  }
+  var METRIC_CHARTS = [].concat(
+    [{ id: "bestF", title: "best survivor F vs iteration", x: "iteration", y: "best F", points: function (r) { return r.curves.bestF; } },
+     { id: "dLoss", title: "D loss vs iteration", x: "iteration", y: "D loss", points: function (r) { return r.curves.dLoss; } }],
+    metricPair("toy", "modes", "modes covered", "modes", function (e) { return e.modes; }),
+    metricPair("toy", "hq", "high-quality samples %", "HQ %", function (e) { return e.highQuality * 100; }),
+    metricPair("toy", "rkl", "reverse KL", "reverse KL", function (e) { return e.reverseKL; }),
+    metricPair("image", "fid", "FID", "FID", function (e) { return e.fid; }),
+    metricPair("image", "is", "inception score", "IS", function (e) { return e.inceptionScore; }),
+    metricPair("image", "tvd", "class TVD", "class TVD", function (e) { return e.classTvd; })
+  );
+  var hasImage = runs.some(function (r) { return r.metricKind === "image"; });
+  var hasToy = !hasImage || runs.some(function (r) { return r.metricKind === "toy"; });
+  function shown(spec) { return spec.kind === undefined || (spec.kind === "toy" ? hasToy : hasImage); }
+  function runSeries(spec) {
+    return function () {
+      return runs.map(function (run, i) {
+        return { name: run.name, colour: colour(i), attrs: { "data-run": i }, points: hiddenRuns.has(i) ? [] : finite(spec.points(run)) };
+      });
+    };
+  }
+
+  // A run's mutation-wins chart: one series per mutation, y the share (%) of each window's survivor slots.
+  function winsSpec(run, i) {
+    var hidden = new Set();
+    var mutations = run.mutationWins.map(function (w) { return w.mutation; });
+    var spec = {
+      id: "wins-" + i, title: "mutation wins over time", x: "iteration", y: "share of survivor slots (%)", yRange: { min: 0, max: 100 },
+      hidden: hidden, entries: mutations,
+      tipText: function (p) { return "iterations " + p[2] + ": " + fmt(p[1]) + "%"; },
+      series: function () {
+        return mutations.map(function (m, k) {
+          var points = hidden.has(k) ? [] : run.winsOverTime.map(function (w) {
+            return [(w.fromIt + w.toIt) / 2, 100 * (own(w.shares, m) || 0), w.fromIt === w.toIt ? String(w.fromIt) : w.fromIt + "-" + w.toIt];
+          });
+          return { name: m, colour: colour(k), attrs: { "data-mutation": m }, points: finite(points) };
+        });
+      }
+    };
+    return spec;
+  }
 
   function axes(svg, xs, ys, spec) {
     var g = svgEl("g", { class: "axes" }, svg);
@@ -100,25 +138,31 @@ const SCRIPT = String.raw`(function () {
     var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, class: "plot", role: "img" });
     svg.setAttribute("aria-label", spec.title);
     spec.box.insertBefore(svg, spec.tip);
-    var series = runs.map(function (run, i) { return { i: i, points: hidden.has(i) ? [] : finite(spec.points(run)) }; });
+    var series = spec.series();
     var all = [].concat.apply([], series.map(function (s) { return s.points; }));
-    spec.series = [];
+    spec.drawn = [];
     if (all.length === 0) {
       svgEl("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "empty" }, svg).textContent = "(no data)";
       return;
     }
     var xs = scale(nice(extent(all.map(function (p) { return p[0]; })), 6), L, W - R);
-    var ys = scale(nice(extent(all.map(function (p) { return p[1]; })), 5), H - B, T);
+    var ys = scale(nice(spec.yRange || extent(all.map(function (p) { return p[1]; })), 5), H - B, T);
     axes(svg, xs, ys, spec);
     series.forEach(function (s) {
       if (s.points.length === 0) return;
       var d = s.points.map(function (p, k) { return (k === 0 ? "M" : "L") + xs.to(p[0]).toFixed(1) + " " + ys.to(p[1]).toFixed(1); }).join(" ");
-      var path = svgEl("path", { d: d, class: "series", "data-run": s.i, stroke: colour(s.i) }, svg);
-      svgEl("title", {}, path).textContent = runs[s.i].name;
+      var attrs = { d: d, class: "series", stroke: s.colour };
+      Object.keys(s.attrs).forEach(function (k) { attrs[k] = s.attrs[k]; });
+      var path = svgEl("path", attrs, svg);
+      svgEl("title", {}, path).textContent = s.name;
       if (s.points.length <= 40) {
-        s.points.forEach(function (p) { svgEl("circle", { cx: xs.to(p[0]), cy: ys.to(p[1]), r: 2.5, fill: colour(s.i), class: "dot", "data-run": s.i }, svg); });
+        s.points.forEach(function (p) {
+          var dot = { cx: xs.to(p[0]), cy: ys.to(p[1]), r: 2.5, fill: s.colour, class: "dot" };
+          Object.keys(s.attrs).forEach(function (k) { dot[k] = s.attrs[k]; });
+          svgEl("circle", dot, svg);
+        });
       }
-      spec.series.push(s);
+      spec.drawn.push(s);
     });
     spec.marker = svgEl("circle", { r: 5, class: "marker", visibility: "hidden" }, svg);
     spec.xs = xs;
@@ -131,7 +175,7 @@ const SCRIPT = String.raw`(function () {
     var rect = svg.getBoundingClientRect();
     var mx = ((ev.clientX - rect.left) * W) / rect.width, my = ((ev.clientY - rect.top) * H) / rect.height;
     var best = null;
-    spec.series.forEach(function (s) {
+    spec.drawn.forEach(function (s) {
       s.points.forEach(function (p) {
         var dx = spec.xs.to(p[0]) - mx, dy = spec.ys.to(p[1]) - my, d = dx * dx + dy * dy;
         if (best === null || d < best.d) best = { d: d, s: s, p: p };
@@ -145,49 +189,62 @@ const SCRIPT = String.raw`(function () {
     var cx = spec.xs.to(best.p[0]), cy = spec.ys.to(best.p[1]);
     spec.marker.setAttribute("cx", cx);
     spec.marker.setAttribute("cy", cy);
-    spec.marker.setAttribute("stroke", colour(best.s.i));
+    spec.marker.setAttribute("stroke", best.s.colour);
     spec.marker.setAttribute("visibility", "visible");
-    spec.tipName.textContent = runs[best.s.i].name;
-    spec.tipName.style.color = colour(best.s.i);
-    spec.tipValue.textContent = spec.x + " " + fmt(best.p[0]) + ": " + spec.y + " " + fmt(best.p[1]);
+    spec.tipName.textContent = best.s.name;
+    spec.tipName.style.color = best.s.colour;
+    spec.tipValue.textContent = spec.tipText ? spec.tipText(best.p) : spec.x + " " + fmt(best.p[0]) + ": " + spec.y + " " + fmt(best.p[1]);
     var box = spec.box.getBoundingClientRect();
     spec.tip.style.left = (rect.left - box.left + (cx * rect.width) / W + 10) + "px";
     spec.tip.style.top = (rect.top - box.top + (cy * rect.height) / H + 10) + "px";
     spec.tip.hidden = false;
   }
 
-  function legend() {
-    var root = document.getElementById("legend");
-    runs.forEach(function (run, i) {
+  /** Toggle buttons, one per entry; a click flips the entry in hidden and redraws. */
+  function legend(root, names, hidden, attr, redraw) {
+    names.forEach(function (name, i) {
       var b = htmlEl("button", "legend-entry", root);
       b.type = "button";
-      b.setAttribute("data-run", String(i));
+      b.setAttribute(attr, String(i));
       b.setAttribute("aria-pressed", "true");
-      b.title = "show or hide this run's curves";
+      b.title = "show or hide this curve";
       htmlEl("span", "swatch", b).style.background = colour(i);
-      htmlEl("span", "name", b, run.name);
+      htmlEl("span", "name", b, name);
       b.addEventListener("click", function () {
         if (hidden.has(i)) hidden.delete(i); else hidden.add(i);
         b.classList.toggle("off", hidden.has(i));
         b.setAttribute("aria-pressed", String(!hidden.has(i)));
-        CHARTS.forEach(draw);
+        redraw();
       });
     });
   }
 
+  function chartBox(spec, root) {
+    spec.box = htmlEl("figure", "chart", root);
+    spec.box.setAttribute("data-chart", spec.id);
+    htmlEl("figcaption", "", spec.box, spec.title);
+    spec.tip = htmlEl("div", "tip", spec.box);
+    spec.tip.hidden = true;
+    spec.tipName = htmlEl("div", "tip-name", spec.tip);
+    spec.tipValue = htmlEl("div", "tip-value", spec.tip);
+    draw(spec);
+  }
+
   function setup() {
     var root = document.getElementById("charts");
-    CHARTS.forEach(function (spec) {
-      spec.box = htmlEl("figure", "chart", root);
-      spec.box.setAttribute("data-chart", spec.id);
-      htmlEl("figcaption", "", spec.box, spec.title);
-      spec.tip = htmlEl("div", "tip", spec.box);
-      spec.tip.hidden = true;
-      spec.tipName = htmlEl("div", "tip-name", spec.tip);
-      spec.tipValue = htmlEl("div", "tip-value", spec.tip);
-      draw(spec);
+    var charts = METRIC_CHARTS.filter(shown);
+    charts.forEach(function (spec) {
+      spec.series = runSeries(spec);
+      chartBox(spec, root);
     });
-    legend();
+    legend(document.getElementById("legend"), runs.map(function (r) { return r.name; }), hiddenRuns, "data-run", function () { charts.forEach(draw); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-wins-run]"), function (slot) {
+      var i = Number(slot.getAttribute("data-wins-run")), run = runs[i];
+      if (!run) return;
+      var spec = winsSpec(run, i);
+      chartBox(spec, slot);
+      legend(htmlEl("div", "legend", slot), spec.entries, spec.hidden, "data-mutation-index", function () { draw(spec); });
+    });
   }
 
   setup();

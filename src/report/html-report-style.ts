@@ -33,7 +33,10 @@ svg.plot .dot { pointer-events: none; }
 .tip-name { font-weight: 600; }
 .samples { display: flex; flex-wrap: wrap; gap: 16px; }
 figure.sample { margin: 0; }
-figure.sample img { display: block; width: 280px; height: 280px; image-rendering: auto; border: 1px solid var(--line); }
+figure.sample img { display: block; width: 280px; height: auto; image-rendering: auto; border: 1px solid var(--line); }
+figure.sample.image img { image-rendering: pixelated; }
+.wins-chart { max-width: 640px; margin-bottom: 8px; }
+.wins-chart .legend { margin: 6px 0 0; }
 figure.sample figcaption { margin-top: 4px; max-width: 280px; overflow-wrap: anywhere; }
 svg.tree text { font-size: 11px; fill: var(--fg); }
 svg.tree text.gen { fill: var(--muted); }

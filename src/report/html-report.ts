@@ -1,22 +1,25 @@
 // `evogan report --html`: one self-contained HTML file. Nothing in it is fetched: the styles and
-// the chart script are inline, the scatter plots are data: URIs, and a Content-Security-Policy
-// (default-src 'none', the script allowed by its hash) makes the browser refuse anything else.
+// the chart script are inline, the sample pictures (toy scatter plots, image sample grids) are
+// data: URIs, and a Content-Security-Policy (default-src 'none', the script allowed by its hash)
+// makes the browser refuse anything else.
 // The runs travel as JSON in <script type="application/json" id="evogan-data">, escaped so that
 // no string in it can close the element; everything rendered server-side goes through escapeHtml.
 import { createHash } from "node:crypto";
 import { escapeHtml, jsonForScript } from "./escape-html.ts";
-import { SUMMARY_HEADER, displayName, summaryCells, winsOverTimeTable } from "./format-report.ts";
 import { HTML_REPORT_SCRIPT, colourOf } from "./html-report-script.ts";
 import { HTML_REPORT_STYLE } from "./html-report-style.ts";
 import type { SampleGrid } from "./latest-plot.ts";
 import { lineageHtml } from "./lineage-html.ts";
 import type { RunSummary } from "./summarize.ts";
+import { summaryColumns } from "./summary-columns.ts";
 import type { SweepLineage } from "./sweep-lineage.ts";
+import { displayName } from "./text-cells.ts";
+import { hasMutationChoice, winsOverTimeTable } from "./wins-over-time-table.ts";
 
 export interface HtmlReportExtras {
   /** PBT lineage of each sweep in the report. */
   readonly lineage?: readonly SweepLineage[];
-  /** The latest scatter plot of each run, by index into the summaries; undefined where a run has none. */
+  /** The latest picture (scatter plot or sample grid) of each run, by index into the summaries; undefined where a run has none. */
   readonly sampleGrids?: readonly (SampleGrid | undefined)[];
 }
 
@@ -26,29 +29,29 @@ export interface HtmlReportData {
   readonly lineage: readonly SweepLineage[];
 }
 
-const RIGHT_ALIGNED = new Set(["iterations", "it/s", "modes", "HQ %", "rKL", "best F", "final F"]);
-
 const cell = (tag: "td" | "th", text: string, right: boolean): string => `<${tag}${right ? ' class="num"' : ""}>${escapeHtml(text)}</${tag}>`;
 
 const swatch = (index: number): string => `<span class="swatch" style="background:${colourOf(index)}"></span>`;
 
 function comparisonTable(summaries: readonly RunSummary[]): string {
-  const head = SUMMARY_HEADER.map((h) => cell("th", h, RIGHT_ALIGNED.has(h))).join("");
+  const [first, ...rest] = summaryColumns(summaries);
+  const head = [first, ...rest].map((c) => cell("th", c.header, c.align === "right")).join("");
   const rows = summaries.map((s, i) => {
-    const [name, ...rest] = summaryCells(s);
-    const restCells = rest.map((c, k) => cell("td", c, RIGHT_ALIGNED.has(SUMMARY_HEADER[k + 1])));
-    return `<tr><td>${swatch(i)}${escapeHtml(name)}</td>${restCells.join("")}</tr>`;
+    const restCells = rest.map((c) => cell("td", c.cell(s), c.align === "right"));
+    return `<tr><td>${swatch(i)}${escapeHtml(first.cell(s))}</td>${restCells.join("")}</tr>`;
   });
   return `<table class="summary"><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
+/** A run's wins: a chart slot the script fills (data-wins-run is the run's index) and the table. */
 function winsOverTime(s: RunSummary, index: number): string {
   const title = `<h3>${swatch(index)}${escapeHtml(displayName(s.name))}</h3>`;
   if (s.winsOverTime.length === 0) return `${title}<p class="muted">no iterations yet</p>`;
+  if (!hasMutationChoice(s)) return `${title}<p class="muted">one mutation (${escapeHtml(displayName(s.mutationWins[0]?.mutation ?? "?"))}): no choice to chart</p>`;
   const { header, rows } = winsOverTimeTable(s);
   const head = header.map((h, k) => cell("th", h, k > 0)).join("");
   const body = rows.map((r) => `<tr>${r.map((c, k) => cell("td", c, k > 0)).join("")}</tr>`).join("");
-  return `${title}<div class="scroll"><table class="wins"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  return `${title}<div class="wins-chart" data-wins-run="${index}"></div><div class="scroll"><table class="wins"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 function samples(summaries: readonly RunSummary[], grids: readonly (SampleGrid | undefined)[]): string {
@@ -57,9 +60,9 @@ function samples(summaries: readonly RunSummary[], grids: readonly (SampleGrid |
     if (grid === undefined) return [];
     const name = escapeHtml(displayName(s.name));
     const src = `data:image/png;base64,${Buffer.from(grid.png).toString("base64")}`;
-    return [`<figure class="sample"><img alt="samples of ${name} at iteration ${grid.it}" src="${src}"><figcaption>${swatch(i)}${name} · iteration ${grid.it}</figcaption></figure>`];
+    return [`<figure class="sample ${s.metricKind}"><img alt="samples of ${name} at iteration ${grid.it}" src="${src}"><figcaption>${swatch(i)}${name} · iteration ${grid.it}</figcaption></figure>`];
   });
-  return figures.length === 0 ? `<p class="muted">No scatter plots found.</p>` : `<div class="samples">${figures.join("")}</div>`;
+  return figures.length === 0 ? `<p class="muted">No sample pictures found.</p>` : `<div class="samples">${figures.join("")}</div>`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -84,7 +87,7 @@ export function htmlReport(summaries: readonly RunSummary[], extras: HtmlReportE
       "Curves",
       `<p class="muted">Click a run to hide or show its curves; hover over a curve for its values.</p>\n<div id="legend" class="legend"></div>\n<div id="charts" class="charts"></div>\n<noscript><p>The charts need JavaScript.</p></noscript>`,
     ),
-    section("wins", "Mutation wins over time", `<p class="muted">Share of survivor slots per window of iterations.</p>\n${summaries.map(winsOverTime).join("\n")}`),
+    section("wins", "Mutation wins over time", `<p class="muted">Share of survivor slots per window of iterations; click a mutation to hide or show it.</p>\n${summaries.map(winsOverTime).join("\n")}`),
     section("samples", "Latest samples", samples(summaries, extras.sampleGrids ?? [])),
     ...(lineage.length === 0 ? [] : [section("lineage", "PBT lineage", lineage.map(lineageHtml).join("\n"))]),
   ];

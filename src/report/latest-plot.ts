@@ -3,7 +3,7 @@ import { isAbsolute, join, normalize, sep } from "node:path";
 import type { EvalRecord, RunEvent } from "../records.ts";
 import type { RunData } from "./read-run.ts";
 
-/** A run's latest scatter plot of generator samples. */
+/** A run's latest picture of generator samples: a toy scatter plot or an image sample grid. */
 export interface SampleGrid {
   /** Iteration of the evaluation that drew it. */
   readonly it: number;

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ChildRecord, EndRecord, EvalRecord, IterationRecord, RunEvent, RunInfo, RunStatus, ToyMetrics } from "../records.ts";
+import type { ChildRecord, EndRecord, EvalMetrics, EvalRecord, ImageMetrics, IterationRecord, RunEvent, RunInfo, RunStatus, ToyMetrics } from "../records.ts";
 
 export interface RunData {
   /** The directory as given to `readRun`. */
@@ -104,8 +104,7 @@ function parseIteration(o: Json): IterationRecord {
   };
 }
 
-function parseMetrics(value: unknown): ToyMetrics {
-  const o = object(value, '"metrics"');
+function parseToyMetrics(o: Json): ToyMetrics {
   return {
     samples: finite(o, "samples"),
     modes: finite(o, "modes"),
@@ -113,6 +112,24 @@ function parseMetrics(value: unknown): ToyMetrics {
     highQuality: numOrNaN(o, "highQuality"),
     reverseKL: numOrNaN(o, "reverseKL"),
   };
+}
+
+/** FID, IS and TVD of a diverged generator may be NaN (written as null). */
+function parseImageMetrics(o: Json): ImageMetrics {
+  return {
+    samples: finite(o, "samples"),
+    fid: numOrNaN(o, "fid"),
+    inceptionScore: numOrNaN(o, "inceptionScore"),
+    classTvd: numOrNaN(o, "classTvd"),
+  };
+}
+
+/** Image metrics are told apart by their "fid" field, as `isImageMetrics` does. */
+function parseMetrics(value: unknown): EvalMetrics {
+  const o = object(value, '"metrics"');
+  if ("fid" in o) return parseImageMetrics(o);
+  if ("modes" in o) return parseToyMetrics(o);
+  throw new Error('"metrics" must hold toy metrics ("modes", ...) or image metrics ("fid", ...)');
 }
 
 function parseEval(o: Json): EvalRecord {

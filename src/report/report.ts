@@ -19,7 +19,7 @@ export async function report(dirs: readonly string[], options: ReportOptions): P
   return formatReport(runs.map((run) => summarize(run)), { format: options.format });
 }
 
-/** The self-contained HTML page for `dirs` (runs and sweeps, as for `report`), with each run's latest scatter plot and each sweep's lineage. */
+/** The self-contained HTML page for `dirs` (runs and sweeps, as for `report`), with each run's latest sample picture and each sweep's lineage. */
 export async function htmlReportFor(dirs: readonly string[]): Promise<string> {
   const { runDirs, lineage } = await expandRunDirs(dirs);
   const runs = await Promise.all(runDirs.map(readRun));

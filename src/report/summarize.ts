@@ -1,5 +1,10 @@
+// One run's numbers for the report: status, speed, final metrics, best and final F, mutation
+// wins (overall and per window of iterations) and downsampled curves.
 import type { EndRecord, EvalRecord, IterationRecord, RunEvent, RunStatus } from "../records.ts";
+import { type EvalPoint, type MetricKind, evalPoint, metricKindOf, runTask } from "./eval-points.ts";
 import type { RunData } from "./read-run.ts";
+
+export type { EvalPoint, ImageEvalPoint, MetricKind, ToyEvalPoint } from "./eval-points.ts";
 
 export type Point = readonly [x: number, y: number];
 
@@ -20,16 +25,6 @@ export interface WinWindow {
   readonly shares: Readonly<Record<string, number>>;
 }
 
-export interface EvalPoint {
-  readonly it: number;
-  readonly modes: number;
-  readonly totalModes: number;
-  readonly highQuality: number;
-  readonly reverseKL: number;
-  /** Training wall time (ms) when the evaluation was drawn, from the eval record. */
-  readonly elapsedMs: number;
-}
-
 export interface RunCurves {
   /** F of the best survivor, mean per bucket of iterations. */
   readonly bestF: readonly Point[];
@@ -42,6 +37,12 @@ export interface RunSummary {
   readonly name: string;
   readonly backend: string;
   readonly status: RunStatus;
+  /** The config's dataset, null when it names none. */
+  readonly dataset: string | null;
+  /** The config's model family ("mlp" for runs from before image models). */
+  readonly model: string;
+  /** Which metrics the run's evaluations carry (from its dataset before the first one). */
+  readonly metricKind: MetricKind;
   /** Iterations the run was configured for. */
   readonly plannedIterations: number;
   /** `it` of the last iteration record (0 before the first). */
@@ -158,14 +159,10 @@ function itersPerSec(last: IterationRecord | undefined, end: EndRecord | undefin
   return last.it / (last.elapsedMs / 1000);
 }
 
-function evalPoint(record: EvalRecord): EvalPoint {
-  const { modes, totalModes, highQuality, reverseKL } = record.metrics;
-  return { it: record.it, modes, totalModes, highQuality, reverseKL, elapsedMs: record.elapsedMs };
-}
-
 export function summarize(run: RunData, options: SummarizeOptions = {}): RunSummary {
   const iterations = run.events.filter(isIteration);
-  const evals = run.events.filter(isEval).map(evalPoint);
+  const evals: EvalPoint[] = run.events.filter(isEval).map(evalPoint);
+  const task = runTask(run.config);
   const end = run.events.filter(isEnd).at(-1);
   const last = iterations.at(-1);
   const wins = mutationWins(iterations);
@@ -176,6 +173,9 @@ export function summarize(run: RunData, options: SummarizeOptions = {}): RunSumm
     name: run.info.name,
     backend: run.info.backend,
     status: run.info.status,
+    dataset: task.dataset,
+    model: task.model,
+    metricKind: metricKindOf(evals, task),
     plannedIterations: run.info.iterations,
     iterations: last?.it ?? 0,
     itersPerSec: itersPerSec(last, end),

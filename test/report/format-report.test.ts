@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { csvField, formatReport } from "../../src/report/format-report.ts";
+import { csvField } from "../../src/report/format-csv.ts";
+import { formatReport } from "../../src/report/format-report.ts";
 import { readRun } from "../../src/report/read-run.ts";
 import { type RunSummary, summarize } from "../../src/report/summarize.ts";
-import { FIXTURE_RUN } from "./run-dir.ts";
+import { FIXTURE_RUN, IMAGE_FIXTURE_RUN } from "./run-dir.ts";
 
 const HOSTILE = 'a,"b"\n<script>';
 
@@ -66,6 +67,19 @@ describe("formatReport", async () => {
       expect(records[2].slice(-4)).toEqual(["0", "0", "0", "1"]);
     });
 
+    it("has the same columns for toy and image runs, empty where a metric does not apply", async () => {
+      const image = summarize(await readRun(IMAGE_FIXTURE_RUN));
+      const [header, toyRow, imageRow] = parseCsv(formatReport([fixture, image], { format: "csv" }));
+      expect(header.slice(0, 18)).toEqual([
+        "run", "backend", "dataset", "model", "status", "iterations", "planned iterations", "it/s",
+        "modes", "total modes", "high quality", "reverse KL", "FID", "inception score", "class TVD", "best F", "best F it", "final F",
+      ]);
+      const toy = Object.fromEntries(header.map((h, i) => [h, toyRow[i]]));
+      const img = Object.fromEntries(header.map((h, i) => [h, imageRow[i]]));
+      expect(toy).toMatchObject({ dataset: "grid25", model: "mlp", modes: "21", "reverse KL": "0.11", FID: "", "inception score": "", "class TVD": "" });
+      expect(img).toMatchObject({ dataset: "mnist", model: "dcgan", modes: "", "high quality": "", FID: "61.75", "inception score": "5.1", "class TVD": "0.09", "best F it": "12", "wins minimax": "0.25" });
+    });
+
     it("writes the table's numbers unrounded", () => {
       const row = Object.fromEntries(records[0].map((h, i) => [h, records[1][i]]));
       expect(row).toMatchObject({ status: "finished", iterations: "30", "it/s": "9.5", modes: "21", "total modes": "25", "best F": "5", "final F": "3.5" });
@@ -101,9 +115,43 @@ describe("formatReport", async () => {
     });
   });
 
+  describe("text with toy and image runs", async () => {
+    const image = summarize(await readRun(IMAGE_FIXTURE_RUN));
+    const single: RunSummary = { ...fixture, name: "single-loss", mutationWins: [{ mutation: "minimax", wins: 30, share: 1 }] };
+    const text = formatReport([fixture, image, single], { format: "text" });
+    const lines = text.split("\n");
+    const cells = (line: string) => line.split(/\s{2,}/);
+
+    it("shows both metric kinds' columns and the task, with - where a metric does not apply", () => {
+      expect(cells(lines[0])).toEqual(["run", "status", "dataset", "model", "iterations", "it/s", "modes", "HQ %", "rKL", "FID", "IS", "TVD", "best F", "final F", "win shares"]);
+      expect(cells(lines[1]).slice(0, 12)).toEqual(["run-small", "finished", "grid25", "mlp", "30/30", "9.50", "21/25", "62.0", "0.110", "-", "-", "-"]);
+      expect(cells(lines[2]).slice(0, 12)).toEqual(["run-image-small", "finished", "mnist", "dcgan", "12/12", "3.75", "-", "-", "-", "61.75", "5.10", "0.090"]);
+    });
+
+    it("has a wins-over-time block only for runs with more than one mutation", () => {
+      expect(text.match(/^mutation wins over time: .*$/gm)?.map((l) => l.split(" ")[4])).toEqual(["run-small", "run-image-small"]);
+    });
+
+    it("charts toy and image metrics, image ones vs iteration and vs wall time", () => {
+      const titles = lines.filter((l, i) => i > 0 && lines[i - 1] === "" && / vs /.test(l));
+      expect(titles).toEqual([
+        "best survivor F vs iteration", "modes covered vs iteration", "high-quality samples % vs iteration",
+        "FID vs iteration", "FID vs wall time", "inception score vs iteration", "inception score vs wall time",
+        "class TVD vs iteration", "class TVD vs wall time", "D loss vs iteration",
+      ]);
+      expect(text).toContain("wall time (s)");
+    });
+  });
+
   it("json is the summaries, pretty-printed", () => {
     const json = formatReport([fixture], { format: "json" });
     expect(json).toContain('\n  {\n    "name": "run-small"');
     expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify([fixture])));
+  });
+
+  it("json tags each evaluation with its metric kind", async () => {
+    const [parsed] = JSON.parse(formatReport([summarize(await readRun(IMAGE_FIXTURE_RUN))], { format: "json" }));
+    expect(parsed).toMatchObject({ name: "run-image-small", metricKind: "image", dataset: "mnist", model: "dcgan", finalEval: { kind: "image", fid: 61.75, inceptionScore: 5.1, classTvd: 0.09 } });
+    expect(parsed.curves.evals.map((e: { kind: string }) => e.kind)).toEqual(["image", "image", "image"]);
   });
 });

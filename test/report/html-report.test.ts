@@ -13,7 +13,7 @@ import { htmlReportFor } from "../../src/report/report.ts";
 import { type RunSummary, summarize } from "../../src/report/summarize.ts";
 import type { SweepLineage } from "../../src/report/sweep-lineage.ts";
 import { copyFixtureRun, makeSweepDir, samplePng, SWEEP_MEMBERS, type TempDir, tempDir } from "./report-dirs.ts";
-import { FIXTURE_RUN } from "./run-dir.ts";
+import { FIXTURE_RUN, IMAGE_FIXTURE_RUN } from "./run-dir.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -105,6 +105,32 @@ describe("htmlReport", () => {
     expect(html).toMatch(/<td class="num">30\/30<\/td>/);
     expect(html).toMatch(/heuristic 50% least-squares 30% minimax 20%/);
     expect(html).toMatch(/<th class="num">1-3<\/th>/);
+  });
+});
+
+describe("image runs", () => {
+  it("add the task and FID, IS and TVD columns, with - where a metric does not apply", async () => {
+    const image = summarize(await readRun(IMAGE_FIXTURE_RUN));
+    const html = htmlReport([await fixtureSummary(), image]);
+    const header = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]).slice(0, 15);
+    expect(header).toEqual(["run", "status", "dataset", "model", "iterations", "it/s", "modes", "HQ %", "rKL", "FID", "IS", "TVD", "best F", "final F", "win shares"]);
+    expect(html).toMatch(/run-image-small<\/td><td>finished<\/td><td>mnist<\/td><td>dcgan<\/td><td class="num">12\/12<\/td><td class="num">3\.75<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">61\.75<\/td><td class="num">5\.10<\/td><td class="num">0\.090<\/td>/);
+  });
+
+  it("embed their latest sample grid, drawn pixelated", async () => {
+    const html = await htmlReportFor([IMAGE_FIXTURE_RUN]);
+    const png = await readFile(join(IMAGE_FIXTURE_RUN, "samples", "it-000012.png"));
+    expect(html).toContain(`<figure class="sample image"><img alt="samples of run-image-small at iteration 12" src="data:image/png;base64,${png.toString("base64")}">`);
+  });
+});
+
+describe("mutation wins chart", () => {
+  it("gets a slot per run with a choice of mutations, and a note for a single-mutation run", async () => {
+    const s = await fixtureSummary();
+    const single = { ...renamed(s, "single"), mutationWins: [{ mutation: "minimax", wins: 30, share: 1 }] };
+    const html = htmlReport([s, single]);
+    expect(html.match(/<div class="wins-chart" data-wins-run="\d+"><\/div>/g)).toEqual(['<div class="wins-chart" data-wins-run="0"></div>']);
+    expect(html).toContain('<p class="muted">one mutation (minimax): no choice to chart</p>');
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readRun } from "../../src/report/read-run.ts";
-import { FIXTURE_RUN, makeRunDir, runInfo } from "./run-dir.ts";
+import { FIXTURE_RUN, IMAGE_FIXTURE_RUN, makeRunDir, runInfo } from "./run-dir.ts";
 
 const iteration = (it: number, F: number | null = 1) =>
   JSON.stringify({
@@ -48,6 +48,24 @@ describe("readRun", () => {
     await expect(readRun(dir)).rejects.toThrow(/events\.jsonl:1: "metrics" must be an object/);
   });
 
+  it("reads image metrics (FID, IS, class TVD), a null FID as NaN", async () => {
+    const image = (it: number, fid: number | null) => JSON.stringify({ type: "eval", it, metrics: { samples: 500, fid, inceptionScore: 2.5, classTvd: 0.25 }, plot: "samples/a.png", elapsedMs: 7 });
+    const dir = await runDir(`${image(4, 12.5)}\n${image(8, null)}\n`);
+    const [first, second] = (await readRun(dir)).events;
+    expect(first).toEqual({ type: "eval", it: 4, metrics: { samples: 500, fid: 12.5, inceptionScore: 2.5, classTvd: 0.25 }, plot: "samples/a.png", elapsedMs: 7 });
+    expect(second.type === "eval" && "fid" in second.metrics && second.metrics.fid).toBeNaN();
+  });
+
+  it("rejects image metrics with a missing field, naming file, line and field", async () => {
+    const dir = await runDir(`${iteration(1)}\n{"type":"eval","it":1,"metrics":{"samples":5,"fid":3,"classTvd":0.1},"elapsedMs":1}\n`);
+    await expect(readRun(dir)).rejects.toThrow(`${join(dir, "events.jsonl")}:2: "inceptionScore" must be a number or null`);
+  });
+
+  it("rejects metrics that are neither toy nor image metrics", async () => {
+    const dir = await runDir(`{"type":"eval","it":1,"metrics":{"samples":5},"elapsedMs":1}\n`);
+    await expect(readRun(dir)).rejects.toThrow(/events\.jsonl:1: "metrics" must hold toy metrics \("modes", \.\.\.\) or image metrics \("fid", \.\.\.\)/);
+  });
+
   it("reads a null fitness (how JSON.stringify writes NaN) as NaN", async () => {
     const dir = await runDir(`${iteration(1, null)}\n`);
     const [event] = (await readRun(dir)).events;
@@ -85,5 +103,18 @@ describe("readRun", () => {
     expect(run.events.filter((e) => e.type === "iteration")).toHaveLength(30);
     expect(run.events.filter((e) => e.type === "eval")).toHaveLength(3);
     expect(run.events.at(-1)).toEqual({ type: "end", it: 30, elapsedMs: 3000, itersPerSec: 9.5 });
+  });
+
+  it("reads the image fixture run: image metrics, the NaN child, six children per iteration", async () => {
+    const run = await readRun(IMAGE_FIXTURE_RUN);
+    expect(run.config).toMatchObject({ task: { dataset: "mnist" }, model: { family: "dcgan" } });
+    const evals = run.events.filter((e) => e.type === "eval");
+    expect(evals.map((e) => [e.it, e.metrics])).toEqual([
+      [4, { samples: 500, fid: 180.5, inceptionScore: 1.8, classTvd: 0.42 }],
+      [8, { samples: 500, fid: 95.25, inceptionScore: 3.4, classTvd: 0.21 }],
+      [12, { samples: 500, fid: 61.75, inceptionScore: 5.1, classTvd: 0.09 }],
+    ]);
+    const sixth = run.events.find((e) => e.type === "iteration" && e.it === 6);
+    expect(sixth?.type === "iteration" && sixth.children.map((c) => c.F)).toEqual([1.65, 0.7, NaN, 1.6, 0.4, 0.3]);
   });
 });

@@ -2,7 +2,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunEvent } from "../../src/records.ts";
+import { isImageMetrics, type RunEvent } from "../../src/records.ts";
 import { parseEvents } from "../../src/report/read-run.ts";
 import { renderScatter } from "../../src/report/scatter-plot.ts";
 import { FIXTURE_RUN, runInfo } from "./run-dir.ts";
@@ -24,7 +24,10 @@ function vary(e: RunEvent, k: number): RunEvent {
       return { ...e, children: e.children.map((c) => ({ ...c, F: c.F - 0.3 * k })), dLoss: e.dLoss + 0.04 * k, elapsedMs: slower(e.elapsedMs) };
     case "eval": {
       const m = e.metrics;
-      return { ...e, metrics: { ...m, modes: Math.max(0, m.modes - 2 * k), highQuality: m.highQuality - 0.04 * k, reverseKL: m.reverseKL + 0.1 * k }, elapsedMs: slower(e.elapsedMs) };
+      const metrics = isImageMetrics(m)
+        ? { ...m, fid: m.fid + 5 * k, inceptionScore: m.inceptionScore - 0.2 * k, classTvd: m.classTvd + 0.02 * k }
+        : { ...m, modes: Math.max(0, m.modes - 2 * k), highQuality: m.highQuality - 0.04 * k, reverseKL: m.reverseKL + 0.1 * k };
+      return { ...e, metrics, elapsedMs: slower(e.elapsedMs) };
     }
     case "end":
       return { ...e, elapsedMs: slower(e.elapsedMs) };
@@ -38,13 +41,18 @@ export interface CopyOptions {
   readonly variant?: number;
   /** Keeps only the first `lines` records and appends a torn line, like a run still being written. */
   readonly lines?: number;
+  /** Renames the fixture's "minimax" mutation (a hostile name, for escaping tests). */
+  readonly minimaxAs?: string;
 }
+
+const renameMinimax = (e: RunEvent, name: string): RunEvent =>
+  e.type === "iteration" ? { ...e, children: e.children.map((c) => (c.mutation === "minimax" ? { ...c, mutation: name } : c)) } : e;
 
 /** A copy of the fixture run in `dir`, named `name`. */
 export async function copyFixtureRun(dir: string, name: string, options: CopyOptions = {}): Promise<void> {
   await mkdir(join(dir, "samples"), { recursive: true });
   const path = join(FIXTURE_RUN, "events.jsonl");
-  const events = parseEvents(await readFile(path, "utf8"), path).map((e) => vary(e, options.variant ?? 0));
+  const events = parseEvents(await readFile(path, "utf8"), path).map((e) => renameMinimax(vary(e, options.variant ?? 0), options.minimaxAs ?? "minimax"));
   const kept = options.lines === undefined ? events : events.slice(0, options.lines);
   const torn = options.lines === undefined ? "" : '{"type":"iteration","it":99,"chil';
   await writeFile(join(dir, "events.jsonl"), `${kept.map((e) => JSON.stringify(e)).join("\n")}\n${torn}`);

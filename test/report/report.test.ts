@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { report } from "../../src/report/report.ts";
-import { FIXTURE_GOLDEN, FIXTURE_RUN, makeRunDir, runInfo } from "./run-dir.ts";
+import { FIXTURE_GOLDEN, FIXTURE_RUN, IMAGE_FIXTURE_GOLDEN, IMAGE_FIXTURE_RUN, makeRunDir, runInfo } from "./run-dir.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -15,6 +15,13 @@ describe("report", () => {
     // report([...], { format: "text" }) and review the diff by eye.
     const golden = await readFile(FIXTURE_GOLDEN, "utf8");
     expect(await report([FIXTURE_RUN], { format: "text" })).toBe(golden);
+  });
+
+  it("renders the image fixture run exactly as its committed golden text report", async () => {
+    // FID, IS and TVD columns, the task columns, and FID/IS/TVD vs iteration and vs wall time.
+    // Regenerate test/fixtures/run-image-small.report.txt the same way after an intended change.
+    const golden = await readFile(IMAGE_FIXTURE_GOLDEN, "utf8");
+    expect(await report([IMAGE_FIXTURE_RUN], { format: "text" })).toBe(golden);
   });
 
   it("keeps the runs in the order given", async () => {

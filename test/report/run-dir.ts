@@ -6,6 +6,9 @@ import type { RunInfo } from "../../src/records.ts";
 
 export const FIXTURE_RUN = fileURLToPath(new URL("../fixtures/run-small", import.meta.url));
 export const FIXTURE_GOLDEN = fileURLToPath(new URL("../fixtures/run-small.report.txt", import.meta.url));
+/** An E-GAN image run (mnist, dcgan, μ = 2): 12 iterations, evaluations with FID/IS/TVD at 4, 8, 12, the last one's sample grid. */
+export const IMAGE_FIXTURE_RUN = fileURLToPath(new URL("../fixtures/run-image-small", import.meta.url));
+export const IMAGE_FIXTURE_GOLDEN = fileURLToPath(new URL("../fixtures/run-image-small.report.txt", import.meta.url));
 
 export const runInfo = (overrides: Partial<RunInfo> = {}): RunInfo => ({
   name: "tmp-run",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ChildRecord, IterationRecord, RunEvent } from "../../src/records.ts";
 import { readRun, type RunData } from "../../src/report/read-run.ts";
 import { downsample, splitEven, summarize } from "../../src/report/summarize.ts";
-import { FIXTURE_RUN, runInfo } from "./run-dir.ts";
+import { FIXTURE_RUN, IMAGE_FIXTURE_RUN, runInfo } from "./run-dir.ts";
 
 const child = (mutation: string, F: number): ChildRecord => ({ mutation, parent: 0, Fq: 0.5, Fd: F - 0.5, F });
 
@@ -15,7 +15,7 @@ const iteration = (it: number, children: ChildRecord[], survivors: number[], ela
   elapsedMs,
 });
 
-const run = (events: RunEvent[]): RunData => ({ dir: "mem", info: runInfo(), config: null, events });
+const run = (events: RunEvent[], config: unknown = null): RunData => ({ dir: "mem", info: runInfo(), config, events });
 
 describe("summarize on the fixture run (test/fixtures/run-small)", async () => {
   // 30 iterations, children [minimax, heuristic, least-squares], one survivor per iteration whose
@@ -28,7 +28,7 @@ describe("summarize on the fixture run (test/fixtures/run-small)", async () => {
   });
 
   it("takes the final toy metrics from the last evaluation", () => {
-    expect(summary.finalEval).toEqual({ it: 30, modes: 21, totalModes: 25, highQuality: 0.62, reverseKL: 0.11, elapsedMs: 3000 });
+    expect(summary.finalEval).toEqual({ kind: "toy", it: 30, modes: 21, totalModes: 25, highQuality: 0.62, reverseKL: 0.11, elapsedMs: 3000 });
   });
 
   it("finds the best survivor F and where it was reached", () => {
@@ -63,11 +63,69 @@ describe("summarize on the fixture run (test/fixtures/run-small)", async () => {
     expect(summary.curves.bestF[16]).toEqual([17, 5]);
     expect(summary.curves.dLoss[0]).toEqual([1, 1.39]);
     expect(summary.curves.dLoss[29]).toEqual([30, 1.1]);
-    expect(summary.curves.evals.map((e) => [e.it, e.modes])).toEqual([[10, 10], [20, 18], [30, 21]]);
+    expect(summary.curves.evals.map((e) => [e.it, e.kind === "toy" ? e.modes : NaN])).toEqual([[10, 10], [20, 18], [30, 21]]);
+  });
+});
+
+describe("summarize on the image fixture run (test/fixtures/run-image-small)", async () => {
+  // μ = 2, survivors by mutation per iteration (H heuristic, M minimax, L least-squares):
+  //   HH HM HH HL MH MM LM HM LL LH LL LL → heuristic 9, least-squares 9, minimax 6 of 24 slots.
+  const summary = summarize(await readRun(IMAGE_FIXTURE_RUN));
+
+  it("takes the task from config.json and the metric kind from the evaluations", () => {
+    expect(summary).toMatchObject({ name: "run-image-small", dataset: "mnist", model: "dcgan", metricKind: "image", iterations: 12, itersPerSec: 3.75 });
+  });
+
+  it("takes the final image metrics from the last evaluation", () => {
+    expect(summary.finalEval).toEqual({ kind: "image", it: 12, elapsedMs: 3200, fid: 61.75, inceptionScore: 5.1, classTvd: 0.09 });
+  });
+
+  it("keeps every evaluation, with its iteration and wall time, for the curves", () => {
+    expect(summary.curves.evals.map((e) => [e.it, e.elapsedMs, e.kind === "image" ? e.fid : NaN])).toEqual([[4, 1000, 180.5], [8, 2600, 95.25], [12, 3200, 61.75]]);
+  });
+
+  it("counts both survivor slots of every iteration, ties by name", () => {
+    expect(summary.mutationWins).toEqual([
+      { mutation: "heuristic", wins: 9, share: 9 / 24 },
+      { mutation: "least-squares", wins: 9, share: 9 / 24 },
+      { mutation: "minimax", wins: 6, share: 6 / 24 },
+    ]);
+  });
+
+  it("ignores the NaN child of iteration 6 for F", () => {
+    expect(summary.bestF).toBe(2.25);
+    expect(summary.curves.bestF).toHaveLength(12);
   });
 });
 
 describe("summarize", () => {
+  it("reads the task of early configs (top-level dataset, no model family means mlp)", async () => {
+    expect(summarize(await readRun(FIXTURE_RUN))).toMatchObject({ dataset: "grid25", model: "mlp", metricKind: "toy" });
+  });
+
+  it("takes the metric kind from the dataset before the first evaluation", () => {
+    expect(summarize(run([], { task: { dataset: "cifar10" }, model: { family: "biggan" } }))).toMatchObject({ dataset: "cifar10", model: "biggan", metricKind: "image" });
+    expect(summarize(run([], { task: { dataset: "ring8" } })).metricKind).toBe("toy");
+    expect(summarize(run([])).metricKind).toBe("toy");
+  });
+
+  // Windows of 2 iterations, μ = 2: a, b win 1 slot each, then a both, then b both.
+  it("gives each mutation's share of each window's survivor slots", () => {
+    const mixed = [
+      iteration(1, [child("a", 2), child("b", 1)], [0, 1]),
+      iteration(2, [child("a", 2), child("b", 1)], [0, 1]),
+      iteration(3, [child("a", 2), child("a", 1), child("b", 0)], [0, 1]),
+      iteration(4, [child("a", 2), child("a", 1), child("b", 0)], [0, 1]),
+      iteration(5, [child("b", 2), child("b", 1), child("a", 0)], [0, 1]),
+      iteration(6, [child("a", 0), child("b", 2), child("b", 1)], [1, 2]),
+    ];
+    expect(summarize(run(mixed), { windows: 3 }).winsOverTime).toEqual([
+      { fromIt: 1, toIt: 2, slots: 4, shares: { a: 0.5, b: 0.5 } },
+      { fromIt: 3, toIt: 4, slots: 4, shares: { a: 1, b: 0 } },
+      { fromIt: 5, toIt: 6, slots: 4, shares: { a: 0, b: 1 } },
+    ]);
+  });
+
   // μ = 2: two survivor slots per iteration.
   const twoSurvivors = [
     iteration(1, [child("a", 2), child("b", 1), child("a", 0)], [0, 1]),

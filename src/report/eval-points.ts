@@ -1,0 +1,70 @@
+// Evaluations as the report sees them: one point per eval record, tagged with its metric kind
+// (toy: VEEGAN/PacGAN mode coverage; image: FID, Inception-style score, class TVD), and the
+// task a run trained on, read from its config.json.
+import { IMAGE_DATASETS } from "../config/run-config.ts";
+import { type EvalRecord, isImageMetrics } from "../records.ts";
+
+export type MetricKind = "toy" | "image";
+
+interface EvalPointBase {
+  readonly it: number;
+  /** Training wall time (ms) when the evaluation was drawn, from the eval record. */
+  readonly elapsedMs: number;
+}
+
+export interface ToyEvalPoint extends EvalPointBase {
+  readonly kind: "toy";
+  readonly modes: number;
+  readonly totalModes: number;
+  readonly highQuality: number;
+  readonly reverseKL: number;
+}
+
+export interface ImageEvalPoint extends EvalPointBase {
+  readonly kind: "image";
+  /** Fréchet distance on the evaluation classifier's features (lower is better). */
+  readonly fid: number;
+  /** exp(E KL(p(y|x) ‖ p(y))) (higher is better). */
+  readonly inceptionScore: number;
+  /** Total variation distance of the predicted class frequencies from uniform (lower is better). */
+  readonly classTvd: number;
+}
+
+export type EvalPoint = ToyEvalPoint | ImageEvalPoint;
+
+export function evalPoint(record: EvalRecord): EvalPoint {
+  const { it, elapsedMs, metrics: m } = record;
+  if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd };
+  return { kind: "toy", it, elapsedMs, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL };
+}
+
+export const isToyPoint = (e: EvalPoint | null | undefined): e is ToyEvalPoint => e?.kind === "toy";
+export const isImagePoint = (e: EvalPoint | null | undefined): e is ImageEvalPoint => e?.kind === "image";
+
+export interface RunTask {
+  /** `task.dataset` (or the top-level `dataset` of early configs); null when the config names none. */
+  readonly dataset: string | null;
+  /** `model.family`; "mlp" when absent (every run before image models). */
+  readonly model: string;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+const field = (value: unknown, key: string): unknown => (isRecord(value) ? value[key] : undefined);
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** The task from a parsed config.json of any version (or null when the run has none). */
+export function runTask(config: unknown): RunTask {
+  return {
+    dataset: text(field(field(config, "task"), "dataset")) ?? text(field(config, "dataset")) ?? null,
+    model: text(field(field(config, "model"), "family")) ?? "mlp",
+  };
+}
+
+/** The kind of the run's evaluations; before the first one, what its dataset implies. */
+export function metricKindOf(evals: readonly EvalPoint[], task: RunTask): MetricKind {
+  const first = evals[0];
+  if (first !== undefined) return first.kind;
+  return IMAGE_DATASETS.some((d) => d === task.dataset) ? "image" : "toy";
+}

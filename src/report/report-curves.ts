@@ -1,0 +1,48 @@
+// The text report's charts, in order: best F, then the metric curves of the kinds present
+// (toy: modes and HQ % vs iteration; image: FID, IS and TVD vs iteration and vs wall time),
+// then D's loss. Every run is a series of every chart, so a run keeps its glyph across charts.
+import { type EvalPoint, type ImageEvalPoint, type ToyEvalPoint, isImagePoint, isToyPoint } from "./eval-points.ts";
+import type { RunSummary } from "./summarize.ts";
+import type { ChartPoint } from "./terminal-chart.ts";
+
+export interface ReportCurve {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly points: (s: RunSummary) => readonly ChartPoint[];
+}
+
+const byIteration = (e: EvalPoint): number => e.it;
+const byWallTime = (e: EvalPoint): number => e.elapsedMs / 1000;
+
+const toyCurve = (title: string, y: (e: ToyEvalPoint) => number): ReportCurve => ({
+  title: `${title} vs iteration`,
+  xLabel: "iteration",
+  points: (s) => s.curves.evals.filter(isToyPoint).map((e) => [e.it, y(e)]),
+});
+
+function imageCurves(title: string, y: (e: ImageEvalPoint) => number): ReportCurve[] {
+  const along = (x: (e: EvalPoint) => number, xName: string, xLabel: string): ReportCurve => ({
+    title: `${title} vs ${xName}`,
+    xLabel,
+    points: (s) => s.curves.evals.filter(isImagePoint).map((e) => [x(e), y(e)]),
+  });
+  return [along(byIteration, "iteration", "iteration"), along(byWallTime, "wall time", "wall time (s)")];
+}
+
+const BEST_F: ReportCurve = { title: "best survivor F vs iteration", xLabel: "iteration", points: (s) => s.curves.bestF };
+const D_LOSS: ReportCurve = { title: "D loss vs iteration", xLabel: "iteration", points: (s) => s.curves.dLoss };
+
+const TOY: readonly ReportCurve[] = [toyCurve("modes covered", (e) => e.modes), toyCurve("high-quality samples %", (e) => e.highQuality * 100)];
+
+const IMAGE: readonly ReportCurve[] = [
+  ...imageCurves("FID", (e) => e.fid),
+  ...imageCurves("inception score", (e) => e.inceptionScore),
+  ...imageCurves("class TVD", (e) => e.classTvd),
+];
+
+/** The charts for these runs; with no image run, the toy report's four, as before image runs. */
+export function reportCurves(summaries: readonly RunSummary[]): ReportCurve[] {
+  const image = summaries.some((s) => s.metricKind === "image");
+  const toy = !image || summaries.some((s) => s.metricKind === "toy");
+  return [BEST_F, ...(toy ? TOY : []), ...(image ? IMAGE : []), D_LOSS];
+}

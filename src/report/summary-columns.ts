@@ -1,0 +1,66 @@
+// The comparison table's columns, shared by the text and HTML reports. Which metric columns
+// appear depends on the runs: toy columns (modes, HQ %, rKL) when a toy run is in the report,
+// image columns (FID, IS, TVD) and the task (dataset, model) when an image run is; a run shows
+// "-" under the columns of the other kind.
+import { isImagePoint, isToyPoint } from "./eval-points.ts";
+import type { RunSummary } from "./summarize.ts";
+import { type Align, displayName, fixed, percent } from "./text-cells.ts";
+
+export interface SummaryColumn {
+  readonly header: string;
+  readonly align: Align;
+  readonly cell: (s: RunSummary) => string;
+}
+
+const col = (header: string, align: Align, cell: (s: RunSummary) => string): SummaryColumn => ({ header, align, cell });
+
+const toyEval = (s: RunSummary) => (isToyPoint(s.finalEval) ? s.finalEval : null);
+const imageEval = (s: RunSummary) => (isImagePoint(s.finalEval) ? s.finalEval : null);
+
+const winShares = (s: RunSummary): string => s.mutationWins.map((w) => `${displayName(w.mutation)} ${percent(w.share)}`).join(" ");
+
+const LEAD: readonly SummaryColumn[] = [
+  col("run", "left", (s) => displayName(s.name)),
+  col("status", "left", (s) => s.status),
+];
+
+const TASK: readonly SummaryColumn[] = [
+  col("dataset", "left", (s) => displayName(s.dataset ?? "-")),
+  col("model", "left", (s) => displayName(s.model)),
+];
+
+const PROGRESS: readonly SummaryColumn[] = [
+  col("iterations", "right", (s) => `${s.iterations}/${s.plannedIterations}`),
+  col("it/s", "right", (s) => fixed(s.itersPerSec, 2)),
+];
+
+const TOY: readonly SummaryColumn[] = [
+  col("modes", "right", (s) => {
+    const e = toyEval(s);
+    return e === null ? "-" : `${e.modes}/${e.totalModes}`;
+  }),
+  col("HQ %", "right", (s) => {
+    const e = toyEval(s);
+    return fixed(e === null ? null : e.highQuality * 100, 1);
+  }),
+  col("rKL", "right", (s) => fixed(toyEval(s)?.reverseKL, 3)),
+];
+
+const IMAGE: readonly SummaryColumn[] = [
+  col("FID", "right", (s) => fixed(imageEval(s)?.fid, 2)),
+  col("IS", "right", (s) => fixed(imageEval(s)?.inceptionScore, 2)),
+  col("TVD", "right", (s) => fixed(imageEval(s)?.classTvd, 3)),
+];
+
+const TAIL: readonly SummaryColumn[] = [
+  col("best F", "right", (s) => fixed(s.bestF, 3)),
+  col("final F", "right", (s) => fixed(s.finalF, 3)),
+  col("win shares", "left", winShares),
+];
+
+/** The columns for these runs; with no image run they are the toy report's columns, as before image runs. */
+export function summaryColumns(summaries: readonly RunSummary[]): SummaryColumn[] {
+  const image = summaries.some((s) => s.metricKind === "image");
+  const toy = !image || summaries.some((s) => s.metricKind === "toy");
+  return [...LEAD, ...(image ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...TAIL];
+}
