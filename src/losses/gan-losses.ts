@@ -43,3 +43,15 @@ export function generatorLossGrad(mutation: Mutation, logits: tf.Tensor, s: tf.T
 export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.add(tf.mean(tf.softplus(tf.neg(realLogits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar);
 }
+
+/** D's hinge loss (BigGAN): E relu(1 − D(x)) + E relu(1 + D(G(z))) on raw scores. */
+export function hingeDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.add(tf.mean(tf.relu(tf.sub(1, realLogits))), tf.mean(tf.relu(tf.add(1, fakeLogits)))) as tf.Scalar);
+}
+
+export const D_LOSSES = ["bce", "hinge"] as const;
+export type DLossKind = (typeof D_LOSSES)[number];
+
+export function dLoss(kind: DLossKind, realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
+  return kind === "hinge" ? hingeDiscriminatorLoss(realLogits, fakeLogits) : discriminatorLoss(realLogits, fakeLogits);
+}

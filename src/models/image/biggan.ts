@@ -1,0 +1,147 @@
+// BigGAN (Brock et al. 2019) at MNIST scale, after BigGAN-PyTorch's layout:
+//   G: z (split into one chunk per block + 1 when skip-z is on) → linear → (H/4)×(W/4)×2ch →
+//      block(2ch → ch, up) → [self-attention at H/2] → block(ch → ch, up) → BN → ReLU → conv3 → tanh
+//      block = CBN → ReLU → up×2 → conv3 → CBN → ReLU → conv3, plus skip conv1×1(up×2(x));
+//      CBN's conditioning c = [shared class embedding (or one-hot class), z chunk] per block.
+//   D: block(C → ch, down, no pre-activation) → [self-attention at H/2] → block(ch → 2ch, down) →
+//      block(2ch → 2ch) → ReLU → sum over space → projection head (linear + ⟨embed(y), h⟩)
+//      block = [ReLU] → conv3 → ReLU → conv3 → [avg-pool 2], plus skip conv1×1 → [avg-pool 2].
+// Every conv/linear is orthogonally initialised and spectrally normalised (one power iteration
+// per forward, u persistent); the shared embedding is neither spectrally normalised nor
+// orthogonally regularised, as in the paper.
+import * as tf from "@tensorflow/tfjs";
+import { conditionalBatchNorm, embed, initConditionalBn } from "./conditional-bn.ts";
+import type { ImageGanModel, ImageShape } from "./image-model.ts";
+import { avgPool2x, batchNorm, conv, initConv, initDense, linear, sumSpatial, upsample2x } from "./layers.ts";
+import { orthogonalArray } from "./orthogonal.ts";
+import type { ParamInit, Params, Updates } from "./params.ts";
+import { initProjectionHead, projectionLogits } from "./projection-head.ts";
+import { initSelfAttention, selfAttention } from "./self-attention.ts";
+import { initSpectralU } from "./spectral-norm.ts";
+
+export interface BigganSpec {
+  readonly zDim: number;
+  /** Channel width ch (G's blocks use 2ch and ch, D's ch and 2ch). */
+  readonly width: number;
+  readonly shape: ImageShape;
+  /** 0: unconditional. */
+  readonly numClasses: number;
+  /** Self-attention after the first G block and after the first D block (resolution H/2). */
+  readonly attention: boolean;
+  /** Class embedding shared by every CBN layer (else a one-hot class per layer's own linear). */
+  readonly sharedEmbedding: boolean;
+  readonly embedDim: number;
+  /** z split into chunks fed to every block's CBN (skip-z) rather than only the first layer. */
+  readonly skipZ: boolean;
+  readonly spectralNorm: boolean;
+}
+
+const G_BLOCKS = 2;
+
+/** Sizes of the z chunks: [first layer, block 0, block 1]; the first takes any remainder. */
+export function zChunks(zDim: number, skipZ: boolean): number[] {
+  if (!skipZ) return [zDim, 0, 0];
+  const each = Math.floor(zDim / (G_BLOCKS + 1));
+  if (each < 1) throw new Error(`biggan: skip-z needs zDim ≥ ${G_BLOCKS + 1}, got ${zDim}`);
+  return [zDim - G_BLOCKS * each, each, each];
+}
+
+export function biggan(spec: BigganSpec): ImageGanModel {
+  const { zDim, width: ch, shape, numClasses, spectralNorm: sn } = spec;
+  if (shape.height % 4 !== 0 || shape.width % 4 !== 0) throw new Error(`biggan: image size ${shape.height}×${shape.width} is not a multiple of 4`);
+  const h0 = shape.height / 4;
+  const w0 = shape.width / 4;
+  const chunks = zChunks(zDim, spec.skipZ);
+  const classDim = numClasses === 0 ? 0 : spec.sharedEmbedding ? spec.embedDim : numClasses;
+  const cDim = classDim + chunks[1];
+  const gIn = [2 * ch, ch];
+  const gOut = [ch, ch];
+  const dIn = [shape.channels, ch, 2 * ch];
+  const dOut = [ch, 2 * ch, 2 * ch];
+  const opts = { sn, bias: true };
+
+  const bn = (x: tf.Tensor, c: tf.Tensor2D | undefined, p: Params, name: string, updates?: Updates) =>
+    c ? conditionalBatchNorm(x, c, p, name, updates) : tf.add(tf.mul(batchNorm(x), p[`${name}.gamma`]), p[`${name}.beta`]);
+
+  return {
+    zDim,
+    numClasses,
+    shape,
+    initG(init: ParamInit) {
+      if (numClasses > 0 && spec.sharedEmbedding) init.add("g.shared", [numClasses, spec.embedDim], orthogonalArray([numClasses, spec.embedDim], init.rng));
+      initDense(init, "g.fc", chunks[0], h0 * w0 * gIn[0], opts);
+      for (let b = 0; b < G_BLOCKS; b++) {
+        const name = `g.block${b}`;
+        for (const [bnName, channels] of [[`${name}.bn1`, gIn[b]], [`${name}.bn2`, gOut[b]]] as const) {
+          if (cDim > 0) {
+            initConditionalBn(init, bnName, cDim, channels);
+            if (sn) {
+              initSpectralU(init, `${bnName}.gain`, channels);
+              initSpectralU(init, `${bnName}.bias`, channels);
+            }
+          } else {
+            init.ones(`${bnName}.gamma`, [channels]);
+            init.zeros(`${bnName}.beta`, [channels]);
+          }
+        }
+        initConv(init, `${name}.conv1`, 3, 3, gIn[b], gOut[b], opts);
+        initConv(init, `${name}.conv2`, 3, 3, gOut[b], gOut[b], opts);
+        initConv(init, `${name}.skip`, 1, 1, gIn[b], gOut[b], opts);
+        if (b === 0 && spec.attention) initSelfAttention(init, "g.attn", gOut[b], { sn });
+      }
+      init.ones("g.out.bn.gamma", [gOut[G_BLOCKS - 1]]);
+      init.zeros("g.out.bn.beta", [gOut[G_BLOCKS - 1]]);
+      initConv(init, "g.out.conv", 3, 3, gOut[G_BLOCKS - 1], shape.channels, opts);
+    },
+    initD(init: ParamInit) {
+      for (let b = 0; b < dIn.length; b++) {
+        initConv(init, `d.block${b}.conv1`, 3, 3, dIn[b], dOut[b], opts);
+        initConv(init, `d.block${b}.conv2`, 3, 3, dOut[b], dOut[b], opts);
+        initConv(init, `d.block${b}.skip`, 1, 1, dIn[b], dOut[b], opts);
+        if (b === 0 && spec.attention) initSelfAttention(init, "d.attn", dOut[b], { sn });
+      }
+      initProjectionHead(init, "d.head", dOut[dOut.length - 1], numClasses, { sn });
+    },
+    generate(g, z, y, updates) {
+      const n = z.shape[0];
+      const zs = chunks[1] > 0 ? tf.split(z, chunks, 1) : [z];
+      const cls = numClasses === 0 || !y ? undefined : spec.sharedEmbedding ? embed(g, "g.shared", y) : (tf.oneHot(tf.cast(y, "int32"), numClasses).toFloat() as tf.Tensor2D);
+      if (numClasses > 0 && !y) throw new Error("biggan: a conditional generator needs class labels");
+      let x = tf.reshape(linear(zs[0] as tf.Tensor2D, g, "g.fc", updates), [n, h0, w0, gIn[0]]) as tf.Tensor4D;
+      for (let b = 0; b < G_BLOCKS; b++) {
+        const parts = [cls, chunks[1] > 0 ? (zs[b + 1] as tf.Tensor2D) : undefined].filter((t): t is tf.Tensor2D => t !== undefined);
+        const c = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
+        const name = `g.block${b}`;
+        let h = tf.relu(bn(x, c, g, `${name}.bn1`, updates)) as tf.Tensor4D;
+        h = conv(upsample2x(h), g, `${name}.conv1`, updates);
+        h = tf.relu(bn(h, c, g, `${name}.bn2`, updates)) as tf.Tensor4D;
+        h = conv(h, g, `${name}.conv2`, updates);
+        x = tf.add(h, conv(upsample2x(x), g, `${name}.skip`, updates)) as tf.Tensor4D;
+        if (b === 0 && spec.attention) x = selfAttention(x, g, "g.attn", updates);
+      }
+      const h = tf.relu(bn(x, undefined, g, "g.out.bn")) as tf.Tensor4D;
+      return tf.tanh(conv(h, g, "g.out.conv", updates));
+    },
+    discriminate(d, x, y, updates) {
+      let h: tf.Tensor4D = x;
+      for (let b = 0; b < dIn.length; b++) {
+        const name = `d.block${b}`;
+        const down = b < 2;
+        let r = b === 0 ? h : (tf.relu(h) as tf.Tensor4D);
+        r = conv(r, d, `${name}.conv1`, updates);
+        r = conv(tf.relu(r) as tf.Tensor4D, d, `${name}.conv2`, updates);
+        let s = conv(h, d, `${name}.skip`, updates);
+        if (down) {
+          r = avgPool2x(r);
+          s = avgPool2x(s);
+        }
+        h = tf.add(r, s) as tf.Tensor4D;
+        if (b === 0 && spec.attention) h = selfAttention(h, d, "d.attn", updates);
+      }
+      const features = sumSpatial(tf.relu(h) as tf.Tensor4D);
+      if (numClasses > 0 && !y) throw new Error("biggan: a conditional discriminator needs class labels");
+      return projectionLogits(features, d, "d.head", numClasses > 0 ? y : undefined, updates);
+    },
+    orthoRegNames: (g) => Object.keys(g).filter((n) => n !== "g.shared" && !n.endsWith(".u") && g[n].rank >= 2),
+  };
+}

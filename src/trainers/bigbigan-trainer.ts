@@ -1,0 +1,286 @@
+// BigBiGAN training as an E-GAN member. The generator side is G and the encoder E together;
+// the discriminator scores pairs: real (x, E(x)) against fake (G(z), z) (src/losses/bigbigan-losses.ts).
+// One iteration:
+//   1. one child per mutation: one joint Adam step of G and E (E at `eLrScale` × G's learning
+//      rate, the paper's 10×) on  E_real[Σ s] + ℓ_m(Σ s_fake),  where Σ s = s_x + s_z + s_xz over
+//      the active terms and ℓ_m is the mutation's generator loss on that total score; with the
+//      "hinge" mutation (ℓ = −E[t]) this is exactly L_EG. Orthogonal regularization on G if set.
+//   2. children are scored on the evaluation batch: Fq = mean σ(Σ s_fake), Fd = −log ‖∇_θD L_D‖;
+//      the best child survives (μ = 1: D's real pairs need one encoder);
+//   3. D takes n_D hinge steps on fresh batches against the survivor's pairs;
+//   4. the EMA copy of G follows the survivor.
+import * as tf from "@tensorflow/tfjs";
+import { fitness, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import type { ImageData } from "../data/image-dataset.ts";
+import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
+import { generatorLoss } from "../losses/gan-losses.ts";
+import type { BigbiganModel } from "../models/image/bigbigan.ts";
+import { emaUpdate } from "../models/image/ema.ts";
+import { orthogonalRegularization } from "../models/image/orthogonal.ts";
+import { disposeParams, fromParamData, ParamInit, toParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { keepUpdates } from "../models/image/spectral-norm.ts";
+import type { ChildRecord } from "../records.ts";
+import { Rng } from "../util/rng.ts";
+import { scoped } from "../util/scoped.ts";
+import type { AdamHyper } from "./adam.ts";
+import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
+import { ImageDraws, type ImageDrawsState } from "./image-draws.ts";
+import { valueAndGradsOf } from "./image-egan-trainer.ts";
+import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
+import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
+
+export interface BigbiganOptions {
+  readonly model: BigbiganModel;
+  readonly data: ImageData;
+  readonly mutations: readonly Mutation[];
+  readonly gamma: number;
+  readonly nD: number;
+  readonly batchSize: number;
+  readonly evalBatchSize: number;
+  readonly g: AdamHyper;
+  readonly d: AdamHyper;
+  /** E's learning rate as a multiple of G's. */
+  readonly eLrScale: number;
+  readonly terms: BiTerms;
+  /** z = μ + ε·softplus(σ̂) when true; z = μ when false. */
+  readonly stochasticEncoder: boolean;
+  readonly orthoReg: number;
+  readonly ema?: { readonly decay: number; readonly start: number };
+  readonly seed: number;
+}
+
+export interface BigbiganState {
+  readonly it: number;
+  readonly draws: ImageDrawsState;
+  readonly g: NamedAdamData;
+  readonly e: NamedAdamData;
+  readonly d: NamedAdamData;
+  readonly ema?: ParamData;
+}
+
+interface Side {
+  readonly g: NamedAdam;
+  readonly e: NamedAdam;
+}
+
+const total = (s: BiScores, terms: BiTerms): tf.Tensor1D =>
+  tf.addN([s.sxz, ...(terms.sx ? [s.sx] : []), ...(terms.sz ? [s.sz] : [])]) as tf.Tensor1D;
+
+export class BigbiganTrainer {
+  private side: Side;
+  private d: NamedAdam;
+  private ema: Params | undefined;
+  private draws: ImageDraws;
+  private it = 0;
+  private pending: { record: TrainerRecord; loss: tf.Scalar } | undefined;
+
+  constructor(readonly o: BigbiganOptions, state?: BigbiganState) {
+    const { model } = o;
+    if (model.shape.height !== o.data.height || model.shape.width !== o.data.width || model.shape.channels !== o.data.channels) {
+      throw new Error(`model expects ${model.shape.height}×${model.shape.width}×${model.shape.channels} images, ${o.data.name} has ${o.data.height}×${o.data.width}×${o.data.channels}`);
+    }
+    if (state) {
+      this.it = state.it;
+      this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
+      this.d = namedAdamFromData(state.d);
+      this.ema = state.ema ? fromParamData(state.ema) : undefined;
+      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed, state.draws);
+    } else {
+      const gInit = new ParamInit(new Rng(o.seed, 0));
+      model.gen.initG(gInit);
+      const dInit = new ParamInit(new Rng(o.seed, 1));
+      model.initD(dInit);
+      const eInit = new ParamInit(new Rng(o.seed, 3));
+      model.initE(eInit);
+      const g0 = gInit.tensors();
+      this.side = { g: namedAdamInit(g0), e: namedAdamInit(eInit.tensors()) };
+      this.d = namedAdamInit(dInit.tensors());
+      this.ema = o.ema ? Object.fromEntries(Object.entries(g0).map(([k, t]) => [k, tf.clone(t)])) : undefined;
+      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed);
+    }
+  }
+
+  get iteration(): number {
+    return this.it;
+  }
+
+  private eps(n: number): tf.Tensor2D | undefined {
+    return this.o.stochasticEncoder ? this.draws.normal(n, this.o.model.zDim) : undefined;
+  }
+
+  /** D's scores of real pairs (x, E(x)) and fake pairs (G(z), z). */
+  private pairs(g: Params, e: Params, d: Params, x: tf.Tensor4D, eps: tf.Tensor2D | undefined, z: tf.Tensor2D, gUpdates?: Updates, eUpdates?: Updates, dUpdates?: Updates) {
+    const { model } = this.o;
+    const real = model.scores(d, x, model.encode(e, x, eps, eUpdates), dUpdates);
+    const fake = model.scores(d, model.gen.generate(g, z, undefined, gUpdates), z);
+    return { real, fake };
+  }
+
+  step(): TrainerRecord | undefined {
+    const { model, mutations, batchSize: B, evalBatchSize: E, terms } = this.o;
+    const D = this.d;
+    const parent = this.side;
+    const gNames = trainableNames(parent.g.p);
+    const eHyper = { ...this.o.g, lr: this.o.g.lr * this.o.eLrScale };
+    // 1. children: one joint G+E step per mutation, on common draws.
+    const x = this.draws.real(B).x;
+    const z = this.draws.z(B);
+    const eps = this.eps(B);
+    const children: Side[] = mutations.map((mutation) =>
+      scoped(() => {
+        const gUpdates: Updates = new Map();
+        const eUpdates: Updates = new Map();
+        const joint = { ...parent.g.p, ...parent.e.p };
+        const { grads } = valueAndGradsOf(joint, (w) => {
+          const { real, fake } = this.pairs(w, w, D.p, x, eps, z, gUpdates, eUpdates);
+          let loss = tf.add(tf.mean(total(real, terms)), generatorLoss(mutation, total(fake, terms))) as tf.Scalar;
+          keepUpdates(gUpdates);
+          keepUpdates(eUpdates);
+          const names = this.o.orthoReg > 0 ? model.gen.orthoRegNames(parent.g.p) : [];
+          if (names.length > 0) loss = tf.add(loss, orthogonalRegularization(names.map((n) => w[n]), this.o.orthoReg)) as tf.Scalar;
+          return loss;
+        });
+        const g = namedAdamStep(parent.g, grads.slice(0, gNames.length), this.o.g, gUpdates);
+        const e = namedAdamStep(parent.e, grads.slice(gNames.length), eHyper, eUpdates);
+        return { g: keepNamedAdam(g), e: keepNamedAdam(e) };
+      }),
+    );
+    tf.dispose([x, z, ...(eps ? [eps] : [])]);
+    // 2. fitness on the evaluation batch
+    const xe = this.draws.real(E).x;
+    const ze = this.draws.z(E);
+    const epsE = this.eps(E);
+    const Fq: tf.Tensor[] = [];
+    const sq: tf.Tensor[] = [];
+    for (const c of children) {
+      tf.tidy(() => {
+        const encoded = model.encode(c.e.p, xe, epsE);
+        const fakeX = model.gen.generate(c.g.p, ze, undefined);
+        Fq.push(tf.keep(tf.mean(tf.sigmoid(total(model.scores(D.p, fakeX, ze), terms)))));
+        const g = valueAndGradsOf(D.p, (d) => bigbiganDLoss(model.scores(d, xe, encoded), model.scores(d, fakeX, ze), terms)).grads;
+        sq.push(tf.keep(tf.addN(g.map((t) => tf.sum(tf.square(t))))));
+      });
+    }
+    tf.dispose([xe, ze, ...(epsE ? [epsE] : [])]);
+    const prev = this.pending;
+    const read = tf.tidy(() => tf.stack([...Fq, ...sq, ...(prev ? [prev.loss] : [])]));
+    const values = read.dataSync();
+    tf.dispose([read, ...Fq, ...sq]);
+    if (prev) {
+      prev.record.dLoss = values[values.length - 1];
+      prev.loss.dispose();
+    }
+    const C = children.length;
+    const records: ChildRecord[] = children.map((_, c) => {
+      const fq = values[c];
+      const fd = -0.5 * Math.log(values[C + c]);
+      return { mutation: mutations[c], parent: 0, Fq: fq, Fd: fd, F: fitness(fq, fd, this.o.gamma) };
+    });
+    const survivors = selectSurvivors(records.map((r) => r.F), 1);
+    this.it++;
+    const dispose = (s: Side) => (disposeNamedAdam(s.g), disposeNamedAdam(s.e));
+    if (survivors.length === 0) {
+      children.forEach(dispose);
+      this.pending = undefined;
+      throw new TrainingDiverged(this.it);
+    }
+    const best = children[survivors[0]];
+    // 3. D steps against the survivor's pairs
+    let d = D;
+    let loss: tf.Scalar | undefined;
+    for (let step = 0; step < this.o.nD; step++) {
+      const xr = this.draws.real(B).x;
+      const zr = this.draws.z(B);
+      const er = this.eps(B);
+      const next = scoped(() => {
+        const encoded = model.encode(best.e.p, xr, er);
+        const fakeX = model.gen.generate(best.g.p, zr, undefined);
+        const updates: Updates = new Map();
+        const { value, grads } = valueAndGradsOf(d.p, (w) => {
+          const l = bigbiganDLoss(model.scores(w, xr, encoded, updates), model.scores(w, fakeX, zr), terms);
+          keepUpdates(updates);
+          return l;
+        });
+        return { d: keepNamedAdam(namedAdamStep(d, grads, this.o.d, updates)), loss: tf.keep(value) };
+      });
+      tf.dispose([xr, zr, ...(er ? [er] : [])]);
+      if (d !== D) disposeNamedAdam(d);
+      loss?.dispose();
+      d = next.d;
+      loss = next.loss;
+    }
+    disposeNamedAdam(D);
+    this.d = d;
+    dispose(parent);
+    this.side = best;
+    children.forEach((c, i) => i === survivors[0] || dispose(c));
+    if (this.ema && this.o.ema) {
+      const next = tf.tidy(() => emaUpdate(this.ema!, best.g.p, this.o.ema!.decay, this.it, this.o.ema!.start));
+      disposeParams(this.ema);
+      this.ema = next;
+    }
+    this.pending = { record: { it: this.it, children: records, survivors, dLoss: NaN }, loss: loss! };
+    return prev?.record;
+  }
+
+  flush(): TrainerRecord | undefined {
+    const prev = this.pending;
+    if (!prev) return undefined;
+    prev.record.dLoss = prev.loss.dataSync()[0];
+    prev.loss.dispose();
+    this.pending = undefined;
+    return prev.record;
+  }
+
+  sample(n: number, rng: Rng, opts: SampleOptions = {}): SampledImages {
+    const g = opts.ema !== false && this.ema ? this.ema : this.side.g.p;
+    return sampleImages(this.o.model.gen, g, n, rng, opts, this.o.batchSize);
+  }
+
+  /** G(E(x)) for n images x (NHWC, [−1, 1]), with E's mean (z = μ), in batches like sampling. */
+  reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Float32Array {
+    const { model } = this.o;
+    const { height, width, channels } = model.shape;
+    const per = height * width * channels;
+    const g = opts.ema !== false && this.ema ? this.ema : this.side.g.p;
+    const out = new Float32Array(n * per);
+    const batch = Math.max(64, this.o.batchSize);
+    for (let start = 0; start < n; start += batch) {
+      const rows = Math.min(batch, n - start);
+      const x = new Float32Array(batch * per);
+      for (let i = 0; i < batch; i++) x.set(images.subarray((start + Math.min(i, rows - 1)) * per, (start + Math.min(i, rows - 1) + 1) * per), i * per);
+      const r = tf.tidy(() => model.gen.generate(g, model.encode(this.side.e.p, tf.tensor4d(x, [batch, height, width, channels]), undefined), undefined));
+      out.set((r.dataSync() as Float32Array).subarray(0, rows * per), start * per);
+      r.dispose();
+    }
+    return out;
+  }
+
+  corruptGenerators(): void {
+    const p: Record<string, tf.Tensor> = {};
+    for (const [k, t] of Object.entries(this.side.g.p)) p[k] = tf.fill(t.shape, NaN);
+    disposeParams(this.side.g.p);
+    this.side = { ...this.side, g: { ...this.side.g, p } };
+  }
+
+  exportState(): BigbiganState {
+    if (this.pending) throw new Error("exportState before flush: the last record is incomplete");
+    return {
+      it: this.it,
+      draws: this.draws.state(),
+      g: namedAdamToData(this.side.g),
+      e: namedAdamToData(this.side.e),
+      d: namedAdamToData(this.d),
+      ema: this.ema ? toParamData(this.ema) : undefined,
+    };
+  }
+
+  dispose(): void {
+    disposeNamedAdam(this.side.g);
+    disposeNamedAdam(this.side.e);
+    disposeNamedAdam(this.d);
+    if (this.ema) disposeParams(this.ema);
+    this.pending?.loss.dispose();
+    this.pending = undefined;
+  }
+}

@@ -1,0 +1,78 @@
+// Builds the trainer of an image member (DCGAN, BigGAN: ImageEganTrainer; BigBiGAN:
+// BigbiganTrainer) from its config, with the training set loaded once per thread and shared by
+// every member that trains on the same data.
+import type { ImageModelConfig, RunConfig, TaskConfig } from "../config/run-config.ts";
+import { loadImageData, type ImageData, type ImageDatasetName } from "../data/image-dataset.ts";
+import { bigbigan } from "../models/image/bigbigan.ts";
+import { biggan } from "../models/image/biggan.ts";
+import { dcgan } from "../models/image/dcgan.ts";
+import type { ImageGanModel, ImageShape } from "../models/image/image-model.ts";
+import { BigbiganTrainer, type BigbiganState } from "./bigbigan-trainer.ts";
+import { ImageEganTrainer, type ImageEganState } from "./image-egan-trainer.ts";
+
+export type ImageTrainer = ImageEganTrainer | BigbiganTrainer;
+
+export interface ImageTrainerConfig {
+  readonly task: TaskConfig;
+  readonly model: ImageModelConfig;
+  readonly trainer: RunConfig["trainer"];
+  readonly seed: number;
+}
+
+const loaded = new Map<string, ImageData>();
+
+/** The training set of a task; loaded once per thread (the images are read-only). */
+export function trainingData(task: TaskConfig): ImageData {
+  const key = JSON.stringify([task.dataset, task.limit ?? null, task.imagesFile ?? null, task.labelsFile ?? null, task.files ?? null]);
+  let data = loaded.get(key);
+  if (!data) {
+    data = loadImageData(task.dataset as ImageDatasetName, "train", { limit: task.limit, imagesFile: task.imagesFile, labelsFile: task.labelsFile, files: task.files });
+    loaded.set(key, data);
+  }
+  return data;
+}
+
+/** The generator side's model (for BigBiGAN, its BigGAN generator). */
+export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasses: number): ImageGanModel {
+  switch (model.family) {
+    case "dcgan":
+      return dcgan({ zDim: model.zDim, width: model.width, shape });
+    case "biggan":
+      return biggan({ ...model, shape, numClasses: model.conditional ? numClasses : 0 });
+    case "bigbigan":
+      return bigbigan({ ...model, shape }).gen;
+  }
+}
+
+export function makeImageTrainer(c: ImageTrainerConfig, state?: ImageEganState | BigbiganState): ImageTrainer {
+  const data = trainingData(c.task);
+  const shape = { height: data.height, width: data.width, channels: data.channels };
+  const t = c.trainer;
+  const common = {
+    data,
+    mutations: t.mutations,
+    gamma: t.gamma,
+    nD: t.nD,
+    batchSize: t.batchSize,
+    evalBatchSize: t.evalBatchSize,
+    g: t.g,
+    d: t.d,
+    orthoReg: t.orthoReg,
+    ema: t.ema,
+    seed: c.seed,
+  };
+  const m = c.model;
+  if (m.family === "bigbigan") {
+    return new BigbiganTrainer(
+      {
+        ...common,
+        model: bigbigan({ ...m, shape }),
+        eLrScale: m.encoderLrScale,
+        terms: { sx: m.unaryX, sz: m.unaryZ },
+        stochasticEncoder: m.stochasticEncoder,
+      },
+      state as BigbiganState | undefined,
+    );
+  }
+  return new ImageEganTrainer({ ...common, model: imageModel(m, shape, data.numClasses), mu: t.mu, dLoss: t.dLoss }, state as ImageEganState | undefined);
+}
