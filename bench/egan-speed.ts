@@ -10,7 +10,7 @@ import { matmulEngine, useBackend, type BackendChoice } from "../src/compute/bac
 import { stockWasm } from "./stock-wasm.ts";
 import { defaultRunConfig } from "../src/config/run-config.ts";
 import { toyDataset } from "../src/data/toy-datasets.ts";
-import { memberConfig } from "../src/orchestrator/member-config.ts";
+import { toyMemberConfig } from "../src/orchestrator/member-config.ts";
 import { EganFastTrainer } from "../src/trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../src/trainers/egan-reference.ts";
 import type { EganOptions } from "../src/trainers/egan-trainer.ts";
@@ -26,7 +26,7 @@ const { values } = parseArgs({
 });
 const iterations = Number(values.iterations);
 const backend = values.stock ? await stockWasm() : await useBackend(values.backend as BackendChoice);
-const base = memberConfig(defaultRunConfig());
+const base = toyMemberConfig(defaultRunConfig());
 const options = (mutations: EganOptions["mutations"]): EganOptions => ({ ...base, mutations, dataset: toyDataset("grid25") });
 
 function measure(name: string, o: EganOptions): { name: string; itersPerSec: number; msPerIter: number } {

@@ -8,13 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend } from "../src/compute/backend.ts";
 import { defaultRunConfig } from "../src/config/run-config.ts";
 import { toyDataset } from "../src/data/toy-datasets.ts";
-import { memberConfig } from "../src/orchestrator/member-config.ts";
+import { toyMemberConfig } from "../src/orchestrator/member-config.ts";
 import { EganFastTrainer } from "../src/trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../src/trainers/egan-reference.ts";
 
 const { values } = parseArgs({ options: { implementation: { type: "string", default: "fast" }, iterations: { type: "string", default: "10" } } });
 await useBackend("wasm");
-const o = { ...memberConfig(defaultRunConfig()), dataset: toyDataset("grid25") };
+const o = { ...toyMemberConfig(defaultRunConfig()), dataset: toyDataset("grid25") };
 const trainer = values.implementation === "reference" ? new EganReferenceTrainer(o) : new EganFastTrainer(o);
 for (let i = 0; i < 3; i++) trainer.step();
 

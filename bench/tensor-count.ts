@@ -7,13 +7,13 @@ import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend } from "../src/compute/backend.ts";
 import { defaultRunConfig } from "../src/config/run-config.ts";
 import { toyDataset } from "../src/data/toy-datasets.ts";
-import { memberConfig } from "../src/orchestrator/member-config.ts";
+import { toyMemberConfig } from "../src/orchestrator/member-config.ts";
 import { EganFastTrainer } from "../src/trainers/egan-fast.ts";
 
 const { values } = parseArgs({ options: { iterations: { type: "string", default: "10000" } } });
 const n = Number(values.iterations);
 await useBackend("wasm");
-const o = { ...memberConfig(defaultRunConfig()), gHidden: [64, 64], dHidden: [64, 64], dataset: toyDataset("grid25") };
+const o = { ...toyMemberConfig(defaultRunConfig()), gHidden: [64, 64], dHidden: [64, 64], dataset: toyDataset("grid25") };
 const trainer = new EganFastTrainer(o);
 trainer.step();
 const counts: number[] = [];

@@ -44,6 +44,8 @@ export interface MemberStanding {
   readonly id: string;
   /** Higher is better; NaN or -Infinity = diverged or failed, ranked last, never a source. */
   readonly fitness: number;
+  /** Orders members of equal fitness (higher first); optional. */
+  readonly tieBreak?: number;
   readonly hypers: Hypers;
   /** False while the member has no checkpoint yet (it cannot be copied from). */
   readonly hasCheckpoint: boolean;

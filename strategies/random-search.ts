@@ -99,14 +99,16 @@ export function isDiverged(fitness: number): boolean {
 }
 
 /**
- * Member ids best first: fitness descending (higher is better), NaN and −∞ last; ties keep the
- * order the members were given in, so the ranking is deterministic.
+ * Member ids best first: fitness descending (higher is better), NaN and −∞ last; equal fitnesses
+ * are ordered by the tie-breaker (higher first, missing or NaN last), then keep the order the
+ * members were given in, so the ranking is deterministic.
  */
 export function rankMembers(members: readonly MemberStanding[]): string[] {
-  const key = (f: number) => (isDiverged(f) ? -Infinity : f);
+  const key = (f: number | undefined) => (f === undefined || isDiverged(f) ? -Infinity : f);
+  const desc = (a: number, b: number) => (a === b ? 0 : b > a ? 1 : -1);
   return members
-    .map((m, i) => ({ id: m.id, f: key(m.fitness), i }))
-    .sort((a, b) => (a.f === b.f ? a.i - b.i : b.f > a.f ? 1 : -1))
+    .map((m, i) => ({ id: m.id, f: key(m.fitness), t: key(m.tieBreak), i }))
+    .sort((a, b) => desc(a.f, b.f) || desc(a.t, b.t) || a.i - b.i)
     .map((m) => m.id);
 }
 

@@ -1,6 +1,9 @@
 // The one place where failures become messages and exit codes.
 import { Cause, Exit } from "effect";
+import { BackendUnavailable } from "../compute/backend.ts";
 import { ConfigError } from "../config/schema.ts";
+import { ClassifierWeightsError } from "../metrics/classifier/classifier-weights.ts";
+import { CorruptCheckpoint } from "../orchestrator/checkpoint-file.ts";
 import type { RunError } from "../orchestrator/errors.ts";
 
 export const EXIT = {
@@ -43,9 +46,36 @@ export function describeExit<A>(exit: Exit.Exit<A, RunError>): Failure | undefin
   return describeThrown(Cause.squash(exit.cause));
 }
 
-/** Errors thrown outside Effect (config loading, report reading). */
+/** A command's own failure, with the exit code it maps to. */
+export class CliError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Errors thrown outside Effect (config loading, report reading, the image commands). */
 export function describeThrown(e: unknown): Failure {
+  if (e instanceof CliError) return { code: e.code, message: e.message };
   if (e instanceof ConfigError) return { code: EXIT.config, message: `invalid config: ${e.message}` };
+  if (e instanceof CorruptCheckpoint) return { code: EXIT.checkpoint, message: e.message };
+  if (e instanceof BackendUnavailable) return { code: EXIT.backend, message: e.message };
+  if (e instanceof ClassifierWeightsError) return { code: e.reason === "missing" ? EXIT.notFound : EXIT.checkpoint, message: e.message };
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof Error && typeof errno === "string" && /^E[A-Z]+$/.test(errno)) return { code: EXIT.io, message: e.message };
   if (e instanceof Error && /^not a run directory/.test(e.message)) return { code: EXIT.notFound, message: e.message };
   return { code: EXIT.defect, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+}
+
+/** Runs a command body; a failure is printed as `evogan: <message>` and exits with its code. */
+export async function exitWith(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    const f = describeThrown(e);
+    process.stderr.write(`evogan: ${f.message}\n`);
+    process.exit(f.code);
+  }
 }

@@ -21,6 +21,8 @@ import { join } from "node:path";
 import { describeExit, describeThrown, EXIT, type Failure } from "./exit-codes.ts";
 import { sweepQueuePool, type SweepQueueOptions } from "../queue/sweep-queue-pool.ts";
 import { positiveInt, workerCommand } from "./worker-command.ts";
+import { registerClassifierCommands } from "./classifier-command.ts";
+import { registerSampleCommands } from "./sample-command.ts";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -152,6 +154,8 @@ export function buildCli(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json", "csv"]).default("text"))
     .option("--html <file>", "also write a self-contained HTML report (charts, samples, PBT lineage) to <file>")
     .action(reportCommand);
+  registerClassifierCommands(program);
+  registerSampleCommands(program);
   return program;
 }
 

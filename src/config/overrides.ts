@@ -55,10 +55,11 @@ function childOf(node: unknown, segment: string): unknown {
 }
 
 /**
- * Apply `sets` in order to a copy of `raw`. A missing intermediate object or array is copied from
- * `base` at the same path when `base` has one there (pass the embedded defaults), so that
- * `model.gHidden.0=128` edits the default widths instead of making a one-layer list; otherwise
- * it is created as `{}`.
+ * Apply `sets` in order to a copy of `raw`. A missing intermediate array is copied from `base` at
+ * the same path when `base` has one there (pass the embedded defaults), so that
+ * `model.gHidden.0=128` edits the default widths instead of making a one-layer list; anything
+ * else missing is created as `{}` (the schema fills in the defaults of the fields not given, so a
+ * `model.family=dcgan` does not drag the MLP's default fields along).
  */
 export function applyOverrides(raw: unknown, sets: readonly string[], base?: unknown): unknown {
   if (sets.length === 0) return raw;
@@ -74,7 +75,7 @@ export function applyOverrides(raw: unknown, sets: readonly string[], base?: unk
       const last = i === segments.length - 1;
       baseNode = childOf(baseNode, segment);
       let next: unknown = last ? value : childOf(node, segment);
-      if (!last && next === undefined) next = isContainer(baseNode) ? structuredClone(baseNode) : {};
+      if (!last && next === undefined) next = Array.isArray(baseNode) ? structuredClone(baseNode) : {};
       if (Array.isArray(node)) {
         if (!INDEX.test(segment)) cannot(arg, `${at} is an array; ${JSON.stringify(segment)} is not an index`);
         const index = Number(segment);

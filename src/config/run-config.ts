@@ -2,23 +2,36 @@
 // A config file only needs the fields it changes; `{}` is a complete grid25 E-GAN run.
 
 import {
+  ConfigError,
   ROOT,
   array,
+  bool,
   int,
+  isPlainObject,
   literal,
   map,
   num,
   optional,
   str,
   struct,
+  tagged,
   type Schema,
 } from "./schema.ts";
 
 export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-export const DATASETS = ["ring8", "grid25"] as const;
+export const TOY_DATASETS = ["ring8", "grid25"] as const;
+export const IMAGE_DATASETS = ["mnist", "fashion-mnist", "cifar10"] as const;
+export const DATASETS = [...TOY_DATASETS, ...IMAGE_DATASETS] as const;
 export type Dataset = (typeof DATASETS)[number];
+export type ToyDatasetName = (typeof TOY_DATASETS)[number];
+export const isToyDataset = (d: Dataset): d is ToyDatasetName => (TOY_DATASETS as readonly string[]).includes(d);
+
+export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan"] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export const D_LOSSES = ["bce", "hinge"] as const;
 
 // The mutation list lives with the E-GAN strategy (strategies/ is the single registry).
 import { MUTATIONS, type Mutation } from "../../strategies/egan.ts";
@@ -41,12 +54,8 @@ export interface RunConfig {
   readonly seed: number;
   readonly backend: Backend;
   readonly outDir: string;
-  readonly task: { readonly dataset: Dataset };
-  readonly model: {
-    readonly zDim: number;
-    readonly gHidden: readonly number[];
-    readonly dHidden: readonly number[];
-  };
+  readonly task: TaskConfig;
+  readonly model: ModelConfig;
   readonly trainer: {
     readonly kind: "egan";
     readonly mutations: readonly Mutation[];
@@ -62,10 +71,75 @@ export interface RunConfig {
     readonly implementation: Implementation;
     readonly g: AdamConfig;
     readonly d: AdamConfig;
+    /** D's loss: cross-entropy ("bce", E-GAN, DCGAN) or hinge (BigGAN, BigBiGAN). */
+    readonly dLoss: (typeof D_LOSSES)[number];
+    /** β of the off-diagonal orthogonal regularization on G's weights (0: off). */
+    readonly orthoReg: number;
+    /** An exponential moving average of G (image families); sampling uses it. */
+    readonly ema: { readonly decay: number; readonly start: number } | undefined;
   };
   readonly budget: { readonly iterations: number };
-  readonly eval: { readonly every: number; readonly samples: number };
+  /** `grid`: images in the sample grid drawn from one fixed z at every evaluation (image families). */
+  readonly eval: { readonly every: number; readonly samples: number; readonly grid: number };
 }
+
+export interface TaskConfig {
+  readonly dataset: Dataset;
+  /** Train on the first `limit` images of the (seeded, shuffled) training set; default all. */
+  readonly limit?: number;
+  /** Users' own files: an IDX pair (mnist, fashion-mnist) or CIFAR-10 binary batch files. */
+  readonly imagesFile?: string;
+  readonly labelsFile?: string;
+  readonly files?: readonly string[];
+}
+
+export interface MlpModelConfig {
+  readonly family: "mlp";
+  readonly zDim: number;
+  readonly gHidden: readonly number[];
+  readonly dHidden: readonly number[];
+}
+
+export interface DcganModelConfig {
+  readonly family: "dcgan";
+  readonly zDim: number;
+  /** Base channel width. */
+  readonly width: number;
+}
+
+export interface BigganModelConfig {
+  readonly family: "biggan";
+  readonly zDim: number;
+  readonly width: number;
+  /** Class-conditional G (conditional BN) and D (projection head). */
+  readonly conditional: boolean;
+  readonly attention: boolean;
+  readonly sharedEmbedding: boolean;
+  readonly embedDim: number;
+  readonly skipZ: boolean;
+  readonly spectralNorm: boolean;
+}
+
+export interface BigbiganModelConfig {
+  readonly family: "bigbigan";
+  readonly zDim: number;
+  readonly width: number;
+  readonly attention: boolean;
+  readonly skipZ: boolean;
+  readonly spectralNorm: boolean;
+  /** Width of the H and J MLPs and of E's hidden layer. */
+  readonly hidden: number;
+  /** z = μ + ε·softplus(σ̂) (true) or z = μ (false). */
+  readonly stochasticEncoder: boolean;
+  /** The unary scores s_x and s_z in the losses (s_xz is always on). */
+  readonly unaryX: boolean;
+  readonly unaryZ: boolean;
+  /** E's learning rate as a multiple of G's (paper: 10). */
+  readonly encoderLrScale: number;
+}
+
+export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig;
+export type ModelConfig = MlpModelConfig | ImageModelConfig;
 
 // ---- Every default, in one place --------------------------------------------------------------
 
@@ -97,6 +171,8 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
     dataset: "grid25",
   },
   model: {
+    // The toy MLPs; the image families take their defaults from FAMILY_DEFAULTS below.
+    family: "mlp",
     // 2, after the reference toy code: latent as wide as the 2-D data.
     zDim: 2,
     // Three 512-unit hidden layers, after the reference toy code.
@@ -124,6 +200,12 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
     // G and D share Adam settings; each gets its own optimizer state.
     g: ADAM_DEFAULTS,
     d: ADAM_DEFAULTS,
+    // The E-GAN paper's D loss.
+    dLoss: "bce",
+    // Off: the toy MLPs and DCGAN do not use it.
+    orthoReg: 0,
+    // Off: the toy MLPs and DCGAN sample from G itself.
+    ema: undefined,
   },
   budget: {
     // Minutes on CPU for the toy mixtures; raise it for final numbers.
@@ -134,6 +216,81 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
     every: 500,
     // 2500 samples per evaluation, the VEEGAN/PacGAN protocol.
     samples: 2500,
+    // An 8×8 grid.
+    grid: 64,
+  },
+};
+
+const BIGGAN_ADAM: AdamConfig = {
+  // BigGAN-PyTorch's CIFAR scripts use 2e-4 for both G and D (the paper's 5e-5 for G is for
+  // ImageNet-scale runs far longer than a CPU budget).
+  lr: 2e-4,
+  // BigGAN: β = (0, 0.999).
+  beta1: 0,
+  beta2: 0.999,
+  epsilon: 1e-8,
+};
+
+/**
+ * Defaults of the image families, laid under a config before it is decoded (the config's own
+ * values win). Sized so a member trains on one CPU core: 28×28 MNIST, widths 16.
+ */
+export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> = {
+  dcgan: {
+    task: { dataset: "mnist" },
+    // z 32 and width 16: the smallest DCGAN that still draws recognisable digits.
+    model: { zDim: 32, width: 16 },
+    trainer: {
+      // The E-GAN paper's CIFAR settings: Adam 2e-4, β1 0.5, batch 32; γ in its 0.01–0.1 range.
+      gamma: 0.05,
+      batchSize: 32,
+      evalBatchSize: 64,
+      g: { lr: 2e-4 },
+      d: { lr: 2e-4 },
+    },
+    budget: { iterations: 2000 },
+    eval: { every: 250, samples: 1000 },
+  },
+  biggan: {
+    task: { dataset: "mnist" },
+    // Every BigGAN component on by default; the ablation population switches them off one by one.
+    model: { zDim: 24, width: 16, conditional: true, attention: true, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true },
+    trainer: {
+      // Plain BigGAN is the single hinge loss; E-GAN configs add the other mutations.
+      mutations: ["hinge"],
+      gamma: 0.05,
+      // BigGAN: 2 D steps per G step, hinge D loss, orthogonal regularization β = 1e-4.
+      nD: 2,
+      dLoss: "hinge",
+      orthoReg: 1e-4,
+      batchSize: 32,
+      evalBatchSize: 64,
+      g: BIGGAN_ADAM,
+      d: BIGGAN_ADAM,
+      // BigGAN's EMA, with decay and start scaled to a CPU-length run (paper: 0.9999 from step 20k).
+      ema: { decay: 0.999, start: 200 },
+    },
+    budget: { iterations: 1000 },
+    eval: { every: 250, samples: 1000 },
+  },
+  bigbigan: {
+    task: { dataset: "mnist" },
+    model: { zDim: 24, width: 16, attention: false, skipZ: true, spectralNorm: true, hidden: 64, stochasticEncoder: true, unaryX: true, unaryZ: true, encoderLrScale: 10 },
+    trainer: {
+      // "hinge" on the total fake score is exactly BigBiGAN's L_EG.
+      mutations: ["hinge"],
+      gamma: 0.05,
+      nD: 2,
+      dLoss: "hinge",
+      orthoReg: 1e-4,
+      batchSize: 32,
+      evalBatchSize: 64,
+      g: BIGGAN_ADAM,
+      d: BIGGAN_ADAM,
+      ema: { decay: 0.999, start: 200 },
+    },
+    budget: { iterations: 1000 },
+    eval: { every: 250, samples: 1000 },
   },
 };
 
@@ -163,8 +320,53 @@ const trainerSchema = struct(
     implementation: literal(...IMPLEMENTATIONS),
     g: adamSchema,
     d: adamSchema,
+    dLoss: literal(...D_LOSSES),
+    orthoReg: num({ min: 0 }),
+    ema: optional(struct({ decay: num({ min: 0, exclusiveMax: 1 }), start: int({ min: 0 }) })),
   },
   DEFAULTS.trainer,
+);
+
+const zDim = int({ min: 1, max: 512 });
+const width = int({ min: 8, max: 512 });
+const modelSchema: Schema<ModelConfig> = tagged<ModelConfig>("family", "mlp", {
+  mlp: struct({ family: literal("mlp"), zDim: int({ min: 1, max: 64 }), gHidden: hiddenSchema, dHidden: hiddenSchema }, DEFAULTS.model as MlpModelConfig),
+  dcgan: struct({ family: literal("dcgan"), zDim, width }),
+  biggan: struct({
+    family: literal("biggan"),
+    zDim,
+    width,
+    conditional: bool(),
+    attention: bool(),
+    sharedEmbedding: bool(),
+    embedDim: int({ min: 1, max: 512 }),
+    skipZ: bool(),
+    spectralNorm: bool(),
+  }),
+  bigbigan: struct({
+    family: literal("bigbigan"),
+    zDim,
+    width,
+    attention: bool(),
+    skipZ: bool(),
+    spectralNorm: bool(),
+    hidden: int({ min: 1, max: 4096 }),
+    stochasticEncoder: bool(),
+    unaryX: bool(),
+    unaryZ: bool(),
+    encoderLrScale: num({ exclusiveMin: 0 }),
+  }),
+});
+
+const taskSchema: Schema<TaskConfig> = struct(
+  {
+    dataset: literal(...DATASETS),
+    limit: optional(int({ min: 1 })),
+    imagesFile: optional(str({ minLength: 1 })),
+    labelsFile: optional(str({ minLength: 1 })),
+    files: optional(array(str({ minLength: 1 }), { minLength: 1 })),
+  },
+  DEFAULTS.task,
 );
 
 const fileSchema = struct(
@@ -174,26 +376,55 @@ const fileSchema = struct(
     seed: int({ min: 0 }),
     backend: literal(...BACKENDS),
     outDir: str({ minLength: 1 }),
-    task: struct({ dataset: literal(...DATASETS) }, DEFAULTS.task),
-    model: struct(
-      { zDim: int({ min: 1, max: 64 }), gHidden: hiddenSchema, dHidden: hiddenSchema },
-      DEFAULTS.model,
-    ),
+    task: taskSchema,
+    model: modelSchema,
     trainer: trainerSchema,
     budget: struct({ iterations: int({ min: 1 }) }, DEFAULTS.budget),
-    eval: struct({ every: int({ min: 1 }), samples: int({ min: 1 }) }, DEFAULTS.eval),
+    eval: struct({ every: int({ min: 1 }), samples: int({ min: 1 }), grid: int({ min: 1, max: 1024 }) }, DEFAULTS.eval),
   },
   DEFAULTS,
 );
 
-// No cross-field checks: every combination the fields allow is a valid (if odd) run.
-export const runConfigSchema: Schema<RunConfig> = map(fileSchema, ({ name, ...rest }) => ({
-  name: name ?? defaultRunName(rest.task.dataset),
-  ...rest,
-}));
+/** The checks that involve two fields: which data and trainer settings a model family can use. */
+function checkFamily(c: Omit<RunConfig, "name">): void {
+  const { family } = c.model;
+  const toy = isToyDataset(c.task.dataset);
+  if (family === "mlp" && !toy) throw new ConfigError("model.family", `the toy MLP trains on ring8 or grid25, not ${c.task.dataset}; use dcgan, biggan or bigbigan for images`);
+  if (family !== "mlp" && toy) throw new ConfigError("task.dataset", `${family} trains on images (${IMAGE_DATASETS.join(", ")}), not ${c.task.dataset}`);
+  if (family === "mlp") {
+    if (c.trainer.dLoss !== "bce") throw new ConfigError("trainer.dLoss", "the toy trainer uses the cross-entropy D loss (bce)");
+    if (c.trainer.orthoReg !== 0) throw new ConfigError("trainer.orthoReg", "orthogonal regularization is for the image families");
+    if (c.trainer.ema) throw new ConfigError("trainer.ema", "the EMA generator is for the image families");
+  } else if (c.trainer.implementation !== "fast") {
+    throw new ConfigError("trainer.implementation", `the image families have one (autodiff) implementation; leave it "fast"`);
+  }
+  if (c.task.dataset === "cifar10") {
+    throw new ConfigError("task.dataset", "cifar10 has no evaluation classifier in evogan yet, so its runs could not be evaluated; evogan reads the files (src/data/cifar10.ts) but trains on mnist or fashion-mnist");
+  }
+  if (family === "bigbigan" && c.trainer.mu !== 1) throw new ConfigError("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
+  if (family === "bigbigan" && c.trainer.dLoss !== "hinge") throw new ConfigError("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
+  if (toy && (c.task.limit !== undefined || c.task.imagesFile || c.task.labelsFile || c.task.files)) {
+    throw new ConfigError("task", "limit, imagesFile, labelsFile and files are for image datasets");
+  }
+}
+
+export const runConfigSchema: Schema<RunConfig> = map(fileSchema, ({ name, ...rest }) => {
+  checkFamily(rest);
+  return { name: name ?? defaultRunName(rest.task.dataset), ...rest };
+});
+
+/** `over` laid on `under`: objects merge key by key, anything else in `over` wins. */
+function layer(under: unknown, over: unknown): unknown {
+  if (!isPlainObject(under) || !isPlainObject(over)) return over === undefined ? under : over;
+  const out: Record<string, unknown> = { ...under };
+  for (const [k, v] of Object.entries(over)) out[k] = layer(under[k], v);
+  return out;
+}
 
 export function decodeRunConfig(value: unknown): RunConfig {
-  return runConfigSchema.decode(value, ROOT);
+  const family = isPlainObject(value) && isPlainObject(value.model) ? value.model.family : undefined;
+  const defaults = typeof family === "string" && Object.hasOwn(FAMILY_DEFAULTS, family) ? FAMILY_DEFAULTS[family as Exclude<Family, "mlp">] : undefined;
+  return runConfigSchema.decode(defaults ? layer(defaults, value) : value, ROOT);
 }
 
 /** The embedded default config (the decode of `{}`); a fresh copy on every call. */

@@ -264,3 +264,21 @@ export function oneOf<T>(...schemas: Schema<T>[]): Schema<T> {
     },
   };
 }
+
+/**
+ * A union of structs told apart by one string field (`key`), decoded by the struct of that tag;
+ * a missing tag means `fallback`. Errors come from the chosen struct, so they name the real field.
+ */
+export function tagged<T>(key: string, fallback: string, variants: Readonly<Record<string, Schema<T>>>): Schema<T> {
+  const tags = Object.keys(variants);
+  return {
+    decode(value, path) {
+      if (!isPlainObject(value)) fail(path, `expected an object, got ${describe(value)}`);
+      const tag = value[key] ?? fallback;
+      if (typeof tag !== "string" || !Object.hasOwn(variants, tag)) {
+        fail(fieldPath(path, key), `expected one of ${tags.map((t) => JSON.stringify(t)).join(", ")}, got ${describe(tag)}`);
+      }
+      return variants[tag].decode({ ...value, [key]: tag }, path);
+    },
+  };
+}

@@ -8,6 +8,7 @@ import { applyOverrides } from "./overrides.ts";
 import { decodeRunConfig, BACKENDS, type Backend, type RunConfig } from "./run-config.ts";
 import { ConfigError, ROOT, array, bool, int, json, literal, num, oneOf, optional, record, str, struct, type Schema } from "./schema.ts";
 import { readConfigFile } from "./load-config.ts";
+import { FITNESS_METRICS, type FitnessMetric } from "../metrics/member-fitness.ts";
 
 export type HyperValue = number | string | boolean;
 export type HyperSpec =
@@ -35,6 +36,11 @@ export interface SweepConfig {
   readonly outDir: string;
   readonly population: PopulationSpec;
   readonly strategy: { readonly kind: "pbt" | "random-search"; readonly quantile: number; readonly resampleProbability: number };
+  /**
+   * What ranks members: an evaluation metric (higher is better after FID/TVD/rKL are negated);
+   * "auto" is the toy score on toy data and FID on images. `tieBreak` orders equal fitnesses.
+   */
+  readonly fitness: { readonly metric: FitnessMetric; readonly tieBreak?: FitnessMetric };
   readonly generations: number;
   readonly segment: { readonly iterations: number };
   readonly eval: { readonly samples: number };
@@ -76,6 +82,7 @@ const sweepFileSchema = struct(
       { kind: literal("pbt", "random-search"), quantile: num({ exclusiveMin: 0, max: 0.5 }), resampleProbability: num({ min: 0, max: 1 }) },
       STRATEGY_DEFAULTS,
     ),
+    fitness: struct({ metric: literal(...FITNESS_METRICS), tieBreak: optional(literal(...FITNESS_METRICS)) }, { metric: "auto" }),
     generations: int({ min: 1 }),
     segment: struct({ iterations: int({ min: 1 }) }),
     eval: struct({ samples: int({ min: 1 }) }, { samples: 2500 }),
@@ -84,7 +91,7 @@ const sweepFileSchema = struct(
   },
   // A crashed segment is retried twice (transient faults) before the member is marked failed;
   // three checkpoints per member leave two to fall back on when the newest is corrupt.
-  { seed: 1, backend: "auto", devices: "auto", outDir: "runs", retries: 2, strategy: STRATEGY_DEFAULTS, eval: { samples: 2500 }, checkpoints: { keep: 3 } },
+  { seed: 1, backend: "auto", devices: "auto", outDir: "runs", retries: 2, strategy: STRATEGY_DEFAULTS, fitness: { metric: "auto", tieBreak: undefined }, eval: { samples: 2500 }, checkpoints: { keep: 3 } },
 );
 
 /** Reads and validates a sweep config; a `population` path is read relative to the config file. */

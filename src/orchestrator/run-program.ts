@@ -4,9 +4,8 @@
 // failure leaves run.json saying so, with the records and the last checkpoint intact.
 import { Effect, Exit } from "effect";
 import type { RunConfig } from "../config/run-config.ts";
-import { toyDataset } from "../data/toy-datasets.ts";
-import type { EndRecord, EvalRecord, ToyMetrics } from "../records.ts";
-import { renderScatter } from "../report/scatter-plot.ts";
+import type { EndRecord, EvalMetrics, EvalRecord } from "../records.ts";
+import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
 import { TrainingDiverged } from "./errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
@@ -24,7 +23,7 @@ export interface RunOutcome {
   readonly run: RunHandle;
   readonly backend: string;
   readonly iterations: number;
-  readonly metrics?: ToyMetrics;
+  readonly metrics?: EvalMetrics;
   readonly itersPerSec: number;
 }
 
@@ -45,10 +44,9 @@ export const runEgan = (config: RunConfig) =>
     yield* store.writeInfo(run, runInfo(base, "running"));
 
     const train = Effect.gen(function* () {
-      const data = toyDataset(config.task.dataset);
       let it = 0;
       let trainMs = 0;
-      let metrics: ToyMetrics | undefined;
+      let metrics: EvalMetrics | undefined;
       while (it < total) {
         const every = config.eval.every;
         const k = Math.min(SEGMENT, every - (it % every), total - it);
@@ -64,22 +62,19 @@ export const runEgan = (config: RunConfig) =>
         if (res.evaluation) {
           const ev = res.evaluation;
           metrics = ev.metrics;
-          const png = renderScatter({ points: ev.samples, centres: data.centres, range: data.plotRange });
-          const plot = yield* store.writeFile(run, `samples/it-${String(ev.it).padStart(6, "0")}.png`, png);
+          const plot = yield* store.writeFile(run, samplesPath(ev.it), evaluationPng(ev, config.task.dataset));
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: Math.round(trainMs) };
           yield* store.appendEvents(run, [record]);
           const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });
-          yield* store.writeCheckpoint(run, "checkpoints/latest.ckpt", { kind: "egan-toy", config: member, state });
+          yield* store.writeCheckpoint(run, "checkpoints/latest.ckpt", { kind: member.kind === "image" ? "egan-image" : "egan-toy", config: member, state });
           yield* progress.line(
-            `  it ${String(ev.it).padStart(String(total).length)}/${total}  modes ${ev.metrics.modes}/${ev.metrics.totalModes}  high-quality ${(100 * ev.metrics.highQuality).toFixed(1)}%  reverse KL ${ev.metrics.reverseKL.toFixed(3)}  ${rate.toFixed(1)} it/s`,
+            `  it ${String(ev.it).padStart(String(total).length)}/${total}  ${metricsSummary(ev.metrics)}  ${rate.toFixed(1)} it/s`,
           );
-        } else {
-          const eta = (total - it) / rate;
-          yield* progress.status(`  it ${it}/${total}  ${rate.toFixed(1)} it/s  eta ${eta.toFixed(0)} s`);
         }
+        yield* progress.bar("  it", it, total);
       }
       const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });
-      yield* store.writeCheckpoint(run, "checkpoints/final.ckpt", { kind: "egan-toy", config: member, state });
+      yield* store.writeCheckpoint(run, "checkpoints/final.ckpt", { kind: member.kind === "image" ? "egan-image" : "egan-toy", config: member, state });
       const itersPerSec = (it / trainMs) * 1000;
       const end: EndRecord = { type: "end", it, elapsedMs: Math.round(trainMs), itersPerSec };
       yield* store.appendEvents(run, [end]);

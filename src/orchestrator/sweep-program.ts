@@ -13,12 +13,11 @@ import { Effect, Exit } from "effect";
 import { pbtPlan, type MemberStanding } from "../../strategies/pbt.ts";
 import { randomSearchPlan, sampleHypers, type HyperSpace, type Hypers } from "../../strategies/random-search.ts";
 import { memberPlans, memberRunConfig, valueAt, type HyperValue, type SweepConfig } from "../config/sweep-config.ts";
-import { toyDataset } from "../data/toy-datasets.ts";
-import { toyScore } from "../metrics/toy-score.ts";
+import { memberFitness } from "../metrics/member-fitness.ts";
+import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
 import type { EvalRecord, EndRecord } from "../records.ts";
-import { renderScatter } from "../report/scatter-plot.ts";
 import { Rng } from "../util/rng.ts";
-import type { AdvanceResult, InitResult, MemberState as WorkerMemberState } from "../worker/protocol.ts";
+import { reseedTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
 import { CheckpointCorrupt } from "./errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
@@ -75,10 +74,11 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
     }
     const sweepDir = dir;
 
-    function memberRunConfigFor(index: number, hypers: Readonly<Record<string, HyperValue>>, seed = 0) {
-      return memberRunConfig(config.population, plans[index], index, hypers, config, seed);
+    function memberRunConfigFor(index: number, hypers: Readonly<Record<string, HyperValue>>, seed = 0, plan = index) {
+      return memberRunConfig(config.population, { ...plans[plan], id: plans[index].id }, plan, hypers, config, seed);
     }
-    const runConfigOf = (m: MemberState) => memberRunConfigFor(m.index, m.hypers, m.seed);
+    // A member runs its own plan (architecture, fixed settings) until it copies another's.
+    const runConfigOf = (m: MemberState) => memberRunConfigFor(m.index, m.hypers, m.seed, m.plan ?? m.index);
 
     /** A checkpoint, or the newest older one that is intact (with a warning in the sweep log). */
     const loadCheckpoint = (m: MemberState, g: number) =>
@@ -159,20 +159,19 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
             continue;
           }
           const ev = result.evaluation;
-          const data = toyDataset(runConfigOf(m).task.dataset);
-          const plot = yield* store.writeMemberFile(sweepDir, m.id, `samples/it-${String(ev.it).padStart(6, "0")}.png`, renderScatter({ points: ev.samples, centres: data.centres, range: data.plotRange }));
+          const plot = yield* store.writeMemberFile(sweepDir, m.id, samplesPath(ev.it), evaluationPng(ev, runConfigOf(m).task.dataset));
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: result.records.at(-1)?.elapsedMs ?? 0 };
           yield* store.appendMember(sweepDir, m.id, [record]);
           const saved = yield* workers.run<WorkerMemberState>(m.slot, { kind: "export", memberId: m.id });
           const rel = checkpointPath(m.id, g);
           yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: m.id, g, state: saved } satisfies Checkpoint);
-          next.set(m.id, { ...m, fitness: toyScore(ev.metrics), metrics: ev.metrics, checkpoint: rel, iterations: it });
+          next.set(m.id, { ...m, fitness: memberFitness(config.fitness.metric, ev.metrics), tieBreak: config.fitness.tieBreak ? memberFitness(config.fitness.tieBreak, ev.metrics) : undefined, metrics: ev.metrics, checkpoint: rel, iterations: it });
         }
 
         // Selection: a plan as plain data, logged, then carried out.
         const scored = new Map(next);
         const pool = [...next.values()].filter((m) => m.status !== "failed");
-        const standings: MemberStanding[] = pool.map((m) => ({ id: m.id, fitness: m.status === "active" ? (m.fitness ?? NaN) : NaN, hypers: m.hypers, hasCheckpoint: m.status === "active" && m.checkpoint !== undefined }));
+        const standings: MemberStanding[] = pool.map((m) => ({ id: m.id, fitness: m.status === "active" ? (m.fitness ?? NaN) : NaN, tieBreak: m.tieBreak, hypers: m.hypers, hasCheckpoint: m.status === "active" && m.checkpoint !== undefined }));
         const strategy = config.strategy.kind === "pbt" ? pbtPlan : randomSearchPlan;
         const plan = strategy(standings, space, { quantile: config.strategy.quantile, resampleProbability: config.strategy.resampleProbability, perturbFactors: [0.8, 1.2] }, new Rng(config.seed, STREAM_STRATEGY, g));
         for (const d of plan.decisions) {
@@ -180,10 +179,11 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
           const source = next.get(d.source)!;
           const copied = yield* loadCheckpoint(source, g);
           // The copy continues with its own random stream, not its source's.
-          const reseeded: WorkerMemberState = { ...copied, trainer: { ...copied.trainer, rng: new Rng(config.seed, STREAM_RESEED, target.index, g).state() } };
+          const reseeded: WorkerMemberState = { ...copied, trainer: reseedTrainer(copied.trainer, new Rng(config.seed, STREAM_RESEED, target.index, g).state()) };
           const rel = checkpointPath(target.id, g);
           yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: target.id, g, state: reseeded } satisfies Checkpoint);
-          const updated: MemberState = { ...target, status: "active", hypers: d.newHypers, checkpoint: rel, iterations: source.iterations, fitness: source.fitness, metrics: source.metrics };
+          // The copy takes the source's plan too: its weights only fit the source's architecture.
+          const updated: MemberState = { ...target, plan: source.plan ?? source.index, status: "active", hypers: d.newHypers, checkpoint: rel, iterations: source.iterations, fitness: source.fitness, metrics: source.metrics };
           next.set(target.id, updated);
           yield* store.createMember(sweepDir, target.id, runConfigOf(updated));
           yield* initMember(updated, g, reseeded);
@@ -206,6 +206,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
           yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, m.status === "active" ? "running" : "failed"));
         }
         yield* reportGeneration(g, plan.decisions.map((d) => ({ target: d.target, source: d.source })));
+        yield* progress.bar("  generations", g + 1, config.generations);
       }
       for (const m of state.members) {
         if (m.status !== "active") continue;
@@ -226,7 +227,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
           .map(([k, v]) => `${k.split(".").slice(-2).join(".")}=${typeof v === "number" ? Number(v.toPrecision(3)) : v}`)
           .join(" ");
         const score = m.fitness === undefined || Number.isNaN(m.fitness) ? "  -  " : m.fitness.toFixed(3);
-        const metrics = m.metrics ? `modes ${m.metrics.modes}/${m.metrics.totalModes} HQ ${(100 * m.metrics.highQuality).toFixed(1)}%` : "";
+        const metrics = m.metrics ? metricsSummary(m.metrics) : "";
         return progress.line(`  gen ${g + 1}/${config.generations} ${m.id.padEnd(6)} it ${String(m.iterations).padStart(6)}  fitness ${score}  ${metrics}  ${hp}${m.status !== "active" ? `  [${m.status}]` : ""}${copied ? `  <- copied ${copied.source}` : ""}`);
       });
     }

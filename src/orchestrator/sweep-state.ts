@@ -9,13 +9,15 @@
 //   runs/<sweep>/members/<id>/               a run directory per member (evogan report reads it)
 //   runs/<sweep>/checkpoints/<id>/gen-NNNN.ckpt
 import type { HyperValue } from "../config/sweep-config.ts";
-import type { ToyMetrics } from "../records.ts";
+import type { EvalMetrics } from "../records.ts";
 
 export type MemberStatus = "active" | "diverged" | "failed";
 
 export interface MemberState {
   readonly id: string;
   readonly index: number;
+  /** The population plan (member `set`: architecture, fixed settings) it runs; default its own index. Changes when it copies another member. */
+  readonly plan?: number;
   readonly slot: number;
   readonly seed: number;
   readonly hypers: Readonly<Record<string, HyperValue>>;
@@ -23,7 +25,9 @@ export interface MemberState {
   /** Relative path of the checkpoint the member continues from (none before generation 0 ends). */
   readonly checkpoint?: string;
   readonly fitness?: number;
-  readonly metrics?: ToyMetrics;
+  /** The sweep's tie-breaking metric, when it has one. */
+  readonly tieBreak?: number;
+  readonly metrics?: EvalMetrics;
   /** Iterations trained (= generations × segment, unless the member stopped). */
   readonly iterations: number;
 }
@@ -41,7 +45,7 @@ export interface SweepState {
 export interface Standing {
   readonly id: string;
   readonly fitness: number;
-  readonly metrics?: ToyMetrics;
+  readonly metrics?: EvalMetrics;
   readonly hypers: Readonly<Record<string, HyperValue>>;
   readonly status: MemberStatus;
 }

@@ -1,25 +1,37 @@
-// Piscina worker entry: trains E-GAN members. One tfjs runtime per worker thread; the backend
-// is chosen on the first `init` and members stay resident between tasks.
+// Piscina worker entry: trains E-GAN members, toy (MLP) or image (DCGAN, BigGAN, BigBiGAN). One
+// tfjs runtime per worker thread; the backend is chosen on the first `init` and members stay
+// resident between tasks. Evaluations happen here too: toy metrics, or the classifier's image
+// metrics plus a sample grid from a fixed z.
 import { matmulEngine, useBackend, type ResolvedBackend } from "../compute/backend.ts";
 import { toyDataset } from "../data/toy-datasets.ts";
+import { imageMetrics } from "../metrics/classifier/image-metrics.ts";
 import { toyMetrics } from "../metrics/toy-metrics.ts";
 import type { IterationRecord } from "../records.ts";
 import { EganFastTrainer } from "../trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../trainers/egan-reference.ts";
-import { TrainingDiverged, type EganTrainer, type TrainerRecord } from "../trainers/egan-trainer.ts";
+import { TrainingDiverged, type EganStateData, type EganTrainer, type TrainerRecord } from "../trainers/egan-trainer.ts";
+import { makeImageTrainer, type ImageTrainer } from "../trainers/image-trainer.ts";
+import type { BigbiganState } from "../trainers/bigbigan-trainer.ts";
+import type { ImageEganState } from "../trainers/image-egan-trainer.ts";
 import { Rng } from "../util/rng.ts";
-import type { AdvanceResult, EganMemberConfig, InitResult, MemberState, WorkerTask } from "./protocol.ts";
+import { loadImageData, type ImageDatasetName } from "../data/image-dataset.ts";
+import { BigbiganTrainer } from "../trainers/bigbigan-trainer.ts";
+import { isImageMember, type AdvanceResult, type EganMemberConfig, type Evaluation, type ImageMemberConfig, type ImagesResult, type InitResult, type MemberState, type WorkerTask } from "./protocol.ts";
 
 interface Member {
   readonly config: EganMemberConfig;
-  readonly trainer: EganTrainer;
+  readonly trainer: EganTrainer | ImageTrainer;
   trainMs: number;
 }
+
+/** Stream ids of the evaluation draws: samples for metrics, and the fixed z of the sample grid. */
+const EVAL_STREAM = 2;
+const GRID_STREAM = 7;
 
 const members = new Map<string, Member>();
 let backend: Promise<ResolvedBackend> | undefined;
 
-export default async function handle(task: WorkerTask): Promise<InitResult | AdvanceResult | MemberState | null> {
+export default async function handle(task: WorkerTask): Promise<InitResult | AdvanceResult | MemberState | ImagesResult | null> {
   switch (task.kind) {
     case "init": {
       backend ??= useBackend(task.backend);
@@ -41,11 +53,29 @@ export default async function handle(task: WorkerTask): Promise<InitResult | Adv
       const m = member(task.memberId);
       return { trainer: m.trainer.exportState(), trainMs: m.trainMs };
     }
+    case "sample": {
+      const t = imageTrainer(member(task.memberId));
+      const drawn = t.sample(task.n, new Rng(task.seed), { truncation: task.truncation, classLabel: task.classLabel, ema: task.ema });
+      return { iteration: t.iteration, shape: t.o.model.shape, images: drawn.images };
+    }
+    case "reconstruct": {
+      const m = member(task.memberId);
+      const t = imageTrainer(m);
+      if (!(t instanceof BigbiganTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN member");
+      const task0 = (m.config as ImageMemberConfig).task;
+      const test = loadImageData(task0.dataset as ImageDatasetName, "test", { limit: task.n });
+      return { iteration: t.iteration, shape: t.o.model.shape, images: t.reconstruct(test.images, test.count, { ema: task.ema }), originals: test.images };
+    }
     case "release":
       member(task.memberId).trainer.dispose();
       members.delete(task.memberId);
       return null;
   }
+}
+
+function imageTrainer(m: Member): ImageTrainer {
+  if (!isImageMember(m.config)) throw new Error("this member is a toy MLP: it has no images to draw");
+  return m.trainer as ImageTrainer;
 }
 
 function member(id: string): Member {
@@ -54,11 +84,27 @@ function member(id: string): Member {
   return m;
 }
 
-function makeTrainer(c: EganMemberConfig, state?: MemberState): EganTrainer {
+function makeTrainer(c: EganMemberConfig, state?: MemberState): EganTrainer | ImageTrainer {
+  if (isImageMember(c)) return makeImageTrainer(c, state?.trainer as ImageEganState | BigbiganState | undefined);
   const options = { ...c, dataset: toyDataset(c.dataset) };
-  return c.implementation === "reference"
-    ? new EganReferenceTrainer(options, state?.trainer)
-    : new EganFastTrainer(options, state?.trainer);
+  const s = state?.trainer as EganStateData | undefined;
+  return c.implementation === "reference" ? new EganReferenceTrainer(options, s) : new EganFastTrainer(options, s);
+}
+
+function evaluate(m: Member, samples: number): Evaluation {
+  const it = m.trainer.iteration;
+  const c = m.config;
+  if (!isImageMember(c)) {
+    const points = (m.trainer as EganTrainer).sample(samples, new Rng(c.seed, EVAL_STREAM, it));
+    return { it, metrics: toyMetrics(points, toyDataset(c.dataset)), samples: points };
+  }
+  const t = m.trainer as ImageTrainer;
+  const drawn = t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
+  const metrics = imageMetrics(drawn.images, samples, c.task.dataset as "mnist" | "fashion-mnist");
+  // The same z at every evaluation (no iteration in the stream id), so grids compare across time.
+  const grid = t.sample(c.grid, new Rng(c.seed, GRID_STREAM));
+  const { height, width, channels } = t.o.model.shape;
+  return { it, metrics, samples: grid.images, grid: { count: c.grid, height, width, channels } };
 }
 
 function advance(m: Member, iterations: number, evalSamples: number | undefined): AdvanceResult {
@@ -83,12 +129,7 @@ function advance(m: Member, iterations: number, evalSamples: number | undefined)
   const last = m.trainer.flush();
   if (last) done.push(last);
   const records: IterationRecord[] = done.map((r) => ({ type: "iteration", ...r, elapsedMs: Math.round(clock.get(r.it) ?? m.trainMs) }));
-  let evaluation: AdvanceResult["evaluation"];
-  if (evalSamples !== undefined && divergedAt === undefined) {
-    const it = m.trainer.iteration;
-    const samples = m.trainer.sample(evalSamples, new Rng(m.config.seed, 2, it));
-    evaluation = { it, metrics: toyMetrics(samples, toyDataset(m.config.dataset)), samples };
-  }
+  const evaluation = evalSamples !== undefined && divergedAt === undefined ? evaluate(m, evalSamples) : undefined;
   return { records, evaluation, divergedAt, trainMs: m.trainMs - start };
 }
 

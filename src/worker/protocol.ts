@@ -2,19 +2,47 @@
 // trainer stays resident in the worker that holds it; only records, metrics, samples and (on
 // request) the member's state cross the thread boundary.
 import type { BackendChoice, ResolvedBackend } from "../compute/backend.ts";
+import type { ImageModelConfig, RunConfig, TaskConfig } from "../config/run-config.ts";
 import type { ToyDatasetName } from "../data/toy-datasets.ts";
-import type { IterationRecord, ToyMetrics } from "../records.ts";
+import type { EvalMetrics, IterationRecord } from "../records.ts";
+import type { RngState } from "../util/rng.ts";
+import type { BigbiganState } from "../trainers/bigbigan-trainer.ts";
 import type { EganOptions, EganStateData } from "../trainers/egan-trainer.ts";
+import type { ImageEganState } from "../trainers/image-egan-trainer.ts";
 
-/** What a worker needs to build a member's trainer: the trainer's options, the dataset by name. */
-export type EganMemberConfig = Omit<EganOptions, "dataset"> & {
+/** What a worker needs to build a toy member's trainer: the trainer's options, the dataset by name. */
+export type ToyMemberConfig = Omit<EganOptions, "dataset"> & {
+  readonly kind?: "toy";
   readonly dataset: ToyDatasetName;
   readonly implementation: "fast" | "reference";
 };
 
+/** An image member (DCGAN, BigGAN, BigBiGAN): the run config's parts that shape its trainer. */
+export interface ImageMemberConfig {
+  readonly kind: "image";
+  readonly task: TaskConfig;
+  readonly model: ImageModelConfig;
+  readonly trainer: RunConfig["trainer"];
+  readonly seed: number;
+  /** Images in the fixed-z sample grid of every evaluation. */
+  readonly grid: number;
+}
+
+/** Any member; a config without `kind` (checkpoints from before image members) is a toy one. */
+export type EganMemberConfig = ToyMemberConfig | ImageMemberConfig;
+
+export const isImageMember = (c: EganMemberConfig): c is ImageMemberConfig => c.kind === "image";
+
+export type TrainerState = EganStateData | ImageEganState | BigbiganState;
+
+/** A copy of a trainer's state that draws from `rng` from now on (an exploited PBT member). */
+export function reseedTrainer(state: TrainerState, rng: RngState): TrainerState {
+  return "draws" in state ? { ...state, draws: { ...state.draws, rng } } : { ...state, rng };
+}
+
 /** A member's trainer state plus the training time it has accumulated. */
 export interface MemberState {
-  readonly trainer: EganStateData;
+  readonly trainer: TrainerState;
   readonly trainMs: number;
 }
 
@@ -30,6 +58,10 @@ export type WorkerTask =
       readonly attempt?: number;
     }
   | { readonly kind: "export"; readonly memberId: string }
+  /** Image members: n images from the generator (its EMA copy unless ema is false). */
+  | { readonly kind: "sample"; readonly memberId: string; readonly n: number; readonly seed: number; readonly truncation?: number; readonly classLabel?: number; readonly ema: boolean }
+  /** BigBiGAN members: n test images and their reconstructions G(E(x)). */
+  | { readonly kind: "reconstruct"; readonly memberId: string; readonly n: number; readonly ema: boolean }
   | { readonly kind: "release"; readonly memberId: string };
 
 export interface InitResult {
@@ -40,9 +72,20 @@ export interface InitResult {
 
 export interface Evaluation {
   readonly it: number;
-  readonly metrics: ToyMetrics;
-  /** The evaluated samples (x0, y0, ...), for the scatter plot. */
+  readonly metrics: EvalMetrics;
+  /** Toy: the evaluated samples (x0, y0, ...), for the scatter plot. Images: the fixed-z grid (NHWC). */
   readonly samples: Float32Array;
+  /** Set for image members: the shape of `samples`. */
+  readonly grid?: { readonly count: number; readonly height: number; readonly width: number; readonly channels: number };
+}
+
+export interface ImagesResult {
+  readonly iteration: number;
+  readonly shape: { readonly height: number; readonly width: number; readonly channels: number };
+  /** n × H × W × C in [−1, 1]. */
+  readonly images: Float32Array;
+  /** reconstruct: the test images the reconstructions are of (same layout). */
+  readonly originals?: Float32Array;
 }
 
 export interface AdvanceResult {

@@ -44,7 +44,7 @@ describe("configs/", () => {
       expect(egan.task.dataset).toBe(dataset);
       expect(base.budget).toEqual({ iterations: 3000 });
       expect(egan.budget).toEqual(base.budget);
-      expect(egan.eval).toEqual({ every: 500, samples: 2500 });
+      expect(egan.eval).toEqual({ every: 500, samples: 2500, grid: 64 });
       expect(base.eval).toEqual(egan.eval);
     }
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { applyOverrides } from "../../src/config/overrides.ts";
-import { decodeRunConfig, defaultRunConfig } from "../../src/config/run-config.ts";
+import { decodeRunConfig, defaultRunConfig, type MlpModelConfig, type RunConfig } from "../../src/config/run-config.ts";
 import { configError } from "./helpers.ts";
 
 function withSets(raw: unknown, ...sets: string[]) {
@@ -30,14 +30,14 @@ describe("--set overrides", () => {
   });
 
   it("--set model.gHidden.0=128 edits one element of the default widths", () => {
-    expect(withSets({}, "model.gHidden.0=128").model.gHidden).toEqual([128, 512, 512]);
-    expect(withSets({}, "model.gHidden[2]=64").model.gHidden).toEqual([512, 512, 64]);
+    expect(mlp(withSets({}, "model.gHidden.0=128")).gHidden).toEqual([128, 512, 512]);
+    expect(mlp(withSets({}, "model.gHidden[2]=64")).gHidden).toEqual([512, 512, 64]);
   });
 
   it("edits an array given in the file, and may append one element", () => {
     const raw = { model: { dHidden: [32, 32] } };
-    expect(withSets(raw, "model.dHidden.1=16").model.dHidden).toEqual([32, 16]);
-    expect(withSets(raw, "model.dHidden.2=8").model.dHidden).toEqual([32, 32, 8]);
+    expect(mlp(withSets(raw, "model.dHidden.1=16")).dHidden).toEqual([32, 16]);
+    expect(mlp(withSets(raw, "model.dHidden.2=8")).dHidden).toEqual([32, 32, 8]);
   });
 
   it("overrides the file's value and leaves the file's object untouched", () => {
@@ -98,3 +98,8 @@ describe("--set overrides", () => {
     expect(Object.prototype).not.toHaveProperty("polluted");
   });
 });
+
+function mlp(c: RunConfig): MlpModelConfig {
+  if (c.model.family !== "mlp") throw new Error(`expected the mlp family, got ${c.model.family}`);
+  return c.model;
+}

@@ -10,8 +10,8 @@ const documentedDefaults: RunConfig = {
   seed: 1,
   backend: "auto",
   outDir: "runs",
-  task: { dataset: "grid25" },
-  model: { zDim: 2, gHidden: [512, 512, 512], dHidden: [512, 512, 512] },
+  task: { dataset: "grid25", limit: undefined, imagesFile: undefined, labelsFile: undefined, files: undefined },
+  model: { family: "mlp", zDim: 2, gHidden: [512, 512, 512], dHidden: [512, 512, 512] },
   trainer: {
     kind: "egan",
     mutations: ["minimax", "heuristic", "least-squares"],
@@ -23,9 +23,12 @@ const documentedDefaults: RunConfig = {
     implementation: "fast",
     g: adam,
     d: adam,
+    dLoss: "bce",
+    orthoReg: 0,
+    ema: undefined,
   },
   budget: { iterations: 3000 },
-  eval: { every: 500, samples: 2500 },
+  eval: { every: 500, samples: 2500, grid: 64 },
 };
 
 describe("the embedded default config", () => {
@@ -110,5 +113,41 @@ describe("run config validation", () => {
   it("rejects an unknown backend and a negative seed", () => {
     expect(configError(() => decodeRunConfig({ backend: "webgl" })).path).toBe("backend");
     expect(configError(() => decodeRunConfig({ seed: -1 })).path).toBe("seed");
+  });
+});
+
+describe("image families in the run config", () => {
+  it("lays each family's defaults under the config: BigGAN gets 2 D steps, Adam β1 0, the hinge D loss, ortho reg and an EMA", () => {
+    const c = decodeRunConfig({ model: { family: "biggan" } });
+    expect(c.task.dataset).toBe("mnist");
+    expect(c.model).toEqual({ family: "biggan", zDim: 24, width: 16, conditional: true, attention: true, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true });
+    expect(c.trainer.nD).toBe(2);
+    expect(c.trainer.g.beta1).toBe(0);
+    expect(c.trainer.dLoss).toBe("hinge");
+    expect(c.trainer.orthoReg).toBe(1e-4);
+    expect(c.trainer.ema).toEqual({ decay: 0.999, start: 200 });
+    expect(c.name).toBe("egan-mnist");
+  });
+
+  it("lets the config's own values win over the family defaults", () => {
+    const c = decodeRunConfig({ model: { family: "biggan", attention: false }, trainer: { nD: 1, g: { lr: 1e-3 } } });
+    expect(c.model.family === "biggan" && c.model.attention).toBe(false);
+    expect(c.trainer.nD).toBe(1);
+    expect(c.trainer.g).toEqual({ lr: 1e-3, beta1: 0, beta2: 0.999, epsilon: 1e-8 });
+  });
+
+  it.each([
+    [{ task: { dataset: "mnist" } }, "model.family", /toy MLP trains on ring8 or grid25/],
+    [{ model: { family: "dcgan" }, task: { dataset: "grid25" } }, "task.dataset", /dcgan trains on images/],
+    [{ model: { family: "dcgan", attention: true } }, "model.attention", /unknown key/],
+    [{ model: { family: "gan3000" } }, "model.family", /expected one of "mlp", "dcgan", "biggan", "bigbigan"/],
+    [{ model: { family: "bigbigan" }, trainer: { mu: 2 } }, "trainer.mu", /one survivor/],
+    [{ model: { family: "dcgan" }, task: { dataset: "cifar10" } }, "task.dataset", /no evaluation classifier/],
+    [{ trainer: { orthoReg: 1e-4 } }, "trainer.orthoReg", /image families/],
+    [{ task: { dataset: "ring8", limit: 10 } }, "task", /for image datasets/],
+  ])("rejects %j, naming %s", (raw, path, reason) => {
+    const e = configError(() => decodeRunConfig(raw));
+    expect(e.path).toBe(path);
+    expect(e.reason).toMatch(reason);
   });
 });

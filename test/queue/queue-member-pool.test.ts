@@ -11,6 +11,7 @@ import type { MemberPool } from "../../src/orchestrator/member-pool.ts";
 import { queueMemberPool } from "../../src/queue/queue-member-pool.ts";
 import { runQueueWorker, type QueueWorker } from "../../src/queue/queue-worker.ts";
 import type { AdvanceResult, EganMemberConfig, MemberState, WorkerTask } from "../../src/worker/protocol.ts";
+import type { ToyMetrics } from "../../src/records.ts";
 import { haveRedisServer, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 
 const enabled = haveRedisServer() || !!process.env.CI;
@@ -78,7 +79,7 @@ describe.skipIf(!enabled)("queueMemberPool", () => {
     const r0 = await pool.run<AdvanceResult>(0, { kind: "advance", memberId: "a", iterations: 3, evaluate: { samples: 2 }, generation: 0 });
     expect(r0.records.map((r) => r.it)).toEqual([1, 2, 3]);
     expect(r0.evaluation?.samples).toEqual(Float32Array.from([3, 3 + 1 / 3, 3 + 2 / 3, 4]));
-    expect(r0.evaluation?.metrics.highQuality).toBeNaN();
+    expect((r0.evaluation?.metrics as ToyMetrics | undefined)?.highQuality).toBeNaN();
     const r1 = await pool.run<AdvanceResult>(1, { kind: "advance", memberId: "a", iterations: 2, generation: 1 });
     expect(r1.records.map((r) => r.it)).toEqual([4, 5]);
     expect((await pool.run<MemberState>(0, { kind: "export", memberId: "a" })).trainer.it).toBe(5);

@@ -1,0 +1,126 @@
+// `evogan sample <runDir>` draws a grid of images from an image run's generator (its EMA copy
+// when it has one), optionally truncated or of one class; `evogan reconstruct <runDir>` shows
+// test images beside G(E(x)) for a BigBiGAN run. Both load the run's checkpoint (final, else
+// latest) into one worker, as training does, and ask it for images.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { BACKEND_CHOICES, type BackendChoice } from "../compute/backend.ts";
+import { readCheckpoint, writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
+import { localMemberPool } from "../orchestrator/member-pool.ts";
+import { renderImageGrid } from "../report/image-grid.ts";
+import { isImageMember, type EganMemberConfig, type ImagesResult, type MemberState, type WorkerTask } from "../worker/protocol.ts";
+import { CliError, EXIT, exitWith } from "./exit-codes.ts";
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+};
+
+const nonNegativeInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  return n;
+};
+
+const positiveNumber = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
+  return n;
+};
+
+/** The newest checkpoint of an image run directory. */
+async function runCheckpoint(runDir: string): Promise<{ config: EganMemberConfig; state: MemberState }> {
+  let file: string | undefined;
+  for (const name of ["final.ckpt", "latest.ckpt"]) {
+    const candidate = join(runDir, "checkpoints", name);
+    if (await access(candidate).then(() => true, () => false)) {
+      file = candidate;
+      break;
+    }
+  }
+  if (!file) throw new CliError(EXIT.notFound, `no checkpoint in ${runDir} (looked for checkpoints/final.ckpt and checkpoints/latest.ckpt)`);
+  const saved = (await readCheckpoint(file)) as { config?: EganMemberConfig; state?: MemberState };
+  if (!saved.config || !saved.state) throw new CliError(EXIT.checkpoint, `${file} is not a run checkpoint (no config or state)`);
+  if (!isImageMember(saved.config)) throw new CliError(EXIT.config, `${runDir} is a toy run; its scatter plots are in ${join(runDir, "samples")}`);
+  return { config: saved.config, state: saved.state };
+}
+
+/** Loads the run into a one-thread worker pool and runs one image task there. */
+async function imagesFrom(runDir: string, backend: BackendChoice, task: WorkerTask): Promise<ImagesResult> {
+  const { config, state } = await runCheckpoint(runDir);
+  const pool = localMemberPool(1);
+  try {
+    await pool.run(0, { kind: "init", memberId: task.memberId, backend, config, state });
+    return await pool.run<ImagesResult>(0, task);
+  } catch (e) {
+    throw e instanceof CliError ? e : new CliError(EXIT.config, e instanceof Error ? e.message : String(e));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+interface SampleOptions {
+  readonly n: number;
+  readonly truncation?: number;
+  readonly class?: number;
+  readonly ema: boolean;
+  readonly seed: number;
+  readonly output: string;
+  readonly backend: BackendChoice;
+}
+
+async function sample(runDir: string, o: SampleOptions): Promise<void> {
+  const r = await imagesFrom(runDir, o.backend, { kind: "sample", memberId: "sample", n: o.n, seed: o.seed, truncation: o.truncation, classLabel: o.class, ema: o.ema });
+  const { height, width, channels } = r.shape;
+  await writeFileAtomic(o.output, renderImageGrid(r.images, o.n, height, width, channels as 1 | 3, { scale: 2 }));
+  process.stdout.write(`wrote ${o.output}: ${o.n} samples at iteration ${r.iteration}${o.truncation ? `, truncation ${o.truncation}` : ""}${o.class !== undefined ? `, class ${o.class}` : ""}\n`);
+}
+
+interface ReconstructOptions {
+  readonly n: number;
+  readonly output: string;
+  readonly backend: BackendChoice;
+  readonly ema: boolean;
+}
+
+async function reconstruct(runDir: string, o: ReconstructOptions): Promise<void> {
+  const r = await imagesFrom(runDir, o.backend, { kind: "reconstruct", memberId: "reconstruct", n: o.n, ema: o.ema });
+  const { height, width, channels } = r.shape;
+  const per = height * width * channels;
+  const count = r.images.length / per;
+  // Columns alternate x and G(E(x)): 8 pairs per row.
+  const both = new Float32Array(2 * count * per);
+  for (let i = 0; i < count; i++) {
+    both.set(r.originals!.subarray(i * per, (i + 1) * per), 2 * i * per);
+    both.set(r.images.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
+  }
+  await writeFileAtomic(o.output, renderImageGrid(both, 2 * count, height, width, channels as 1 | 3, { cols: 16, scale: 2 }));
+  process.stdout.write(`wrote ${o.output}: ${count} test images, each beside its reconstruction G(E(x)), iteration ${r.iteration}\n`);
+}
+
+export function registerSampleCommands(program: Command): void {
+  const backend = () => new Option("--backend <name>", "compute backend").choices([...BACKEND_CHOICES]).default("auto");
+  program
+    .command("sample")
+    .description("draw a grid of images from an image run's generator (its EMA copy when it has one)")
+    .argument("<runDir>", "an image run's directory")
+    .option("--n <count>", "number of images", positiveInt, 64)
+    .option("--truncation <t>", "truncation trick: resample |z| beyond t", positiveNumber)
+    .option("--class <k>", "one class for every image (conditional models)", nonNegativeInt)
+    .option("--no-ema", "sample from the generator itself, not its EMA copy")
+    .option("--seed <s>", "seed of z", nonNegativeInt, 0)
+    .requiredOption("-o, --output <file>", "PNG file to write")
+    .addOption(backend())
+    .action((runDir: string, o: SampleOptions) => exitWith(() => sample(runDir, o)));
+  program
+    .command("reconstruct")
+    .description("BigBiGAN: test images beside their reconstructions G(E(x))")
+    .argument("<runDir>", "a BigBiGAN run's directory")
+    .option("--n <count>", "number of test images", positiveInt, 32)
+    .option("--no-ema", "decode with the generator itself, not its EMA copy")
+    .requiredOption("-o, --output <file>", "PNG file to write")
+    .addOption(backend())
+    .action((runDir: string, o: ReconstructOptions) => exitWith(() => reconstruct(runDir, o)));
+}
