@@ -10,7 +10,7 @@
 //   3. D takes n_D hinge steps on fresh batches against the survivor's pairs;
 //   4. the EMA copy of G follows the survivor.
 import * as tf from "@tensorflow/tfjs";
-import { fitness, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
 import { generatorLoss } from "../losses/gan-losses.ts";
@@ -19,11 +19,11 @@ import { emaUpdate } from "../models/image/ema.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
 import { disposeParams, fromParamData, ParamInit, toParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
-import type { ChildRecord } from "../records.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
+import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { valueAndGradsOf } from "./image-egan-trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
@@ -72,7 +72,7 @@ export class BigbiganTrainer {
   private ema: Params | undefined;
   private draws: ImageDraws;
   private it = 0;
-  private pending: { record: TrainerRecord; loss: tf.Scalar } | undefined;
+  private readonly lag = new LaggedRecord();
 
   constructor(readonly o: BigbiganOptions, state?: BigbiganState) {
     const { model } = o;
@@ -162,26 +162,15 @@ export class BigbiganTrainer {
       });
     }
     tf.dispose([xe, ze, ...(epsE ? [epsE] : [])]);
-    const prev = this.pending;
-    const read = tf.tidy(() => tf.stack([...Fq, ...sq, ...(prev ? [prev.loss] : [])]));
-    const values = read.dataSync();
+    const read = tf.tidy(() => tf.stack([...Fq, ...sq]) as tf.Tensor1D);
+    const values = this.lag.read(read);
     tf.dispose([read, ...Fq, ...sq]);
-    if (prev) {
-      prev.record.dLoss = values[values.length - 1];
-      prev.loss.dispose();
-    }
-    const C = children.length;
-    const records: ChildRecord[] = children.map((_, c) => {
-      const fq = values[c];
-      const fd = -0.5 * Math.log(values[C + c]);
-      return { mutation: mutations[c], parent: 0, Fq: fq, Fd: fd, F: fitness(fq, fd, this.o.gamma) };
-    });
+    const records = childRecords(values, children.length, mutations, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), 1);
     this.it++;
     const dispose = (s: Side) => (disposeNamedAdam(s.g), disposeNamedAdam(s.e));
     if (survivors.length === 0) {
       children.forEach(dispose);
-      this.pending = undefined;
       throw new TrainingDiverged(this.it);
     }
     const best = children[survivors[0]];
@@ -219,17 +208,12 @@ export class BigbiganTrainer {
       disposeParams(this.ema);
       this.ema = next;
     }
-    this.pending = { record: { it: this.it, children: records, survivors, dLoss: NaN }, loss: loss! };
-    return prev?.record;
+    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
+    return this.lag.take();
   }
 
   flush(): TrainerRecord | undefined {
-    const prev = this.pending;
-    if (!prev) return undefined;
-    prev.record.dLoss = prev.loss.dataSync()[0];
-    prev.loss.dispose();
-    this.pending = undefined;
-    return prev.record;
+    return this.lag.flush();
   }
 
   sample(n: number, rng: Rng, opts: SampleOptions = {}): SampledImages {
@@ -264,7 +248,7 @@ export class BigbiganTrainer {
   }
 
   exportState(): BigbiganState {
-    if (this.pending) throw new Error("exportState before flush: the last record is incomplete");
+    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
     return {
       it: this.it,
       draws: this.draws.state(),
@@ -280,7 +264,6 @@ export class BigbiganTrainer {
     disposeNamedAdam(this.side.e);
     disposeNamedAdam(this.d);
     if (this.ema) disposeParams(this.ema);
-    this.pending?.loss.dispose();
-    this.pending = undefined;
+    this.lag.dispose();
   }
 }

@@ -9,12 +9,13 @@
 // that they agree. The iteration reads the device once (the fitness values selection needs);
 // D's loss is read with the next iteration's fitness, so records lag by one until `flush`.
 import * as tf from "@tensorflow/tfjs";
-import { fitness, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
 import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
 import type { ChildRecord } from "../records.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
+import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
 
 export interface EganOptions {
@@ -75,7 +76,7 @@ export abstract class EganTrainer {
   protected d: AdamState;
   protected rng: Rng;
   private it = 0;
-  private pending: { record: TrainerRecord; loss: tf.Scalar } | undefined;
+  private readonly lag = new LaggedRecord();
 
   constructor(readonly o: EganOptions, state?: EganStateData) {
     this.plan = drawPlan({ ...o, zDim: o.zDim });
@@ -110,24 +111,9 @@ export abstract class EganTrainer {
   step(): TrainerRecord | undefined {
     const draws = drawIteration(this.plan, this.parents.length, this.o.dataset, this.rng);
     const scored = this.score(draws);
-    const prev = this.pending;
-    const toRead = prev ? tf.tidy(() => tf.concat([scored.scores, tf.reshape(prev.loss, [1])])) : scored.scores;
-    const values = toRead.dataSync();
-    if (prev) {
-      prev.record.dLoss = values[values.length - 1];
-      toRead.dispose();
-      prev.loss.dispose();
-    }
+    const values = this.lag.read(scored.scores);
     scored.scores.dispose();
-
-    const C = scored.children.length;
-    const M = this.o.mutations.length;
-    const children: ChildRecord[] = [];
-    for (let c = 0; c < C; c++) {
-      const Fq = values[c];
-      const Fd = -0.5 * Math.log(values[C + c]); // −log ‖∇‖ from ‖∇‖²
-      children.push({ mutation: this.o.mutations[c % M], parent: Math.floor(c / M), Fq, Fd, F: fitness(Fq, Fd, this.o.gamma) });
-    }
+    const children = childRecords(values, scored.children.length, this.o.mutations, this.o.gamma);
     const survivors = selectSurvivors(children.map((c) => c.F), this.o.mu);
     this.it++;
     if (survivors.length === 0) {
@@ -142,18 +128,13 @@ export abstract class EganTrainer {
     this.parents.forEach(disposeAdam);
     this.parents = survivors.map((s) => scored.children[s]);
     scored.children.forEach((c, i) => survivors.includes(i) || disposeAdam(c));
-    this.pending = { record: { it: this.it, children, survivors, dLoss: NaN }, loss };
-    return prev?.record;
+    this.lag.hold({ it: this.it, children, survivors, dLoss: NaN }, loss);
+    return this.lag.take();
   }
 
   /** Completes and returns the last iteration's record (one extra device read). */
   flush(): TrainerRecord | undefined {
-    const prev = this.pending;
-    if (!prev) return undefined;
-    prev.record.dLoss = prev.loss.dataSync()[0];
-    prev.loss.dispose();
-    this.pending = undefined;
-    return prev.record;
+    return this.lag.flush();
   }
 
   /** n generator samples (x0, y0, ...), an equal share from each surviving generator. */
@@ -182,14 +163,14 @@ export abstract class EganTrainer {
   }
 
   exportState(): EganStateData {
-    if (this.pending) throw new Error("exportState before flush: the last record is incomplete");
+    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
     return { it: this.it, rng: this.rng.state(), parents: this.parents.map(fromAdam), d: fromAdam(this.d) };
   }
 
   dispose(): void {
     this.parents.forEach(disposeAdam);
     disposeAdam(this.d);
-    this.pending?.loss.dispose();
+    this.lag.dispose();
   }
 }
 

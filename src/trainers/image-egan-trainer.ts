@@ -11,7 +11,7 @@
 //   4. the EMA copy of G (when configured) follows the best survivor.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
-import { fitness, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, generatorLoss, type DLossKind } from "../losses/gan-losses.ts";
 import { emaUpdate } from "../models/image/ema.ts";
@@ -19,12 +19,12 @@ import type { ImageGanModel } from "../models/image/image-model.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
 import { disposeParams, fromParamData, ParamInit, toParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
-import type { ChildRecord } from "../records.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
+import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 
@@ -81,7 +81,7 @@ export class ImageEganTrainer {
   private ema: Params | undefined;
   private draws: ImageDraws;
   private it = 0;
-  private pending: { record: TrainerRecord; loss: tf.Scalar } | undefined;
+  private readonly lag = new LaggedRecord();
 
   constructor(readonly o: ImageEganOptions, state?: ImageEganState) {
     if (o.model.shape.height !== o.data.height || o.model.shape.width !== o.data.width || o.model.shape.channels !== o.data.channels) {
@@ -149,28 +149,15 @@ export class ImageEganTrainer {
         sq.push(tf.keep(tf.addN(g.map((t) => tf.sum(tf.square(t))))));
       });
     }
-    const prev = this.pending;
-    const read = tf.tidy(() => tf.stack([...parts, ...sq, ...(prev ? [prev.loss] : [])]));
-    const values = read.dataSync();
+    const read = tf.tidy(() => tf.stack([...parts, ...sq]) as tf.Tensor1D);
+    const values = this.lag.read(read);
     tf.dispose([read, ...parts, ...sq]);
-    if (prev) {
-      prev.record.dLoss = values[values.length - 1];
-      prev.loss.dispose();
-    }
-    const C = children.length;
-    const M = mutations.length;
-    const records: ChildRecord[] = [];
-    for (let c = 0; c < C; c++) {
-      const Fq = values[c];
-      const Fd = -0.5 * Math.log(values[C + c]);
-      records.push({ mutation: mutations[c % M], parent: Math.floor(c / M), Fq, Fd, F: fitness(Fq, Fd, this.o.gamma) });
-    }
+    const records = childRecords(values, children.length, mutations, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), mu);
     this.it++;
     if (survivors.length === 0) {
       tf.dispose([real.x, ...(real.y ? [real.y] : []), zEval, ...(yEval ? [yEval] : []), ...fakes]);
       children.forEach(disposeNamedAdam);
-      this.pending = undefined;
       throw new TrainingDiverged(this.it);
     }
     // 3. D steps against the survivors
@@ -221,17 +208,12 @@ export class ImageEganTrainer {
       disposeParams(this.ema);
       this.ema = next;
     }
-    this.pending = { record: { it: this.it, children: records, survivors, dLoss: NaN }, loss: loss! };
-    return prev?.record;
+    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
+    return this.lag.take();
   }
 
   flush(): TrainerRecord | undefined {
-    const prev = this.pending;
-    if (!prev) return undefined;
-    prev.record.dLoss = prev.loss.dataSync()[0];
-    prev.loss.dispose();
-    this.pending = undefined;
-    return prev.record;
+    return this.lag.flush();
   }
 
   /** n images (NHWC, [−1, 1]) from the best survivor (or its EMA copy), drawn with `rng`. */
@@ -250,7 +232,7 @@ export class ImageEganTrainer {
   }
 
   exportState(): ImageEganState {
-    if (this.pending) throw new Error("exportState before flush: the last record is incomplete");
+    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
     return {
       it: this.it,
       draws: this.draws.state(),
@@ -264,8 +246,7 @@ export class ImageEganTrainer {
     this.parents.forEach(disposeNamedAdam);
     disposeNamedAdam(this.d);
     if (this.ema) disposeParams(this.ema);
-    this.pending?.loss.dispose();
-    this.pending = undefined;
+    this.lag.dispose();
   }
 }
 

@@ -4,7 +4,7 @@ import { toyDataset } from "../../src/data/toy-datasets.ts";
 import { toyMetrics } from "../../src/metrics/toy-metrics.ts";
 import { EganFastTrainer } from "../../src/trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../../src/trainers/egan-reference.ts";
-import type { EganOptions, EganTrainer, TrainerRecord } from "../../src/trainers/egan-trainer.ts";
+import { TrainingDiverged, type EganOptions, type EganTrainer, type TrainerRecord } from "../../src/trainers/egan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { kernelModes, useWasm } from "../helpers/tf-backend.ts";
 
@@ -66,6 +66,19 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
     expect(tf.memory().numTensors).toBe(before);
     trainer.flush();
     trainer.dispose();
+  });
+
+  it("when an iteration diverges mid-segment, the previous iteration's record is still delivered, complete", () => {
+    const t = new EganFastTrainer(small);
+    const got = [t.step(), t.step(), t.step()].filter((r) => r !== undefined);
+    expect(got.map((r) => r.it)).toEqual([1, 2]);
+    t.corruptGenerators();
+    expect(() => t.step()).toThrow(TrainingDiverged);
+    const last = t.flush();
+    expect(last?.it).toBe(3);
+    expect(Number.isFinite(last?.dLoss)).toBe(true);
+    expect(t.flush()).toBeUndefined();
+    t.dispose();
   });
 
   it("a state exported and re-imported continues with identical records", () => {
