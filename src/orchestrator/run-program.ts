@@ -71,7 +71,7 @@ export const runEgan = (config: RunConfig) =>
             `  it ${String(ev.it).padStart(String(total).length)}/${total}  ${metricsSummary(ev.metrics)}  ${rate.toFixed(1)} it/s`,
           );
         }
-        yield* progress.bar("  it", it, total);
+        yield* progress.bar("it", it, total);
       }
       const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });
       yield* store.writeCheckpoint(run, "checkpoints/final.ckpt", { kind: member.kind === "image" ? "egan-image" : "egan-toy", config: member, state });

@@ -206,7 +206,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
           yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, m.status === "active" ? "running" : "failed"));
         }
         yield* reportGeneration(g, plan.decisions.map((d) => ({ target: d.target, source: d.source })));
-        yield* progress.bar("  generations", g + 1, config.generations);
+        yield* progress.bar("gen", g + 1, config.generations);
       }
       for (const m of state.members) {
         if (m.status !== "active") continue;
