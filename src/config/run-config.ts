@@ -114,6 +114,8 @@ export interface BigganModelConfig {
   /** Class-conditional G (conditional BN) and D (projection head). */
   readonly conditional: boolean;
   readonly attention: boolean;
+  /** Where attention runs in G and D: after the blocks whose output has this height (H/4, H/2 or H). */
+  readonly attentionResolution: number;
   readonly sharedEmbedding: boolean;
   readonly embedDim: number;
   readonly skipZ: boolean;
@@ -125,6 +127,7 @@ export interface BigbiganModelConfig {
   readonly zDim: number;
   readonly width: number;
   readonly attention: boolean;
+  readonly attentionResolution: number;
   readonly skipZ: boolean;
   readonly spectralNorm: boolean;
   /** Width of the H and J MLPs and of E's hidden layer. */
@@ -255,7 +258,7 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
   biggan: {
     task: { dataset: "mnist" },
     // Every BigGAN component on by default; the ablation population switches them off one by one.
-    model: { zDim: 24, width: 16, conditional: true, attention: true, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true },
+    model: { zDim: 24, width: 16, conditional: true, attention: true, attentionResolution: 14, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true },
     trainer: {
       // Plain BigGAN is the single hinge loss; E-GAN configs add the other mutations.
       mutations: ["hinge"],
@@ -276,7 +279,7 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
   },
   bigbigan: {
     task: { dataset: "mnist" },
-    model: { zDim: 24, width: 16, attention: false, skipZ: true, spectralNorm: true, hidden: 64, stochasticEncoder: true, unaryX: true, unaryZ: true, encoderLrScale: 10 },
+    model: { zDim: 24, width: 16, attention: false, attentionResolution: 14, skipZ: true, spectralNorm: true, hidden: 64, stochasticEncoder: true, unaryX: true, unaryZ: true, encoderLrScale: 10 },
     trainer: {
       // "hinge" on the total fake score is exactly BigBiGAN's L_EG.
       mutations: ["hinge"],
@@ -339,6 +342,7 @@ const modelSchema: Schema<ModelConfig> = tagged<ModelConfig>("family", "mlp", {
     width,
     conditional: bool(),
     attention: bool(),
+    attentionResolution: int({ min: 1 }),
     sharedEmbedding: bool(),
     embedDim: int({ min: 1, max: 512 }),
     skipZ: bool(),
@@ -349,6 +353,7 @@ const modelSchema: Schema<ModelConfig> = tagged<ModelConfig>("family", "mlp", {
     zDim,
     width,
     attention: bool(),
+    attentionResolution: int({ min: 1 }),
     skipZ: bool(),
     spectralNorm: bool(),
     hidden: int({ min: 1, max: 4096 }),
@@ -401,6 +406,11 @@ function checkFamily(c: Omit<RunConfig, "name">): void {
   }
   if (c.task.dataset === "cifar10") {
     throw new ConfigError("task.dataset", "cifar10 has no evaluation classifier in evogan yet, so its runs could not be evaluated; evogan reads the files (src/data/cifar10.ts) but trains on mnist or fashion-mnist");
+  }
+  const m = c.model;
+  // Every dataset evogan trains on is 28×28: G's blocks output 14 and 28, D's 14 and 7.
+  if ((m.family === "biggan" || m.family === "bigbigan") && m.attention && ![7, 14, 28].includes(m.attentionResolution)) {
+    throw new ConfigError("model.attentionResolution", `no block of a 28×28 model works at ${m.attentionResolution}; choose 7 (D only), 14 (G and D) or 28 (G only)`);
   }
   if (family === "bigbigan" && c.trainer.mu !== 1) throw new ConfigError("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
   if (family === "bigbigan" && c.trainer.dLoss !== "hinge") throw new ConfigError("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");

@@ -120,7 +120,7 @@ describe("image families in the run config", () => {
   it("lays each family's defaults under the config: BigGAN gets 2 D steps, Adam β1 0, the hinge D loss, ortho reg and an EMA", () => {
     const c = decodeRunConfig({ model: { family: "biggan" } });
     expect(c.task.dataset).toBe("mnist");
-    expect(c.model).toEqual({ family: "biggan", zDim: 24, width: 16, conditional: true, attention: true, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true });
+    expect(c.model).toEqual({ family: "biggan", zDim: 24, width: 16, conditional: true, attention: true, attentionResolution: 14, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true });
     expect(c.trainer.nD).toBe(2);
     expect(c.trainer.g.beta1).toBe(0);
     expect(c.trainer.dLoss).toBe("hinge");
@@ -144,6 +144,7 @@ describe("image families in the run config", () => {
     [{ model: { family: "bigbigan" }, trainer: { mu: 2 } }, "trainer.mu", /one survivor/],
     [{ model: { family: "dcgan" }, task: { dataset: "cifar10" } }, "task.dataset", /no evaluation classifier/],
     [{ trainer: { orthoReg: 1e-4 } }, "trainer.orthoReg", /image families/],
+    [{ model: { family: "biggan", attentionResolution: 10 } }, "model.attentionResolution", /choose 7 \(D only\), 14 \(G and D\) or 28 \(G only\)/],
     [{ task: { dataset: "ring8", limit: 10 } }, "task", /for image datasets/],
   ])("rejects %j, naming %s", (raw, path, reason) => {
     const e = configError(() => decodeRunConfig(raw));

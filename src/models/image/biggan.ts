@@ -1,9 +1,9 @@
 // BigGAN (Brock et al. 2019) at MNIST scale, after BigGAN-PyTorch's layout:
 //   G: z (split into one chunk per block + 1 when skip-z is on) → linear → (H/4)×(W/4)×2ch →
-//      block(2ch → ch, up) → [self-attention at H/2] → block(ch → ch, up) → BN → ReLU → conv3 → tanh
+//      block(2ch → ch, up) → [attention at H/2] → block(ch → ch, up) → [attention at H] → BN → ReLU → conv3 → tanh
 //      block = CBN → ReLU → up×2 → conv3 → CBN → ReLU → conv3, plus skip conv1×1(up×2(x));
 //      CBN's conditioning c = [shared class embedding (or one-hot class), z chunk] per block.
-//   D: block(C → ch, down, no pre-activation) → [self-attention at H/2] → block(ch → 2ch, down) →
+//   D: block(C → ch, down, no pre-activation) → [attention at H/2] → block(ch → 2ch, down) → [attention at H/4] →
 //      block(2ch → 2ch) → ReLU → sum over space → projection head (linear + ⟨embed(y), h⟩)
 //      block = [ReLU] → conv3 → ReLU → conv3 → [avg-pool 2], plus skip conv1×1 → [avg-pool 2].
 // Every conv/linear is orthogonally initialised and spectrally normalised (one power iteration
@@ -26,8 +26,9 @@ export interface BigganSpec {
   readonly shape: ImageShape;
   /** 0: unconditional. */
   readonly numClasses: number;
-  /** Self-attention after the first G block and after the first D block (resolution H/2). */
+  /** Self-attention in G and D wherever a block's output has this resolution (height). */
   readonly attention: boolean;
+  readonly attentionResolution: number;
   /** Class embedding shared by every CBN layer (else a one-hot class per layer's own linear). */
   readonly sharedEmbedding: boolean;
   readonly embedDim: number;
@@ -59,6 +60,12 @@ export function biggan(spec: BigganSpec): ImageGanModel {
   const dIn = [shape.channels, ch, 2 * ch];
   const dOut = [ch, 2 * ch, 2 * ch];
   const opts = { sn, bias: true };
+  // The block after which attention runs: G's block b outputs h0·2^(b+1) rows, D's block b
+  // (b < 2) outputs H/2^(b+1); -1 where no block has the chosen resolution.
+  const r = spec.attentionResolution;
+  const gAttn = spec.attention ? [0, 1].find((b) => h0 * 2 ** (b + 1) === r) ?? -1 : -1;
+  const dAttn = spec.attention ? [0, 1].find((b) => shape.height / 2 ** (b + 1) === r) ?? -1 : -1;
+  if (spec.attention && gAttn < 0 && dAttn < 0) throw new Error(`biggan: no block works at resolution ${r}; choose ${[h0 * 2, h0 * 4, shape.height / 4].join(", ")}`);
 
   const bn = (x: tf.Tensor, c: tf.Tensor2D | undefined, p: Params, name: string, updates?: Updates) =>
     c ? conditionalBatchNorm(x, c, p, name, updates) : tf.add(tf.mul(batchNorm(x), p[`${name}.gamma`]), p[`${name}.beta`]);
@@ -87,7 +94,7 @@ export function biggan(spec: BigganSpec): ImageGanModel {
         initConv(init, `${name}.conv1`, 3, 3, gIn[b], gOut[b], opts);
         initConv(init, `${name}.conv2`, 3, 3, gOut[b], gOut[b], opts);
         initConv(init, `${name}.skip`, 1, 1, gIn[b], gOut[b], opts);
-        if (b === 0 && spec.attention) initSelfAttention(init, "g.attn", gOut[b], { sn });
+        if (gAttn === b) initSelfAttention(init, "g.attn", gOut[b], { sn });
       }
       init.ones("g.out.bn.gamma", [gOut[G_BLOCKS - 1]]);
       init.zeros("g.out.bn.beta", [gOut[G_BLOCKS - 1]]);
@@ -98,7 +105,7 @@ export function biggan(spec: BigganSpec): ImageGanModel {
         initConv(init, `d.block${b}.conv1`, 3, 3, dIn[b], dOut[b], opts);
         initConv(init, `d.block${b}.conv2`, 3, 3, dOut[b], dOut[b], opts);
         initConv(init, `d.block${b}.skip`, 1, 1, dIn[b], dOut[b], opts);
-        if (b === 0 && spec.attention) initSelfAttention(init, "d.attn", dOut[b], { sn });
+        if (dAttn === b) initSelfAttention(init, "d.attn", dOut[b], { sn });
       }
       initProjectionHead(init, "d.head", dOut[dOut.length - 1], numClasses, { sn });
     },
@@ -117,7 +124,7 @@ export function biggan(spec: BigganSpec): ImageGanModel {
         h = tf.relu(bn(h, c, g, `${name}.bn2`, updates)) as tf.Tensor4D;
         h = conv(h, g, `${name}.conv2`, updates);
         x = tf.add(h, conv(upsample2x(x), g, `${name}.skip`, updates)) as tf.Tensor4D;
-        if (b === 0 && spec.attention) x = selfAttention(x, g, "g.attn", updates);
+        if (gAttn === b) x = selfAttention(x, g, "g.attn", updates);
       }
       const h = tf.relu(bn(x, undefined, g, "g.out.bn")) as tf.Tensor4D;
       return tf.tanh(conv(h, g, "g.out.conv", updates));
@@ -136,7 +143,7 @@ export function biggan(spec: BigganSpec): ImageGanModel {
           s = avgPool2x(s);
         }
         h = tf.add(r, s) as tf.Tensor4D;
-        if (b === 0 && spec.attention) h = selfAttention(h, d, "d.attn", updates);
+        if (dAttn === b) h = selfAttention(h, d, "d.attn", updates);
       }
       const features = sumSpatial(tf.relu(h) as tf.Tensor4D);
       if (numClasses > 0 && !y) throw new Error("biggan: a conditional discriminator needs class labels");
