@@ -52,75 +52,80 @@
  *   materialising transposes and folding a's batch; bias of shape [N]; prelu
  *   weights that tile the output) and otherwise computes matMul -> Add(bias)
  *   -> activation unfused, as tfjs-core itself does when it does not fuse.
+ *
+ * Conv-training kernels (wasm-conv-kernels.ts; helpers in wasm-conv-util.ts).
+ * Timings from `node --import tsx bench/conv-kernels.ts` (medians of calls
+ * alternating with the wasm kernel they replace, on the shared 2-core dev
+ * machine, load ~2; bench/results/conv-kernels.jsonl):
+ *
+ * - Conv2DBackpropInput (conv's input gradient; the forward of
+ *   conv2dTranspose). wasm's own kernel is a scalar loop (~4 GFLOPS). The
+ *   replacement is one XNNPACK stride-1 Conv2D: along each axis the dx rows of
+ *   one stride phase r (i + pad ≡ r mod s) are a stride-1 correlation of dy
+ *   with the taps r, r+s, ... of the filter, reversed. All s_h·s_w phases go
+ *   into one filter [⌈kh/sh⌉, ⌈kw/sw⌉, co, sh·sw·ci] (taps past the filter are
+ *   0) applied to dy with explicit padding; a JS gather (memmove per pixel for
+ *   >= 16 channels) interleaves the phases into dx and crops the padding.
+ *   Stride 1 without cropping returns the conv output itself. No zero
+ *   insertion, so no work is spent on zeros (zero insertion costs s² times
+ *   the work). With stride 1 and <= 4 input channels (a discriminator's first
+ *   layer) XNNPACK is slow at that few output channels, so dx comes from
+ *   cols = dy·Wᵀ ([n·oh·ow, co] x [co, kh·kw·ci], one product) added into the
+ *   windows of dx in JS (col2im). NHWC float32 with strides >= 1, 'same',
+ *   'valid', explicit padding and any dimRoundingMode; NCHW and anything else
+ *   goes to the original kernel.
+ *     convT [16,7,7,64]->[16,14,14,32] 4x4/2 (DCGAN G)   12.9 ms -> 2.3  (5.6x)
+ *     convT [16,14,14,32]->[16,28,28,1] 4x4/2            0.94 ms -> 0.27 (3.5x)
+ *     the same two at batch 64                           52 / 3.8 -> 7.6 / 1.0
+ *     3x3/1 dx [16,28,28,32] from 32 channels (BigGAN)   64.5 ms -> 6.0  (10.7x)
+ *     3x3/1 dx [16,14,14,64] from 64 channels            58.6 ms -> 6.0  (9.8x)
+ *     3x3/1 dx [16,28,28,32] from 1 channel (to-image)   11.6 ms -> 0.46 (25x)
+ *     3x3/1 dx [16,28,28,1] from 32 channels (col2im)    2.1 ms -> 1.0   (2.1x)
+ *
+ * - Tile: wasm's kernel does per-element index arithmetic (~20 ns/element);
+ *   tf.batchNorm's gradient tiles its [C] factor to the whole activation. The
+ *   replacement copies x's rows into place and replicates finished blocks
+ *   outwards with memmove (copyWithin, doubling). float32/int32/bool.
+ *     [1,1,1,32] x [16,28,28,1]                          19.6 ms -> 0.14 (145x)
+ *
+ * - AvgPoolGrad, MaxPoolGrad, ResizeNearestNeighborGrad: scalar per-element
+ *   loops in wasm; replaced by JS scatter loops over NHWC with the channel
+ *   loop innermost (dy spread over its window; dy added at the window's first
+ *   strict maximum, the cpu backend's tie rule; dy added at its nearest source
+ *   pixel). Same semantics as the cpu kernels (AvgPoolGrad divides by kh·kw
+ *   everywhere, like cpu and wasm); ResizeNearestNeighborGrad with
+ *   halfPixelCenters (which the cpu and wasm grads both ignore) goes to the
+ *   original. Note the cpu ResizeNearestNeighborGrad is wrong for batch > 1
+ *   when dy is larger than the images (it indexes dy with the images' batch
+ *   stride); wasm's own kernel and this one agree with per-image cpu results.
+ *     AvgPoolGrad 2x2/2 [16,28,28,32]                    2.7 ms -> 0.69 (3.9x)
+ *     MaxPoolGrad 2x2/2 [16,28,28,32]                    7.0 ms -> 2.6  (2.7x)
+ *     ResizeNearestNeighborGrad x2 to [16,14,14,32]      2.6 ms -> 0.70 (3.7x)
+ *
+ * Whole forward + backward (gradients of every G and D weight), same bench:
+ *     small DCGAN, batch 16 (convT 4x4/2 7->14->28, D conv 4x4/2 1->32->64
+ *     + dense, batch norm in G)                          48.9 ms -> 24.7 (2.0x)
+ *     the same, batch 64                                 170 ms -> 77   (2.2x)
+ *     BigGAN-like, batch 16, ch 32 (2 G up-blocks: nearest x2 + 3x3 convs,
+ *     2 D down-blocks: 3x3 convs + 2x2 avg-pool)         519 ms -> 162  (3.2x)
+ *
+ *   Conv2DBackpropFilter stays the dilated-conv formulation above: on these
+ *   shapes it runs at ~1.1-1.8x the time of the forward Conv2D. One XNNPACK
+ *   fully-connected product per filter tap on a stride-phase grid (dy packed
+ *   once as the weights, shifted views of x as inputs) was tried and was no
+ *   faster (the products themselves run at ~37 GFLOPS, the forward conv's
+ *   speed), so it was not kept.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-const BACKEND = 'wasm';
-
-/** Marks kernelFuncs installed by this module (Symbol.for: survives duplicate module instances). */
-const WRAPPED = Symbol.for('evogan.compute.wasm-kernels');
-
-function tag(fn: tf.KernelFunc): tf.KernelFunc {
-  Object.defineProperty(fn, WRAPPED, { value: true });
-  return fn;
-}
-
-function isOurs(cfg: tf.KernelConfig | undefined): boolean {
-  return cfg != null && Reflect.has(cfg.kernelFunc, WRAPPED);
-}
-
-function asWasm(backend: {}): BackendWasm {
-  if (!(backend instanceof BackendWasm)) {
-    throw new Error('evogan wasm kernels: expected the wasm backend');
-  }
-  return backend;
-}
-
-function single(out: tf.TensorInfo | tf.TensorInfo[], name: string): tf.TensorInfo {
-  if (Array.isArray(out)) throw new Error(`evogan wasm kernels: ${name} returned several outputs`);
-  return out;
-}
-
-/**
- * Runs a kernel registered for 'wasm' on TensorInfos. The caller owns the
- * returned TensorInfo (one reference) and must `backend.disposeData` it unless
- * it is handed back to the engine.
- */
-function runKernel(
-  name: string,
-  backend: BackendWasm,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: object = {},
-): tf.TensorInfo {
-  const cfg = tf.getKernel(name, BACKEND);
-  if (cfg == null) throw new Error(`evogan wasm kernels: kernel '${name}' is not registered for wasm`);
-  // Kernel attrs such as explicit paddings (number[][]) are wider than
-  // AttributeValue; tfjs-core itself passes them through this same cast.
-  return single(cfg.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }), name);
-}
-
-/** Frees intermediates created inside a kernel (each holds one reference). */
-class Scratch {
-  private readonly infos: tf.TensorInfo[] = [];
-  constructor(private readonly backend: BackendWasm) {}
-  keep(info: tf.TensorInfo): tf.TensorInfo {
-    this.infos.push(info);
-    return info;
-  }
-  dispose(): void {
-    for (const info of this.infos) this.backend.disposeData(info.dataId);
-    this.infos.length = 0;
-  }
-}
-
-function reshape(backend: BackendWasm, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-  return runKernel('Reshape', backend, { x }, { shape });
-}
-
-function transpose(backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-  return runKernel('Transpose', backend, { x }, { perm });
-}
+import {
+  makeAvgPoolGrad,
+  makeConv2DBackpropInput,
+  makeMaxPoolGrad,
+  makeResizeNearestNeighborGrad,
+  makeTile,
+} from './wasm-conv-kernels.ts';
+import { asWasm, BACKEND, isOurs, reshape, runKernel, Scratch, single, tag, transpose } from './wasm-conv-util.ts';
 
 /** dst[off + j·rows + i] = src[srcOff + i·cols + j], in 16x16 tiles (cache friendly). */
 function transposeCopy(
@@ -495,14 +500,22 @@ function replaceKernel(name: string, wrap: (original: tf.KernelFunc) => tf.Kerne
 }
 
 /**
- * Registers Conv2DBackpropFilter for wasm and wraps BatchMatMul/_FusedMatMul
- * (see the header). Idempotent; call right after `tf.setBackend('wasm')`.
+ * Registers Conv2DBackpropFilter for wasm, wraps BatchMatMul/_FusedMatMul and
+ * replaces Conv2DBackpropInput, Tile, AvgPoolGrad, MaxPoolGrad and
+ * ResizeNearestNeighborGrad, each falling back to wasm's own kernel for what
+ * it does not handle (see the header). Idempotent; call right after
+ * `tf.setBackend('wasm')`.
  * A Conv2DBackpropFilter that wasm itself may ship in the future is kept.
  */
 export function registerWasmKernels(): void {
   replaceKernel('BatchMatMul', makeBatchMatMul);
   const batchMatMul = tf.getKernel('BatchMatMul', BACKEND)!.kernelFunc;
   replaceKernel('_FusedMatMul', (original) => makeFusedMatMul(original, batchMatMul));
+  replaceKernel('Conv2DBackpropInput', makeConv2DBackpropInput);
+  replaceKernel('Tile', makeTile);
+  replaceKernel('AvgPoolGrad', makeAvgPoolGrad);
+  replaceKernel('MaxPoolGrad', makeMaxPoolGrad);
+  replaceKernel('ResizeNearestNeighborGrad', makeResizeNearestNeighborGrad);
   if (tf.getKernel('Conv2DBackpropFilter', BACKEND) == null) {
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
