@@ -15,11 +15,13 @@ const { values } = parseArgs({ options: { iterations: { type: "string", default:
 const iterations = Number(values.iterations);
 const backend = await useBackend("wasm");
 
-const MUTATIONS = { plain: undefined, egan: ["minimax", "heuristic", "least-squares"] } as const;
+// Plain: the family's own single loss (DCGAN heuristic, BigGAN/BigBiGAN hinge).
+const MUTATIONS = { plain: "single", egan: ["minimax", "heuristic", "least-squares"] } as const;
 const rows: Array<Record<string, unknown>> = [];
 for (const family of values.families.split(",")) {
   for (const [mode, mutations] of Object.entries(MUTATIONS)) {
-    const c = decodeRunConfig({ model: { family }, task: { dataset: "mnist", limit: 10000 }, ...(mutations ? { trainer: { mutations } } : {}) });
+    const single = family === "dcgan" ? ["heuristic"] : ["hinge"];
+    const c = decodeRunConfig({ model: { family }, task: { dataset: "mnist", limit: 10000 }, trainer: { mutations: mutations === "single" ? single : mutations } });
     if (c.model.family === "mlp") throw new Error("image families only");
     const t = makeImageTrainer({ task: c.task, model: c.model, trainer: c.trainer, seed: 1 });
     for (let i = 0; i < 3; i++) t.step();
