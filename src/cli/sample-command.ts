@@ -3,8 +3,10 @@
 // test images beside G(E(x)) for a BigBiGAN run. Both load the run's checkpoint (final, else
 // latest) into one worker, as training does, and ask it for images.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { access } from "node:fs/promises";
-import { join } from "node:path";
+import { access, readdir, readFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { decodeRunConfig } from "../config/run-config.ts";
+import { memberConfig } from "../orchestrator/member-config.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../compute/backend.ts";
 import { readCheckpoint, writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
 import { localMemberPool } from "../orchestrator/member-pool.ts";
@@ -30,21 +32,34 @@ const positiveNumber = (value: string): number => {
   return n;
 };
 
-/** The newest checkpoint of an image run directory. */
+/**
+ * The newest checkpoint of an image run: a run directory's checkpoints/final.ckpt (else
+ * latest.ckpt), or for a sweep member (<sweep>/members/<id>) the newest
+ * <sweep>/checkpoints/<id>/gen-NNNN.ckpt with the member's config.json.
+ */
 async function runCheckpoint(runDir: string): Promise<{ config: EganMemberConfig; state: MemberState }> {
-  let file: string | undefined;
+  const exists = (f: string) => access(f).then(() => true, () => false);
   for (const name of ["final.ckpt", "latest.ckpt"]) {
-    const candidate = join(runDir, "checkpoints", name);
-    if (await access(candidate).then(() => true, () => false)) {
-      file = candidate;
-      break;
-    }
+    const file = join(runDir, "checkpoints", name);
+    if (!(await exists(file))) continue;
+    const saved = (await readCheckpoint(file)) as { config?: EganMemberConfig; state?: MemberState };
+    if (!saved.config || !saved.state) throw new CliError(EXIT.checkpoint, `${file} is not a run checkpoint (no config or state)`);
+    return imageRun(runDir, saved.config, saved.state);
   }
-  if (!file) throw new CliError(EXIT.notFound, `no checkpoint in ${runDir} (looked for checkpoints/final.ckpt and checkpoints/latest.ckpt)`);
-  const saved = (await readCheckpoint(file)) as { config?: EganMemberConfig; state?: MemberState };
-  if (!saved.config || !saved.state) throw new CliError(EXIT.checkpoint, `${file} is not a run checkpoint (no config or state)`);
-  if (!isImageMember(saved.config)) throw new CliError(EXIT.config, `${runDir} is a toy run; its scatter plots are in ${join(runDir, "samples")}`);
-  return { config: saved.config, state: saved.state };
+  const id = basename(runDir);
+  const sweepDir = dirname(dirname(runDir));
+  const memberCkpts = join(sweepDir, "checkpoints", id);
+  const gens = basename(dirname(runDir)) === "members" ? (await readdir(memberCkpts).catch(() => [])).filter((f) => /^gen-\d+\.ckpt$/.test(f)).sort() : [];
+  if (gens.length === 0) throw new CliError(EXIT.notFound, `no checkpoint in ${runDir} (looked for checkpoints/final.ckpt, checkpoints/latest.ckpt and, for a sweep member, its sweep's checkpoints/<member>/)`);
+  const saved = (await readCheckpoint(join(memberCkpts, gens.at(-1)!))) as { state?: MemberState };
+  const config = memberConfig(decodeRunConfig(JSON.parse(await readFile(join(runDir, "config.json"), "utf8"))));
+  if (!saved.state) throw new CliError(EXIT.checkpoint, `${join(memberCkpts, gens.at(-1)!)} is not a member checkpoint (no state)`);
+  return imageRun(runDir, config, saved.state);
+}
+
+function imageRun(runDir: string, config: EganMemberConfig, state: MemberState): { config: EganMemberConfig; state: MemberState } {
+  if (!isImageMember(config)) throw new CliError(EXIT.config, `${runDir} is a toy run; its scatter plots are in ${join(runDir, "samples")}`);
+  return { config, state };
 }
 
 /** Loads the run into a one-thread worker pool and runs one image task there. */

@@ -1,6 +1,7 @@
 // A sweep of image members through the real CLI: members of two architectures (DCGAN widths 8
 // and 16) ranked by the classifier's FID, computed in the workers. PBT's exploit copies the
-// better member's weights into the worse, so the copy must take the source's architecture too.
+// better member's weights into the worse, so the copy must take the source's architecture too;
+// `evogan sample` then draws from a member by its directory.
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,5 +56,9 @@ describe("an image sweep ranked by FID", () => {
     const state = JSON.parse(await readFile(join(dir, "sweep.json"), "utf8"));
     expect(state.members.map((m: { status: string }) => m.status)).toEqual(["active", "active"]);
     expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual([6, 6]);
+    // A member's newest checkpoint lives in the sweep: `evogan sample` finds it from the member's directory.
+    const s = await evogan(["sample", join(dir, "members", target), "--n", "4", "-o", join(out, "member.png")]);
+    expect(s.stderr).toBe("");
+    expect(s.stdout).toMatch(/4 samples at iteration 6/);
   });
 });
