@@ -234,6 +234,22 @@ const BIGGAN_ADAM: AdamConfig = {
   epsilon: 1e-8,
 };
 
+const BIGGAN_TRAINER = {
+  // Plain BigGAN is the single hinge loss; E-GAN configs add the other mutations.
+  mutations: ["hinge"],
+  gamma: 0.05,
+  // BigGAN: 2 D steps per G step, hinge D loss, orthogonal regularization β = 1e-4.
+  nD: 2,
+  dLoss: "hinge",
+  orthoReg: 1e-4,
+  batchSize: 32,
+  evalBatchSize: 64,
+  g: BIGGAN_ADAM,
+  d: BIGGAN_ADAM,
+  // BigGAN's EMA, with decay and start scaled to a CPU-length run (paper: 0.9999 from step 20k).
+  ema: { decay: 0.999, start: 200 },
+};
+
 /**
  * Defaults of the image families, laid under a config before it is decoded (the config's own
  * values win). Sized so a member trains on one CPU core: 28×28 MNIST, widths 16.
@@ -259,40 +275,15 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     task: { dataset: "mnist" },
     // Every BigGAN component on by default; the ablation population switches them off one by one.
     model: { zDim: 24, width: 16, conditional: true, attention: true, attentionResolution: 14, sharedEmbedding: true, embedDim: 16, skipZ: true, spectralNorm: true },
-    trainer: {
-      // Plain BigGAN is the single hinge loss; E-GAN configs add the other mutations.
-      mutations: ["hinge"],
-      gamma: 0.05,
-      // BigGAN: 2 D steps per G step, hinge D loss, orthogonal regularization β = 1e-4.
-      nD: 2,
-      dLoss: "hinge",
-      orthoReg: 1e-4,
-      batchSize: 32,
-      evalBatchSize: 64,
-      g: BIGGAN_ADAM,
-      d: BIGGAN_ADAM,
-      // BigGAN's EMA, with decay and start scaled to a CPU-length run (paper: 0.9999 from step 20k).
-      ema: { decay: 0.999, start: 200 },
-    },
+    trainer: BIGGAN_TRAINER,
     budget: { iterations: 1000 },
     eval: { every: 250, samples: 1000 },
   },
   bigbigan: {
     task: { dataset: "mnist" },
     model: { zDim: 24, width: 16, attention: false, attentionResolution: 14, skipZ: true, spectralNorm: true, hidden: 64, stochasticEncoder: true, unaryX: true, unaryZ: true, encoderLrScale: 10 },
-    trainer: {
-      // "hinge" on the total fake score is exactly BigBiGAN's L_EG.
-      mutations: ["hinge"],
-      gamma: 0.05,
-      nD: 2,
-      dLoss: "hinge",
-      orthoReg: 1e-4,
-      batchSize: 32,
-      evalBatchSize: 64,
-      g: BIGGAN_ADAM,
-      d: BIGGAN_ADAM,
-      ema: { decay: 0.999, start: 200 },
-    },
+    // BigGAN's trainer settings; its "hinge" mutation on the total fake score is exactly L_EG.
+    trainer: BIGGAN_TRAINER,
     budget: { iterations: 1000 },
     eval: { every: 250, samples: 1000 },
   },

@@ -15,9 +15,9 @@ import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
 import { generatorLoss } from "../losses/gan-losses.ts";
 import type { BigbiganModel } from "../models/image/bigbigan.ts";
-import { emaUpdate } from "../models/image/ema.ts";
+import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, fromParamData, ParamInit, toParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
@@ -45,7 +45,7 @@ export interface BigbiganOptions {
   /** z = μ + ε·softplus(σ̂) when true; z = μ when false. */
   readonly stochasticEncoder: boolean;
   readonly orthoReg: number;
-  readonly ema?: { readonly decay: number; readonly start: number };
+  readonly ema?: EmaOptions;
   readonly seed: number;
 }
 
@@ -69,7 +69,7 @@ const total = (s: BiScores, terms: BiTerms): tf.Tensor1D =>
 export class BigbiganTrainer {
   private side: Side;
   private d: NamedAdam;
-  private ema: Params | undefined;
+  private ema: GeneratorEma | undefined;
   private draws: ImageDraws;
   private it = 0;
   private readonly lag = new LaggedRecord();
@@ -83,7 +83,6 @@ export class BigbiganTrainer {
       this.it = state.it;
       this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
       this.d = namedAdamFromData(state.d);
-      this.ema = state.ema ? fromParamData(state.ema) : undefined;
       this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed, state.draws);
     } else {
       const gInit = new ParamInit(new Rng(o.seed, 0));
@@ -95,9 +94,9 @@ export class BigbiganTrainer {
       const g0 = gInit.tensors();
       this.side = { g: namedAdamInit(g0), e: namedAdamInit(eInit.tensors()) };
       this.d = namedAdamInit(dInit.tensors());
-      this.ema = o.ema ? Object.fromEntries(Object.entries(g0).map(([k, t]) => [k, tf.clone(t)])) : undefined;
       this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed);
     }
+    this.ema = generatorEma(o.ema, () => this.side.g.p, state?.ema);
   }
 
   get iteration(): number {
@@ -203,11 +202,7 @@ export class BigbiganTrainer {
     dispose(parent);
     this.side = best;
     children.forEach((c, i) => i === survivors[0] || dispose(c));
-    if (this.ema && this.o.ema) {
-      const next = tf.tidy(() => emaUpdate(this.ema!, best.g.p, this.o.ema!.decay, this.it, this.o.ema!.start));
-      disposeParams(this.ema);
-      this.ema = next;
-    }
+    this.ema?.follow(best.g.p, this.it);
     this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
     return this.lag.take();
   }
@@ -217,7 +212,7 @@ export class BigbiganTrainer {
   }
 
   sample(n: number, rng: Rng, opts: SampleOptions = {}): SampledImages {
-    const g = opts.ema !== false && this.ema ? this.ema : this.side.g.p;
+    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
     return sampleImages(this.o.model.gen, g, n, rng, opts, this.o.batchSize);
   }
 
@@ -226,7 +221,7 @@ export class BigbiganTrainer {
     const { model } = this.o;
     const { height, width, channels } = model.shape;
     const per = height * width * channels;
-    const g = opts.ema !== false && this.ema ? this.ema : this.side.g.p;
+    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
     const out = new Float32Array(n * per);
     const batch = Math.max(64, this.o.batchSize);
     for (let start = 0; start < n; start += batch) {
@@ -255,7 +250,7 @@ export class BigbiganTrainer {
       g: namedAdamToData(this.side.g),
       e: namedAdamToData(this.side.e),
       d: namedAdamToData(this.d),
-      ema: this.ema ? toParamData(this.ema) : undefined,
+      ema: this.ema?.toData(),
     };
   }
 
@@ -263,7 +258,7 @@ export class BigbiganTrainer {
     disposeNamedAdam(this.side.g);
     disposeNamedAdam(this.side.e);
     disposeNamedAdam(this.d);
-    if (this.ema) disposeParams(this.ema);
+    this.ema?.dispose();
     this.lag.dispose();
   }
 }

@@ -14,10 +14,11 @@ import * as tf from "@tensorflow/tfjs";
 import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, generatorLoss, type DLossKind } from "../losses/gan-losses.ts";
-import { emaUpdate } from "../models/image/ema.ts";
+import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, fromParamData, ParamInit, toParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
@@ -27,12 +28,6 @@ import { sampleImages, type SampledImages, type SampleOptions } from "./image-sa
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
-
-export interface EmaOptions {
-  readonly decay: number;
-  /** Iteration from which the EMA averages; before it, the EMA copies G. */
-  readonly start: number;
-}
 
 export interface ImageEganOptions {
   readonly model: ImageGanModel;
@@ -78,7 +73,7 @@ export function gradsOf(p: Params, f: (p: Params) => tf.Scalar): tf.Tensor[] {
 export class ImageEganTrainer {
   private parents: NamedAdam[];
   private d: NamedAdam;
-  private ema: Params | undefined;
+  private ema: GeneratorEma | undefined;
   private draws: ImageDraws;
   private it = 0;
   private readonly lag = new LaggedRecord();
@@ -92,7 +87,6 @@ export class ImageEganTrainer {
       this.draws = new ImageDraws(o.data, o.model.zDim, o.model.numClasses, o.batchSize, o.seed, state.draws);
       this.parents = state.parents.map(namedAdamFromData);
       this.d = namedAdamFromData(state.d);
-      this.ema = state.ema ? fromParamData(state.ema) : undefined;
     } else {
       const init = new ParamInit(new Rng(o.seed, 0));
       o.model.initG(init);
@@ -102,8 +96,8 @@ export class ImageEganTrainer {
       this.parents = [namedAdamInit(g0)];
       this.d = namedAdamInit(dInit.tensors());
       this.draws = new ImageDraws(o.data, o.model.zDim, o.model.numClasses, o.batchSize, o.seed);
-      this.ema = o.ema ? cloneParams(g0) : undefined;
     }
+    this.ema = generatorEma(o.ema, () => this.parents[0].p, state?.ema);
   }
 
   get iteration(): number {
@@ -203,11 +197,7 @@ export class ImageEganTrainer {
     this.parents = survivors.map((s) => children[s]);
     children.forEach((c, i) => survivors.includes(i) || disposeNamedAdam(c));
     // 4. EMA of the best survivor
-    if (this.ema && this.o.ema) {
-      const next = tf.tidy(() => emaUpdate(this.ema!, this.parents[0].p, this.o.ema!.decay, this.it, this.o.ema!.start));
-      disposeParams(this.ema);
-      this.ema = next;
-    }
+    this.ema?.follow(this.parents[0].p, this.it);
     this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
     return this.lag.take();
   }
@@ -218,7 +208,7 @@ export class ImageEganTrainer {
 
   /** n images (NHWC, [−1, 1]) from the best survivor (or its EMA copy), drawn with `rng`. */
   sample(n: number, rng: Rng, opts: SampleOptions = {}): SampledImages {
-    const g = opts.ema !== false && this.ema ? this.ema : this.parents[0].p;
+    const g = opts.ema !== false && this.ema ? this.ema.weights : this.parents[0].p;
     return sampleImages(this.o.model, g, n, rng, opts, this.o.batchSize);
   }
 
@@ -238,20 +228,14 @@ export class ImageEganTrainer {
       draws: this.draws.state(),
       parents: this.parents.map(namedAdamToData),
       d: namedAdamToData(this.d),
-      ema: this.ema ? toParamData(this.ema) : undefined,
+      ema: this.ema?.toData(),
     };
   }
 
   dispose(): void {
     this.parents.forEach(disposeNamedAdam);
     disposeNamedAdam(this.d);
-    if (this.ema) disposeParams(this.ema);
+    this.ema?.dispose();
     this.lag.dispose();
   }
-}
-
-function cloneParams(p: Params): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const [k, t] of Object.entries(p)) out[k] = tf.clone(t);
-  return out;
 }
