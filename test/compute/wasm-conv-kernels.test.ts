@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmKernels } from '../../src/compute/wasm-kernels.ts';
+import { expectClose, on, tensor, values } from '../helpers/cpu-reference.ts';
 
 const REPLACED = ['Conv2DBackpropInput', 'Tile', 'AvgPoolGrad', 'MaxPoolGrad', 'ResizeNearestNeighborGrad'] as const;
 type Replaced = (typeof REPLACED)[number];
@@ -28,52 +29,6 @@ beforeAll(async () => {
   }
   registerWasmKernels();
 });
-
-/** Deterministic values in [-1, 1); with `zeroBelow`, values under it become 0 (relu-like ties). */
-function values(shape: number[], seed: number, zeroBelow?: number): number[] {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out: number[] = new Array(tf.util.sizeFromShape(shape));
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const v = (s / 2 ** 32) * 2 - 1;
-    out[i] = zeroBelow != null && v < zeroBelow ? 0 : v;
-  }
-  return out;
-}
-
-function tensor(shape: number[], seed: number, zeroBelow?: number): tf.Tensor {
-  return tf.tensor(values(shape, seed, zeroBelow), shape);
-}
-
-interface Result {
-  shape: number[];
-  data: number[];
-}
-
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Result> {
-  await tf.setBackend(backend);
-  const t = tf.tidy(f);
-  const result = { shape: t.shape.slice(), data: Array.from(t.dataSync()) };
-  t.dispose();
-  return result;
-}
-
-/** Same shape, and every element within 1e-4 of the expected tensor's scale. */
-function expectClose(actual: Result, expected: Result): void {
-  expect(actual.shape).toEqual(expected.shape);
-  expect(actual.data.length).toBe(expected.data.length);
-  const scale = Math.max(1, ...expected.data.map(Math.abs));
-  let worst = 0;
-  let worstAt = -1;
-  for (let i = 0; i < expected.data.length; i++) {
-    const d = Math.abs(actual.data[i] - expected.data[i]);
-    if (!(d <= worst)) {
-      worst = d;
-      worstAt = i;
-    }
-  }
-  expect(worst, `worst |wasm - cpu| at flat index ${worstAt}`).toBeLessThanOrEqual(1e-4 * scale);
-}
 
 /** wasm matches cpu, and wasm's own kernel `name` was (not) called, as `expectOriginal` says. */
 async function expectWasmMatchesCpu(f: () => tf.Tensor, name?: Replaced, expectOriginal = false): Promise<void> {

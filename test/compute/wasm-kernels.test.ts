@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmKernels } from '../../src/compute/wasm-kernels.ts';
+import { expectClose, on, tensor, values } from '../helpers/cpu-reference.ts';
 
 /** What wasm's own BatchMatMul/_FusedMatMul were asked to compute (recorded below the wrappers). */
 interface KernelCall {
@@ -41,51 +42,6 @@ beforeAll(async () => {
   spyOnWasmKernel('_FusedMatMul');
   registerWasmKernels();
 });
-
-/** Deterministic values in [-1, 1). */
-function values(shape: number[], seed: number): number[] {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out: number[] = new Array(tf.util.sizeFromShape(shape));
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-function tensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(values(shape, seed), shape);
-}
-
-interface Result {
-  shape: number[];
-  data: number[];
-}
-
-async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Result> {
-  await tf.setBackend(backend);
-  const t = tf.tidy(f);
-  const result = { shape: t.shape.slice(), data: Array.from(t.dataSync()) };
-  t.dispose();
-  return result;
-}
-
-/** Same shape, and every element within 1e-4 of the expected tensor's scale. */
-function expectClose(actual: Result, expected: Result): void {
-  expect(actual.shape).toEqual(expected.shape);
-  expect(actual.data.length).toBe(expected.data.length);
-  const scale = Math.max(1, ...expected.data.map(Math.abs));
-  let worst = 0;
-  let worstAt = -1;
-  for (let i = 0; i < expected.data.length; i++) {
-    const d = Math.abs(actual.data[i] - expected.data[i]);
-    if (!(d <= worst)) {
-      worst = d;
-      worstAt = i;
-    }
-  }
-  expect(worst, `worst |wasm - cpu| at flat index ${worstAt}`).toBeLessThanOrEqual(1e-4 * scale);
-}
 
 /** Size of the wasm linear memory. */
 function heapBytes(backend: BackendWasm): number {
