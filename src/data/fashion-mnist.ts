@@ -108,6 +108,12 @@ export function parseClothesJson(buf: Uint8Array, name: string): Uint8Array {
   // Each value takes at least two bytes ("0,"), which bounds the number of rows.
   const out = new Uint8Array(Math.ceil(n / (2 * PER)) * PER);
   let rows = 0;
+  /** After an image: true at "," (another follows), false at the class's closing "]". */
+  const anotherImage = (): boolean => {
+    ws();
+    if (buf[p] === COMMA || buf[p] === CLOSE) return buf[p++] === COMMA;
+    return fail(p >= n ? "file ends after an image (truncated?)" : 'expected "," or "]" after an image');
+  };
   ws();
   if (buf[p] === CLOSE) p++;
   else {
@@ -117,16 +123,8 @@ export function parseClothesJson(buf: Uint8Array, name: string): Uint8Array {
       if (buf[p] === CLOSE) {
         // An empty row: the package's class 0 has two; they are skipped.
         p++;
-        ws();
-        if (buf[p] === COMMA) {
-          p++;
-          continue;
-        }
-        if (buf[p] === CLOSE) {
-          p++;
-          break;
-        }
-        fail(p >= n ? "file ends after an image (truncated?)" : 'expected "," or "]" after an image');
+        if (anotherImage()) continue;
+        break;
       }
       const base = rows * PER;
       // The hot loop (~55M values): whitespace handled only where present; a read past the end
@@ -158,16 +156,7 @@ export function parseClothesJson(buf: Uint8Array, name: string): Uint8Array {
       if (buf[p] !== CLOSE) fail(`expected "]" (image ${rows} has more than ${PER} pixels?)`);
       p++;
       rows++;
-      ws();
-      if (buf[p] === COMMA) {
-        p++;
-        continue;
-      }
-      if (buf[p] === CLOSE) {
-        p++;
-        break;
-      }
-      fail(p >= n ? "file ends after an image (truncated?)" : 'expected "," or "]" after an image');
+      if (!anotherImage()) break;
     }
   }
   expect("}");
