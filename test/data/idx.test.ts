@@ -1,33 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadIdxImages, loadIdxLabels, readIdx, toSignedUnit } from "../../src/data/idx.ts";
 import { defaultMnistFiles, loadMnist } from "../../src/data/mnist.ts";
 import { Rng } from "../../src/util/rng.ts";
+import { idxBytes, tempDir } from "./data-files.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "evogan-idx-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Hand-built IDX bytes: big-endian header 00 00 08 ndims, int32 dims, then data. */
-function idxBytes(dims: number[], data: number[], typeCode = 0x08): Uint8Array {
-  const header = new Uint8Array(4 + 4 * dims.length);
-  const view = new DataView(header.buffer);
-  header[2] = typeCode;
-  header[3] = dims.length;
-  dims.forEach((d, i) => view.setInt32(4 + 4 * i, d, false));
-  const out = new Uint8Array(header.length + data.length);
-  out.set(header);
-  out.set(data, header.length);
-  return out;
-}
-
-function write(name: string, bytes: Uint8Array): string {
-  const file = join(dir, name);
-  writeFileSync(file, bytes);
-  return file;
-}
+const temp = tempDir("evogan-idx-");
+const { dir, write } = temp;
+afterAll(temp.remove);
 
 // 3 images of 2×3, pixels 0..17 (with 255 in the last)
 const pixels = Array.from({ length: 18 }, (_, i) => (i === 17 ? 255 : i));
