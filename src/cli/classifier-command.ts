@@ -1,7 +1,7 @@
 // `evogan classifier train` trains an evaluation classifier (src/metrics/classifier) and writes its
 // weights and sidecar; `evogan metrics real` prints FID, IS and class TVD of real test images
 // against the training-set reference: the numbers generated samples are compared to.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { dirname, relative } from "node:path";
 import { BACKEND_CHOICES, BackendUnavailable, useBackend, type BackendChoice } from "../compute/backend.ts";
 import { loadImageData } from "../data/image-dataset.ts";
@@ -10,18 +10,7 @@ import { classifierFile, classifierName, ClassifierWeightsError, readSidecar, sa
 import { classify, classScores, DEFAULT_REFERENCE_SIZE, evaluationClassifier, imageMetrics, REFERENCE_SEED } from "../metrics/classifier/image-metrics.ts";
 import { CLASSIFIER_DATASETS, defaultRecipe, trainClassifier, type ClassifierDataset, type EpochLog } from "../metrics/classifier/train-classifier.ts";
 import { exitWith } from "./exit-codes.ts";
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
+import { nonNegativeInt, positiveInt } from "./option-values.ts";
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const shown = (file: string): string => relative(process.cwd(), file) || file;

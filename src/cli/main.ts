@@ -20,7 +20,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeExit, describeThrown, EXIT, type Failure } from "./exit-codes.ts";
 import { sweepQueuePool, type SweepQueueOptions } from "../queue/sweep-queue-pool.ts";
-import { positiveInt, workerCommand } from "./worker-command.ts";
+import { workerCommand } from "./worker-command.ts";
+import { positiveInt } from "./option-values.ts";
 import { registerClassifierCommands } from "./classifier-command.ts";
 import { registerSampleCommands } from "./sample-command.ts";
 

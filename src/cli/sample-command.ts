@@ -2,7 +2,7 @@
 // when it has one), optionally truncated or of one class; `evogan reconstruct <runDir>` shows
 // test images beside G(E(x)) for a BigBiGAN run. Both load the run's checkpoint (final, else
 // latest) into one worker, as training does, and ask it for images.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { access, readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { decodeRunConfig } from "../config/run-config.ts";
@@ -13,24 +13,7 @@ import { localMemberPool } from "../orchestrator/member-pool.ts";
 import { renderImageGrid } from "../report/image-grid.ts";
 import { isImageMember, type EganMemberConfig, type ImagesResult, type MemberState, type WorkerTask } from "../worker/protocol.ts";
 import { CliError, EXIT, exitWith } from "./exit-codes.ts";
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-};
-
-const nonNegativeInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
-  return n;
-};
-
-const positiveNumber = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
-  return n;
-};
+import { nonNegativeInt, positiveInt, positiveNumber } from "./option-values.ts";
 
 /**
  * The newest checkpoint of an image run: a run directory's checkpoints/final.ckpt (else

@@ -1,6 +1,5 @@
 // `evogan worker --queue redis://host:port`: trains segments from the queue until SIGINT/SIGTERM,
 // then stops taking jobs and lets the running ones finish (a second signal exits at once).
-import { InvalidArgumentError } from "commander";
 import { runQueueWorker } from "../queue/queue-worker.ts";
 import { redactRedisUrl } from "../queue/queue-protocol.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -13,12 +12,6 @@ export interface WorkerCommandOptions {
 }
 
 /** commander's parser for `--concurrency` and `--lock-duration`. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
 export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   const stop = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
