@@ -17,14 +17,14 @@ import { generatorLoss } from "../losses/gan-losses.ts";
 import type { BigbiganModel } from "../models/image/bigbigan.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
-import { ImageDraws, type ImageDrawsState } from "./image-draws.ts";
+import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { valueAndGradsOf } from "./image-egan-trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
@@ -76,9 +76,7 @@ export class BigbiganTrainer {
 
   constructor(readonly o: BigbiganOptions, state?: BigbiganState) {
     const { model } = o;
-    if (model.shape.height !== o.data.height || model.shape.width !== o.data.width || model.shape.channels !== o.data.channels) {
-      throw new Error(`model expects ${model.shape.height}×${model.shape.width}×${model.shape.channels} images, ${o.data.name} has ${o.data.height}×${o.data.width}×${o.data.channels}`);
-    }
+    checkImageShape(model.shape, o.data);
     if (state) {
       this.it = state.it;
       this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
@@ -236,8 +234,7 @@ export class BigbiganTrainer {
   }
 
   corruptGenerators(): void {
-    const p: Record<string, tf.Tensor> = {};
-    for (const [k, t] of Object.entries(this.side.g.p)) p[k] = tf.fill(t.shape, NaN);
+    const p = filledLike(this.side.g.p, NaN);
     disposeParams(this.side.g.p);
     this.side = { ...this.side, g: { ...this.side.g, p } };
   }

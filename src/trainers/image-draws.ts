@@ -4,6 +4,13 @@ import * as tf from "@tensorflow/tfjs";
 import { BatchStream, type BatchStreamState, type ImageData } from "../data/image-dataset.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 
+/** Throws unless the data's images have the shape the model draws. */
+export function checkImageShape(model: { readonly height: number; readonly width: number; readonly channels: number }, data: ImageData): void {
+  if (model.height !== data.height || model.width !== data.width || model.channels !== data.channels) {
+    throw new Error(`model expects ${model.height}×${model.width}×${model.channels} images, ${data.name} has ${data.height}×${data.width}×${data.channels}`);
+  }
+}
+
 export interface ImageDrawsState {
   readonly rng: RngState;
   readonly stream: BatchStreamState;

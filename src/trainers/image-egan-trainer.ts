@@ -18,7 +18,7 @@ import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-em
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
@@ -26,7 +26,7 @@ import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
-import { ImageDraws, type ImageDrawsState } from "./image-draws.ts";
+import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 
 export interface ImageEganOptions {
@@ -79,9 +79,7 @@ export class ImageEganTrainer {
   private readonly lag = new LaggedRecord();
 
   constructor(readonly o: ImageEganOptions, state?: ImageEganState) {
-    if (o.model.shape.height !== o.data.height || o.model.shape.width !== o.data.width || o.model.shape.channels !== o.data.channels) {
-      throw new Error(`model expects ${o.model.shape.height}×${o.model.shape.width}×${o.model.shape.channels} images, ${o.data.name} has ${o.data.height}×${o.data.width}×${o.data.channels}`);
-    }
+    checkImageShape(o.model.shape, o.data);
     if (state) {
       this.it = state.it;
       this.draws = new ImageDraws(o.data, o.model.zDim, o.model.numClasses, o.batchSize, o.seed, state.draws);
@@ -214,8 +212,7 @@ export class ImageEganTrainer {
 
   corruptGenerators(): void {
     this.parents = this.parents.map((s) => {
-      const p: Record<string, tf.Tensor> = {};
-      for (const [k, t] of Object.entries(s.p)) p[k] = tf.fill(t.shape, NaN);
+      const p = filledLike(s.p, NaN);
       disposeParams(s.p);
       return { ...s, p };
     });

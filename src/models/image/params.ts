@@ -40,6 +40,13 @@ export function disposeParams(p: Params): void {
   tf.dispose(Object.values(p));
 }
 
+/** New tensors of p's shapes, every value `value` (fault injection: NaN weights). */
+export function filledLike(p: Params, value: number): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(p)) out[name] = tf.fill(t.shape, value);
+  return out;
+}
+
 /** `p` with the u vectors of `updates` swapped in (the replaced ones are not disposed). */
 export function withUpdates(p: Params, updates: Updates): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = { ...p };
