@@ -25,7 +25,7 @@ import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
-import { valueAndGradsOf } from "./image-egan-trainer.ts";
+import { valueAndGradsOf } from "./named-grads.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 

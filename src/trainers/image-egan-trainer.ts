@@ -18,7 +18,7 @@ import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-em
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, filledLike, ParamInit, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
@@ -27,6 +27,7 @@ import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
+import { gradsOf, valueAndGradsOf } from "./named-grads.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 
 export interface ImageEganOptions {
@@ -53,21 +54,6 @@ export interface ImageEganState {
   readonly parents: NamedAdamData[];
   readonly d: NamedAdamData;
   readonly ema?: ParamData;
-}
-
-/** f's value and its gradient with respect to the trainable entries of p (trainableNames order). */
-export function valueAndGradsOf(p: Params, f: (p: Params) => tf.Scalar): { value: tf.Scalar; grads: tf.Tensor[] } {
-  const names = trainableNames(p);
-  const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => {
-    const q: Record<string, tf.Tensor> = { ...p };
-    names.forEach((n, i) => (q[n] = ws[i]));
-    return f(q);
-  })(names.map((n) => p[n]));
-  return { value: value as tf.Scalar, grads };
-}
-
-export function gradsOf(p: Params, f: (p: Params) => tf.Scalar): tf.Tensor[] {
-  return valueAndGradsOf(p, f).grads;
 }
 
 export class ImageEganTrainer {
