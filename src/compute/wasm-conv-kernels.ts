@@ -514,33 +514,39 @@ function poolGradInfo(args: KernelArgs, withRounding: boolean): tf.backend_util.
   return tf.util.arraysEqual(dy.shape, info.outShape) ? info : null;
 }
 
-export function makeAvgPoolGrad(original: tf.KernelFunc): tf.KernelFunc {
+/**
+ * A pool-gradient kernel: dx zeroed on the wasm heap, then `loop` scatters dy into it; shapes
+ * `poolGradInfo` does not take go to the original kernel.
+ */
+function poolGradKernel(
+  original: tf.KernelFunc,
+  withRounding: boolean,
+  loop: (heap: Float32Array, backend: BackendWasm, inputs: Required<PoolGradInputs>, dxOff: number, info: tf.backend_util.Conv2DInfo) => void,
+): tf.KernelFunc {
   return tag((args: KernelArgs) => {
-    // Like the cpu and wasm kernels: no dimRoundingMode, and 1/(fh·fw) everywhere (also in clipped 'same' windows).
-    const info = poolGradInfo(args, false);
+    const info = poolGradInfo(args, withRounding);
     if (info == null) return original(args);
-    const { dy, input } = args.inputs as Required<PoolGradInputs>;
+    const inputs = args.inputs as Required<PoolGradInputs>;
     const backend = asWasm(args.backend);
-    const dx = backend.makeOutput(input.shape.slice(), 'float32');
+    const dx = backend.makeOutput(inputs.input.shape.slice(), 'float32');
     const [heap, dxOff] = heapF32(backend, dx);
-    heap.fill(0, dxOff, dxOff + tf.util.sizeFromShape(input.shape));
-    avgPoolGradLoop(heap, heapF32(backend, dy)[1], dxOff, poolGeometry(info), 1 / (info.filterHeight * info.filterWidth));
+    heap.fill(0, dxOff, dxOff + tf.util.sizeFromShape(inputs.input.shape));
+    loop(heap, backend, inputs, dxOff, info);
     return dx;
   });
 }
 
+export function makeAvgPoolGrad(original: tf.KernelFunc): tf.KernelFunc {
+  // Like the cpu and wasm kernels: no dimRoundingMode, and 1/(fh·fw) everywhere (also in clipped 'same' windows).
+  return poolGradKernel(original, false, (heap, backend, { dy }, dxOff, info) =>
+    avgPoolGradLoop(heap, heapF32(backend, dy)[1], dxOff, poolGeometry(info), 1 / (info.filterHeight * info.filterWidth)),
+  );
+}
+
 export function makeMaxPoolGrad(original: tf.KernelFunc): tf.KernelFunc {
-  return tag((args: KernelArgs) => {
-    const info = poolGradInfo(args, true);
-    if (info == null) return original(args);
-    const { dy, input } = args.inputs as Required<PoolGradInputs>;
-    const backend = asWasm(args.backend);
-    const dx = backend.makeOutput(input.shape.slice(), 'float32');
-    const [heap, dxOff] = heapF32(backend, dx);
-    heap.fill(0, dxOff, dxOff + tf.util.sizeFromShape(input.shape));
-    maxPoolGradLoop(heap, heapF32(backend, input)[1], heapF32(backend, dy)[1], dxOff, poolGeometry(info));
-    return dx;
-  });
+  return poolGradKernel(original, true, (heap, backend, { dy, input }, dxOff, info) =>
+    maxPoolGradLoop(heap, heapF32(backend, input)[1], heapF32(backend, dy)[1], dxOff, poolGeometry(info)),
+  );
 }
 
 /**
