@@ -43,6 +43,8 @@ export interface ToyMetrics {
   readonly highQuality: number;
   /** Σ_k p_k ln(p_k·K) over modes, p_k = share of high-quality samples at mode k. */
   readonly reverseKL: number;
+  /** MMD² between the samples and the known mixture (src/metrics/mixture-mmd.ts); lower is better. Absent in runs from before it. */
+  readonly mmd?: number;
 }
 
 /**

@@ -2,11 +2,13 @@
 // number where higher is better (FID and TVD are negated). It is computed from the metrics the
 // worker already returned, so it never depends on the member's own discriminator and members of
 // different architectures compare fairly. A metric that does not apply to the member's data
-// (FID on a toy run) is NaN, which ranks the member last.
+// (FID on a toy run) is NaN, which ranks the member last. On toy data `auto` is −MMD² to the
+// mixture: the toy score (modes/K + HQ − rKL/ln K) rewards a generator smeared over the whole
+// square, and a PBT sweep ranked by it found exactly that (25/25 modes at 9% high quality).
 import { isImageMetrics, type EvalMetrics } from "../records.ts";
 import { toyScore } from "./toy-score.ts";
 
-export const FITNESS_METRICS = ["auto", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd"] as const;
+export const FITNESS_METRICS = ["auto", "mmd", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd"] as const;
 export type FitnessMetric = (typeof FITNESS_METRICS)[number];
 
 /** The metric's value with its sign chosen so that higher is better. */
@@ -26,6 +28,8 @@ export function memberFitness(metric: FitnessMetric, m: EvalMetrics): number {
   }
   switch (metric) {
     case "auto":
+    case "mmd":
+      return -(m.mmd ?? NaN);
     case "toy-score":
       return toyScore(m);
     case "modes":

@@ -4,8 +4,12 @@
 // KL(p ‖ uniform) = Σ_k p_k ln(p_k·K), p_k = high-quality samples nearest mode k / all
 // high-quality samples (terms with p_k = 0 contribute 0). It is 0 for a perfectly even spread and
 // ln K when everything sits on one mode; with no high-quality sample it is reported as ln K.
+// These three can be gamed by a generator that smears over the whole layout (one sample near a
+// centre captures its mode), so a real distance to the mixture comes with them: MMD²
+// (src/metrics/mixture-mmd.ts).
 import type { ToyMetrics } from "../records.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
+import { mixtureMmd } from "./mixture-mmd.ts";
 
 export function toyMetrics(samples: Float32Array, data: ToyDataset): ToyMetrics {
   const n = samples.length / 2;
@@ -41,5 +45,5 @@ export function toyMetrics(samples: Float32Array, data: ToyDataset): ToyMetrics 
     reverseKL += p * Math.log(p * k);
   }
   if (hq === 0) reverseKL = Math.log(k);
-  return { samples: n, modes, totalModes: k, highQuality: n === 0 ? 0 : hq / n, reverseKL };
+  return { samples: n, modes, totalModes: k, highQuality: n === 0 ? 0 : hq / n, reverseKL, mmd: mixtureMmd(samples, data) };
 }

@@ -18,6 +18,8 @@ export interface ToyEvalPoint extends EvalPointBase {
   readonly totalModes: number;
   readonly highQuality: number;
   readonly reverseKL: number;
+  /** MMD² to the known mixture; NaN for runs recorded before it existed. */
+  readonly mmd: number;
 }
 
 export interface ImageEvalPoint extends EvalPointBase {
@@ -35,7 +37,7 @@ export type EvalPoint = ToyEvalPoint | ImageEvalPoint;
 export function evalPoint(record: EvalRecord): EvalPoint {
   const { it, elapsedMs, metrics: m } = record;
   if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd };
-  return { kind: "toy", it, elapsedMs, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL };
+  return { kind: "toy", it, elapsedMs, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, mmd: m.mmd ?? NaN };
 }
 
 export const isToyPoint = (e: EvalPoint | null | undefined): e is ToyEvalPoint => e?.kind === "toy";

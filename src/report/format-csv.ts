@@ -13,7 +13,7 @@ const csvNumber = (v: number | null | undefined): string => (v === null || v ===
 
 const HEADER = [
   "run", "backend", "dataset", "model", "status", "iterations", "planned iterations", "it/s",
-  "modes", "total modes", "high quality", "reverse KL", "FID", "inception score", "class TVD",
+  "modes", "total modes", "high quality", "reverse KL", "MMD2", "FID", "inception score", "class TVD",
   "best F", "best F it", "final F",
 ] as const;
 
@@ -33,6 +33,7 @@ function row(s: RunSummary, mutations: readonly string[]): string[] {
     csvNumber(toy?.totalModes),
     csvNumber(toy?.highQuality),
     csvNumber(toy?.reverseKL),
+    csvNumber(toy?.mmd),
     csvNumber(image?.fid),
     csvNumber(image?.inceptionScore),
     csvNumber(image?.classTvd),

@@ -74,6 +74,7 @@ const SCRIPT = String.raw`(function () {
     metricPair("toy", "modes", "modes covered", "modes", function (e) { return e.modes; }),
     metricPair("toy", "hq", "high-quality samples %", "HQ %", function (e) { return e.highQuality * 100; }),
     metricPair("toy", "rkl", "reverse KL", "reverse KL", function (e) { return e.reverseKL; }),
+    metricPair("toy", "mmd", "MMD² to the mixture", "MMD²", function (e) { return e.mmd; }),
     metricPair("image", "fid", "FID", "FID", function (e) { return e.fid; }),
     metricPair("image", "is", "inception score", "IS", function (e) { return e.inceptionScore; }),
     metricPair("image", "tvd", "class TVD", "class TVD", function (e) { return e.classTvd; })

@@ -111,6 +111,7 @@ function parseToyMetrics(o: Json): ToyMetrics {
     totalModes: finite(o, "totalModes"),
     highQuality: numOrNaN(o, "highQuality"),
     reverseKL: numOrNaN(o, "reverseKL"),
+    ...(o.mmd === undefined ? {} : { mmd: numOrNaN(o, "mmd") }),
   };
 }
 

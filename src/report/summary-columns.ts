@@ -44,6 +44,7 @@ const TOY: readonly SummaryColumn[] = [
     return fixed(e === null ? null : e.highQuality * 100, 1);
   }),
   col("rKL", "right", (s) => fixed(toyEval(s)?.reverseKL, 3)),
+  col("MMD²", "right", (s) => fixed(toyEval(s)?.mmd, 4)),
 ];
 
 const IMAGE: readonly SummaryColumn[] = [

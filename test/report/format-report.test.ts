@@ -70,13 +70,13 @@ describe("formatReport", async () => {
     it("has the same columns for toy and image runs, empty where a metric does not apply", async () => {
       const image = summarize(await readRun(IMAGE_FIXTURE_RUN));
       const [header, toyRow, imageRow] = parseCsv(formatReport([fixture, image], { format: "csv" }));
-      expect(header.slice(0, 18)).toEqual([
+      expect(header.slice(0, 19)).toEqual([
         "run", "backend", "dataset", "model", "status", "iterations", "planned iterations", "it/s",
-        "modes", "total modes", "high quality", "reverse KL", "FID", "inception score", "class TVD", "best F", "best F it", "final F",
+        "modes", "total modes", "high quality", "reverse KL", "MMD2", "FID", "inception score", "class TVD", "best F", "best F it", "final F",
       ]);
       const toy = Object.fromEntries(header.map((h, i) => [h, toyRow[i]]));
       const img = Object.fromEntries(header.map((h, i) => [h, imageRow[i]]));
-      expect(toy).toMatchObject({ dataset: "grid25", model: "mlp", modes: "21", "reverse KL": "0.11", FID: "", "inception score": "", "class TVD": "" });
+      expect(toy).toMatchObject({ dataset: "grid25", model: "mlp", modes: "21", "reverse KL": "0.11", MMD2: "0.0123", FID: "", "inception score": "", "class TVD": "" });
       expect(img).toMatchObject({ dataset: "mnist", model: "dcgan", modes: "", "high quality": "", FID: "61.75", "inception score": "5.1", "class TVD": "0.09", "best F it": "12", "wins minimax": "0.25" });
     });
 
@@ -97,7 +97,7 @@ describe("formatReport", async () => {
 
     it("shows one aligned table row per run with the win shares", () => {
       const lines = text.split("\n");
-      expect(lines[0]).toMatch(/^run\s+status\s+iterations\s+it\/s\s+modes\s+HQ %\s+rKL\s+best F\s+final F\s+win shares$/);
+      expect(lines[0]).toMatch(/^run\s+status\s+iterations\s+it\/s\s+modes\s+HQ %\s+rKL\s+MMD²\s+best F\s+final F\s+win shares$/);
       expect(lines[1]).toContain("heuristic 50% least-squares 30% minimax 20%");
       expect(lines[0].indexOf("win shares")).toBe(lines[1].indexOf("heuristic"));
     });
@@ -123,9 +123,9 @@ describe("formatReport", async () => {
     const cells = (line: string) => line.split(/\s{2,}/);
 
     it("shows both metric kinds' columns and the task, with - where a metric does not apply", () => {
-      expect(cells(lines[0])).toEqual(["run", "status", "dataset", "model", "iterations", "it/s", "modes", "HQ %", "rKL", "FID", "IS", "TVD", "best F", "final F", "win shares"]);
-      expect(cells(lines[1]).slice(0, 12)).toEqual(["run-small", "finished", "grid25", "mlp", "30/30", "9.50", "21/25", "62.0", "0.110", "-", "-", "-"]);
-      expect(cells(lines[2]).slice(0, 12)).toEqual(["run-image-small", "finished", "mnist", "dcgan", "12/12", "3.75", "-", "-", "-", "61.75", "5.10", "0.090"]);
+      expect(cells(lines[0])).toEqual(["run", "status", "dataset", "model", "iterations", "it/s", "modes", "HQ %", "rKL", "MMD²", "FID", "IS", "TVD", "best F", "final F", "win shares"]);
+      expect(cells(lines[1]).slice(0, 13)).toEqual(["run-small", "finished", "grid25", "mlp", "30/30", "9.50", "21/25", "62.0", "0.110", "0.0123", "-", "-", "-"]);
+      expect(cells(lines[2]).slice(0, 13)).toEqual(["run-image-small", "finished", "mnist", "dcgan", "12/12", "3.75", "-", "-", "-", "-", "61.75", "5.10", "0.090"]);
     });
 
     it("has a wins-over-time block only for runs with more than one mutation", () => {

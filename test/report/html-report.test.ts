@@ -100,7 +100,7 @@ describe("htmlReport", () => {
 
   it("has the text report's columns and the mutation wins per window", async () => {
     const html = htmlReport([await fixtureSummary()]);
-    for (const h of ["run", "status", "iterations", "it/s", "modes", "HQ %", "rKL", "best F", "final F", "win shares"]) expect(html).toMatch(new RegExp(`<th[^>]*>${h}</th>`));
+    for (const h of ["run", "status", "iterations", "it/s", "modes", "HQ %", "rKL", "MMD²", "best F", "final F", "win shares"]) expect(html).toMatch(new RegExp(`<th[^>]*>${h}</th>`));
     expect(html).toMatch(/<td><span class="swatch"[^>]*><\/span>run-small<\/td>/);
     expect(html).toMatch(/<td class="num">30\/30<\/td>/);
     expect(html).toMatch(/heuristic 50% least-squares 30% minimax 20%/);
@@ -112,9 +112,9 @@ describe("image runs", () => {
   it("add the task and FID, IS and TVD columns, with - where a metric does not apply", async () => {
     const image = summarize(await readRun(IMAGE_FIXTURE_RUN));
     const html = htmlReport([await fixtureSummary(), image]);
-    const header = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]).slice(0, 15);
-    expect(header).toEqual(["run", "status", "dataset", "model", "iterations", "it/s", "modes", "HQ %", "rKL", "FID", "IS", "TVD", "best F", "final F", "win shares"]);
-    expect(html).toMatch(/run-image-small<\/td><td>finished<\/td><td>mnist<\/td><td>dcgan<\/td><td class="num">12\/12<\/td><td class="num">3\.75<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">61\.75<\/td><td class="num">5\.10<\/td><td class="num">0\.090<\/td>/);
+    const header = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]).slice(0, 16);
+    expect(header).toEqual(["run", "status", "dataset", "model", "iterations", "it/s", "modes", "HQ %", "rKL", "MMD²", "FID", "IS", "TVD", "best F", "final F", "win shares"]);
+    expect(html).toMatch(/run-image-small<\/td><td>finished<\/td><td>mnist<\/td><td>dcgan<\/td><td class="num">12\/12<\/td><td class="num">3\.75<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">-<\/td><td class="num">61\.75<\/td><td class="num">5\.10<\/td><td class="num">0\.090<\/td>/);
   });
 
   it("embed their latest sample grid, drawn pixelated", async () => {

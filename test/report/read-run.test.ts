@@ -56,6 +56,14 @@ describe("readRun", () => {
     expect(second.type === "eval" && "fid" in second.metrics && second.metrics.fid).toBeNaN();
   });
 
+  it("reads a toy evaluation's MMD², and one recorded before MMD² existed without it", async () => {
+    const toy = (extra: object) => JSON.stringify({ type: "eval", it: 1, metrics: { samples: 10, modes: 3, totalModes: 8, highQuality: 0.5, reverseKL: 0.2, ...extra }, elapsedMs: 5 });
+    const dir = await runDir(`${toy({ mmd: 0.25 })}\n${toy({})}\n`);
+    const [withMmd, old] = (await readRun(dir)).events;
+    expect(withMmd).toMatchObject({ metrics: { mmd: 0.25 } });
+    expect(old.type === "eval" && "mmd" in old.metrics).toBe(false);
+  });
+
   it("rejects image metrics with a missing field, naming file, line and field", async () => {
     const dir = await runDir(`${iteration(1)}\n{"type":"eval","it":1,"metrics":{"samples":5,"fid":3,"classTvd":0.1},"elapsedMs":1}\n`);
     await expect(readRun(dir)).rejects.toThrow(`${join(dir, "events.jsonl")}:2: "inceptionScore" must be a number or null`);

@@ -28,7 +28,7 @@ describe("summarize on the fixture run (test/fixtures/run-small)", async () => {
   });
 
   it("takes the final toy metrics from the last evaluation", () => {
-    expect(summary.finalEval).toEqual({ kind: "toy", it: 30, modes: 21, totalModes: 25, highQuality: 0.62, reverseKL: 0.11, elapsedMs: 3000 });
+    expect(summary.finalEval).toEqual({ kind: "toy", it: 30, modes: 21, totalModes: 25, highQuality: 0.62, reverseKL: 0.11, mmd: 0.0123, elapsedMs: 3000 });
   });
 
   it("finds the best survivor F and where it was reached", () => {
