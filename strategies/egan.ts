@@ -3,8 +3,11 @@
 // every child is scored with F = Fq + γ·Fd and the best μ children survive, (μ, λ)-style:
 // parents are never kept. Pure: no tfjs, no I/O; fitness is computed by the trainer.
 
-export const MUTATIONS = ["minimax", "heuristic", "least-squares", "hinge"] as const;
+export const MUTATIONS = ["minimax", "heuristic", "least-squares", "hinge", "rsgan"] as const;
 export type Mutation = (typeof MUTATIONS)[number];
+
+/** Mutations whose loss compares each fake with a real sample (the relativistic GAN), so need D's real scores too. */
+export const needsRealScores = (mutations: readonly Mutation[]): boolean => mutations.includes("rsgan");
 
 /** F = Fq + γ·Fd. A NaN part makes F NaN, which `selectSurvivors` never selects. */
 export function fitness(Fq: number, Fd: number, gamma: number): number {

@@ -75,8 +75,10 @@ export interface RunConfig {
     readonly dLoss: (typeof D_LOSSES)[number];
     /** β of the off-diagonal orthogonal regularization on G's weights (0: off). */
     readonly orthoReg: number;
-    /** An exponential moving average of G (image families); sampling uses it. */
+    /** An exponential moving average of G (of the fittest survivor on the toys); sampling uses it. */
     readonly ema: { readonly decay: number; readonly start: number } | undefined;
+    /** PacGAN packing for the toy D: it scores this many samples at once (1: off). */
+    readonly pack: number;
   };
   readonly budget: { readonly iterations: number };
   /** `grid`: images in the sample grid drawn from one fixed z at every evaluation (image families). */
@@ -207,8 +209,10 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
     dLoss: "bce",
     // Off: the toy MLPs and DCGAN do not use it.
     orthoReg: 0,
-    // Off: the toy MLPs and DCGAN sample from G itself.
+    // Off: plain E-GAN samples from G itself; the shipped toy search turns it on.
     ema: undefined,
+    // Off: the E-GAN paper's D scores one sample at a time.
+    pack: 1,
   },
   budget: {
     // Minutes on CPU for the toy mixtures; raise it for final numbers.
@@ -306,7 +310,7 @@ const hiddenSchema = array(int({ min: 1, max: 4096 }), { minLength: 1, maxLength
 const trainerSchema = struct(
   {
     kind: literal("egan"),
-    mutations: array(literal(...MUTATIONS), { minLength: 1, maxLength: 4, unique: true }),
+    mutations: array(literal(...MUTATIONS), { minLength: 1, maxLength: MUTATIONS.length, unique: true }),
     mu: int({ min: 1, max: 16 }),
     gamma: num({ min: 0 }),
     nD: int({ min: 1, max: 16 }),
@@ -318,6 +322,7 @@ const trainerSchema = struct(
     dLoss: literal(...D_LOSSES),
     orthoReg: num({ min: 0 }),
     ema: optional(struct({ decay: num({ min: 0, exclusiveMax: 1 }), start: int({ min: 0 }) })),
+    pack: int({ min: 1, max: 16 }),
   },
   DEFAULTS.trainer,
 );
@@ -391,7 +396,12 @@ function checkFamily(c: Omit<RunConfig, "name">): void {
   if (family === "mlp") {
     if (c.trainer.dLoss !== "bce") throw new ConfigError("trainer.dLoss", "the toy trainer uses the cross-entropy D loss (bce)");
     if (c.trainer.orthoReg !== 0) throw new ConfigError("trainer.orthoReg", "orthogonal regularization is for the image families");
-    if (c.trainer.ema) throw new ConfigError("trainer.ema", "the EMA generator is for the image families");
+    const { pack, batchSize, evalBatchSize, mu } = c.trainer;
+    if (batchSize % pack !== 0) throw new ConfigError("trainer.batchSize", `must be a multiple of trainer.pack (${pack})`);
+    if (evalBatchSize % pack !== 0) throw new ConfigError("trainer.evalBatchSize", `must be a multiple of trainer.pack (${pack})`);
+    if (Math.floor(batchSize / mu) % pack !== 0) throw new ConfigError("trainer.batchSize", `each of the μ = ${mu} survivors gives D ⌊batchSize/μ⌋ fakes a step, which must be a multiple of trainer.pack (${pack})`);
+  } else if (c.trainer.pack !== 1) {
+    throw new ConfigError("trainer.pack", "packing is for the toy D (model.family mlp)");
   } else if (c.trainer.implementation !== "fast") {
     throw new ConfigError("trainer.implementation", `the image families have one (autodiff) implementation; leave it "fast"`);
   }
@@ -404,6 +414,7 @@ function checkFamily(c: Omit<RunConfig, "name">): void {
     throw new ConfigError("model.attentionResolution", `no block of a 28×28 model works at ${m.attentionResolution}; choose 7 (D only), 14 (G and D) or 28 (G only)`);
   }
   if (family === "bigbigan" && c.trainer.mu !== 1) throw new ConfigError("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
+  if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) throw new ConfigError("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
   if (family === "bigbigan" && c.trainer.dLoss !== "hinge") throw new ConfigError("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
   if (toy && (c.task.limit !== undefined || c.task.imagesFile || c.task.labelsFile || c.task.files)) {
     throw new ConfigError("task", "limit, imagesFile, labelsFile and files are for image datasets");

@@ -3,11 +3,24 @@
 // already divided by the batch size (for the hand-written backprop of the fast path).
 // Written with softplus so that large |o| does not overflow: log σ(o) = −softplus(−o),
 // log(1 − σ(o)) = −softplus(o).
+// The relativistic standard GAN (RSGAN, Jolicoeur-Martineau 2019; a mutation of the E-GAN
+// reference code) scores a fake against a real sample: L_G = −E log σ(o_fake − o_real), with
+// fake i paired with real i (cyclically when there are fewer reals); D's real scores are
+// constants for G.
 import * as tf from "@tensorflow/tfjs";
 import type { Mutation } from "../../strategies/egan.ts";
 
-/** Generator loss of a mutation, averaged over the batch. */
-export function generatorLoss(mutation: Mutation, logits: tf.Tensor): tf.Scalar {
+/** D's scores of real samples, one per fake logit: real i for fake i, cyclically. */
+function pairedReal(logits: tf.Tensor, realLogits: tf.Tensor | undefined): tf.Tensor {
+  if (!realLogits) throw new Error("the rsgan mutation needs D's scores of real samples");
+  const n = logits.size;
+  const r = tf.reshape(realLogits, [-1]);
+  const paired = r.size >= n ? tf.slice(r, [0], [n]) : tf.slice(tf.tile(r, [Math.ceil(n / r.size)]), [0], [n]);
+  return tf.reshape(paired, logits.shape);
+}
+
+/** Generator loss of a mutation, averaged over the batch (`realLogits`: D's real scores, for rsgan). */
+export function generatorLoss(mutation: Mutation, logits: tf.Tensor, realLogits?: tf.Tensor): tf.Scalar {
   return tf.tidy((): tf.Scalar => {
     switch (mutation) {
       case "minimax": // E[log(1 − D(G(z)))], minimised
@@ -18,12 +31,14 @@ export function generatorLoss(mutation: Mutation, logits: tf.Tensor): tf.Scalar 
         return tf.mean(tf.square(tf.sub(tf.sigmoid(logits), 1)));
       case "hinge": // −E[D(G(z))] on the raw score (BigGAN)
         return tf.neg(tf.mean(logits)) as tf.Scalar;
+      case "rsgan": // −E log σ(o_fake − o_real)
+        return tf.mean(tf.softplus(tf.sub(pairedReal(logits, realLogits), logits)));
     }
   });
 }
 
 /** ∂(generator loss)/∂o_i for each logit, i.e. already including the 1/N of the mean. */
-export function generatorLossGrad(mutation: Mutation, logits: tf.Tensor, s: tf.Tensor): tf.Tensor {
+export function generatorLossGrad(mutation: Mutation, logits: tf.Tensor, s: tf.Tensor, realLogits?: tf.Tensor): tf.Tensor {
   const n = logits.size;
   return tf.tidy(() => {
     switch (mutation) {
@@ -35,6 +50,8 @@ export function generatorLossGrad(mutation: Mutation, logits: tf.Tensor, s: tf.T
         return tf.mul(tf.mul(tf.sub(s, 1), tf.mul(s, tf.sub(1, s))), 2 / n);
       case "hinge":
         return tf.fill(logits.shape, -1 / n);
+      case "rsgan": // d/do −log σ(o − r) = −(1 − σ(o − r)) = −σ(r − o)
+        return tf.mul(tf.sigmoid(tf.sub(pairedReal(logits, realLogits), logits)), -1 / n);
     }
   });
 }

@@ -28,5 +28,7 @@ export function toyMemberConfig(c: RunConfig): ToyMemberConfig {
     g: c.trainer.g,
     d: c.trainer.d,
     seed: c.seed,
+    pack: c.trainer.pack,
+    ...(c.trainer.ema ? { ema: c.trainer.ema } : {}),
   };
 }

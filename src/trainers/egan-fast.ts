@@ -17,41 +17,44 @@ import type { IterationDraws } from "./iteration-draws.ts";
 export class EganFastTrainer extends EganTrainer {
   protected score(draws: IterationDraws): ScoredChildren {
     const { B, E, nz, q } = this.plan;
+    // Means over D's outputs are over packs: m samples per D input (1 without packing).
+    const m = this.m;
     const D = this.d;
     const DT = backpropWeights(D.params);
     const keep = <T extends tf.Tensor>(t: T): T => tf.keep(t);
 
-    // 1. Children: one Adam step of each parent per mutation.
-    const children: AdamState[] = [];
-    this.parents.forEach((parent, p) => {
-      tf.tidy(() => {
-        const z = tf.tensor2d(draws.zChild[p], [B, nz]);
-        const fg = mlpForward(parent.params, z);
-        const fd = mlpForward(D.params, fg.out);
-        const s = tf.sigmoid(fd.out);
-        const GT = backpropWeights(parent.params);
-        for (const mutation of this.o.mutations) {
-          const dO = generatorLossGrad(mutation, fd.out, s) as tf.Tensor2D;
-          const dX = mlpBackward(DT, fd, dO, false, true).input!;
-          const gG = mlpBackward(GT, fg, dX, true, false).params!;
-          children.push(keepAdam(adamStep(parent, gG, this.o.g)));
-        }
-      });
-    });
-
-    // 2. The real half of ∇_θD L_D, shared by every child, chunked as the plan says.
+    // 1. The real half of ∇_θD L_D, shared by every child, chunked as the plan says
+    //    (its first chunk's scores also serve the rsgan mutation).
     let offset = 0;
     const real = this.plan.realChunks.map((rows) => {
       const x = draws.realEval.subarray(2 * offset, 2 * (offset + rows));
       offset += rows;
       return scoped(() => {
         const xr = tf.tensor2d(x, [rows, 2]);
-        const fd = mlpForward(D.params, xr);
+        const fd = mlpForward(D.params, this.packed(xr));
         const grads = mlpBackward(DT, fd, tf.sub(tf.sigmoid(fd.out), 1), true, false).params!;
         return { logits: keep(fd.out), grads: grads.map(keep) };
       });
     });
     const realGradSum = tf.tidy(() => sumLists(real.map((r) => r.grads)));
+
+    // 2. Children: one Adam step of each parent per mutation.
+    const children: AdamState[] = [];
+    this.parents.forEach((parent, p) => {
+      tf.tidy(() => {
+        const z = tf.tensor2d(draws.zChild[p], [B, nz]);
+        const fg = mlpForward(parent.params, z);
+        const fd = mlpForward(D.params, this.packed(fg.out));
+        const s = tf.sigmoid(fd.out);
+        const GT = backpropWeights(parent.params);
+        for (const mutation of this.o.mutations) {
+          const dO = generatorLossGrad(mutation, fd.out, s, real[0].logits) as tf.Tensor2D;
+          const dX = tf.reshape(mlpBackward(DT, fd, dO, false, true).input!, [B, 2]) as tf.Tensor2D;
+          const gG = mlpBackward(GT, fg, dX, true, false).params!;
+          children.push(keepAdam(adamStep(parent, gG, this.o.g)));
+        }
+      });
+    });
 
     // 3. Fitness of each child on the evaluation batch; keeps, per child, the fake chunks and
     //    gradient pieces D's steps may need.
@@ -62,7 +65,7 @@ export class EganFastTrainer extends EganTrainer {
           const z = tf.tensor2d(draws.zEval.subarray(nz * row, nz * (row + rows)), [rows, nz]);
           row += rows;
           const x = applyMlp(child.params, z);
-          const fd = mlpForward(D.params, x);
+          const fd = mlpForward(D.params, this.packed(x));
           const s = tf.sigmoid(fd.out);
           const grads = mlpBackward(DT, fd, s as tf.Tensor2D, true, false).params!;
           return { x, logits: fd.out, sumS: tf.sum(s), grads };
@@ -70,9 +73,9 @@ export class EganFastTrainer extends EganTrainer {
         const fakeGradSum = sumLists(chunks.map((c) => c.grads));
         let sq: tf.Tensor = tf.scalar(0);
         for (let i = 0; i < fakeGradSum.length; i++) {
-          sq = tf.add(sq, tf.sum(tf.square(tf.div(tf.add(realGradSum[i], fakeGradSum[i]), E))));
+          sq = tf.add(sq, tf.sum(tf.square(tf.div(tf.add(realGradSum[i], fakeGradSum[i]), E / m))));
         }
-        const Fq = tf.div(tf.addN(chunks.map((c) => c.sumS)), E);
+        const Fq = tf.div(tf.addN(chunks.map((c) => c.sumS)), E / m);
         const steps = chunks.slice(0, this.plan.evalFakeSteps);
         return {
           Fq: keep(Fq),
@@ -104,7 +107,7 @@ export class EganFastTrainer extends EganTrainer {
           if (step === 0 && this.plan.realFromEval && this.plan.evalFakeSteps > 0) {
             // D's first step from the fitness pieces: real rows 0..B−1 and each survivor's first q fakes.
             const fakeSum = sumLists(survivors.map((s) => perChild[s].grads0!));
-            const grads = real[0].grads.map((g, i) => tf.add(tf.div(g, B), tf.div(fakeSum[i], nf)));
+            const grads = real[0].grads.map((g, i) => tf.add(tf.div(g, B / m), tf.div(fakeSum[i], nf / m)));
             const fakeLogits = tf.concat(survivors.map((s) => perChild[s].logits0!));
             const l = tf.add(tf.mean(tf.softplus(tf.neg(real[0].logits))), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
             return { d: keepAdam(adamStep(d, grads, this.o.d)), loss: tf.keep(l) };
@@ -113,9 +116,9 @@ export class EganFastTrainer extends EganTrainer {
             ? tf.tensor2d(draws.realEval.subarray(0, 2 * B), [B, 2])
             : tf.tensor2d(draws.realExtra[extra], [B, 2]);
           const xf = fakesOf(step);
-          const fd = mlpForward(d.params, tf.concat([xr, xf]) as tf.Tensor2D);
-          const [or, of] = tf.split(fd.out, [B, nf]);
-          const dO = tf.concat([tf.div(tf.sub(tf.sigmoid(or), 1), B), tf.div(tf.sigmoid(of), nf)]) as tf.Tensor2D;
+          const fd = mlpForward(d.params, tf.concat([this.packed(xr), this.packed(xf)]) as tf.Tensor2D);
+          const [or, of] = tf.split(fd.out, [B / m, nf / m]);
+          const dO = tf.concat([tf.div(tf.sub(tf.sigmoid(or), 1), B / m), tf.div(tf.sigmoid(of), nf / m)]) as tf.Tensor2D;
           const grads = mlpBackward(backpropWeights(d.params), fd, dO, true, false).params!;
           const l = tf.add(tf.mean(tf.softplus(tf.neg(or))), tf.mean(tf.softplus(of))) as tf.Scalar;
           return { d: keepAdam(adamStep(d, grads, this.o.d)), loss: tf.keep(l) };

@@ -28,26 +28,28 @@ export class EganReferenceTrainer extends EganTrainer {
     const { B, E, nz, q } = this.plan;
     const D = this.d;
     const children: AdamState[] = [];
+    const xr = tf.tensor2d(draws.realEval, [E, 2]);
+    // D's scores of the first real chunk, which the rsgan mutation pairs with the fakes (as the fast path does).
+    const realLogits = tf.tidy(() => mlp(D.params, this.packed(tf.slice(xr, [0, 0], [this.plan.realChunks[0], 2]))));
     this.parents.forEach((parent, p) => {
       for (const mutation of this.o.mutations) {
         const child = scoped(() => {
           const z = tf.tensor2d(draws.zChild[p], [B, nz]);
-          const grads = gradsOf(parent.params, (...g) => generatorLoss(mutation, mlp(D.params, mlp(g, z))));
+          const grads = gradsOf(parent.params, (...g) => generatorLoss(mutation, mlp(D.params, this.packed(mlp(g, z) as tf.Tensor2D)), realLogits));
           return keepAdam(adamStep(parent, grads, this.o.g));
         });
         children.push(child);
       }
     });
 
-    const xr = tf.tensor2d(draws.realEval, [E, 2]);
     const zEval = tf.tensor2d(draws.zEval, [E, nz]);
     const fakes = children.map((c) => tf.tidy(() => mlp(c.params, zEval)));
     const Fq: tf.Tensor[] = [];
     const sq: tf.Tensor[] = [];
     for (const x of fakes) {
       tf.tidy(() => {
-        Fq.push(tf.keep(tf.mean(tf.sigmoid(mlp(D.params, x)))));
-        const g = gradsOf(D.params, (...d) => discriminatorLoss(mlp(d, xr), mlp(d, x)));
+        Fq.push(tf.keep(tf.mean(tf.sigmoid(mlp(D.params, this.packed(x as tf.Tensor2D))))));
+        const g = gradsOf(D.params, (...d) => discriminatorLoss(mlp(d, this.packed(xr)), mlp(d, this.packed(x as tf.Tensor2D))));
         sq.push(tf.keep(tf.addN(g.map((t) => tf.sum(tf.square(t))))));
       });
     }
@@ -68,8 +70,9 @@ export class EganReferenceTrainer extends EganTrainer {
               return mlp(children[s].params, tf.tensor2d(z, [q, nz]));
             }),
           );
-          const l = discriminatorLoss(mlp(d.params, real), mlp(d.params, fake));
-          const grads = gradsOf(d.params, (...w) => discriminatorLoss(mlp(w, real), mlp(w, fake)));
+          const [pr, pf] = [this.packed(real as tf.Tensor2D), this.packed(fake as tf.Tensor2D)];
+          const l = discriminatorLoss(mlp(d.params, pr), mlp(d.params, pf));
+          const grads = gradsOf(d.params, (...w) => discriminatorLoss(mlp(w, pr), mlp(w, pf)));
           return { d: keepAdam(adamStep(d, grads, this.o.d)), loss: tf.keep(l) };
         });
         if (!(this.plan.realFromEval && step === 0)) extra++;
@@ -80,7 +83,7 @@ export class EganReferenceTrainer extends EganTrainer {
       }
       return { d, loss: loss! };
     };
-    const dispose = () => tf.dispose([xr, zEval, ...fakes]);
+    const dispose = () => tf.dispose([xr, realLogits, zEval, ...fakes]);
     return { children, scores, trainD, dispose };
   }
 }

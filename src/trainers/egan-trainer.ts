@@ -17,6 +17,8 @@ import { Rng, type RngState } from "../util/rng.ts";
 import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
+import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+import type { ParamData, Params } from "../models/image/params.ts";
 
 export interface EganOptions {
   readonly dataset: ToyDataset;
@@ -32,6 +34,14 @@ export interface EganOptions {
   readonly g: AdamHyper;
   readonly d: AdamHyper;
   readonly seed: number;
+  /** An EMA copy of the fittest survivor's weights, which sampling then uses (none: sample the survivors). */
+  readonly ema?: EmaOptions;
+  /**
+   * PacGAN packing (Lin et al. 2018): D scores m samples at once, concatenated into one 2m-wide
+   * input, all real or all fake, so a generator that drops modes is seen by D. 1: no packing.
+   * Batch sizes (and batchSize/μ) must be multiples of m; every mean over D's outputs is over packs.
+   */
+  readonly pack?: number;
 }
 
 /** An iteration's record without the wall clock, which the caller stamps. */
@@ -66,6 +76,8 @@ export interface EganStateData {
   readonly rng: RngState;
   readonly parents: Array<{ params: Float32Array[]; m: Float32Array[]; v: Float32Array[]; t: number }>;
   readonly d: { params: Float32Array[]; m: Float32Array[]; v: Float32Array[]; t: number };
+  /** The EMA generator's weights, when the options ask for one. */
+  readonly ema?: ParamData;
 }
 
 export abstract class EganTrainer {
@@ -77,11 +89,12 @@ export abstract class EganTrainer {
   protected rng: Rng;
   private it = 0;
   private readonly lag = new LaggedRecord();
+  private readonly ema: GeneratorEma | undefined;
 
   constructor(readonly o: EganOptions, state?: EganStateData) {
     this.plan = drawPlan({ ...o, zDim: o.zDim });
     this.gSpec = { input: o.zDim, hidden: o.gHidden, output: 2 };
-    this.dSpec = { input: 2, hidden: o.dHidden, output: 1 };
+    this.dSpec = { input: 2 * this.m, hidden: o.dHidden, output: 1 };
     if (state) {
       this.it = state.it;
       this.rng = Rng.fromState(state.rng);
@@ -96,6 +109,17 @@ export abstract class EganTrainer {
       this.d = adamInit(toTensors(d0, paramShapes(this.dSpec)));
       this.rng = new Rng(o.seed, 1);
     }
+    this.ema = generatorEma(o.ema, () => named(this.parents[0].params), state?.ema);
+  }
+
+  /** Samples per D input (PacGAN's m). */
+  get m(): number {
+    return this.o.pack ?? 1;
+  }
+
+  /** Rows of 2-D points [n, 2] as D's packed inputs [n/m, 2m]: m consecutive points per input. */
+  protected packed(x: tf.Tensor2D): tf.Tensor2D {
+    return this.m === 1 ? x : tf.reshape(x, [x.shape[0] / this.m, 2 * this.m]);
   }
 
   get iteration(): number {
@@ -128,6 +152,7 @@ export abstract class EganTrainer {
     this.parents.forEach(disposeAdam);
     this.parents = survivors.map((s) => scored.children[s]);
     scored.children.forEach((c, i) => survivors.includes(i) || disposeAdam(c));
+    this.ema?.follow(named(this.parents[0].params), this.it);
     this.lag.hold({ it: this.it, children, survivors, dLoss: NaN }, loss);
     return this.lag.take();
   }
@@ -137,15 +162,16 @@ export abstract class EganTrainer {
     return this.lag.flush();
   }
 
-  /** n generator samples (x0, y0, ...), an equal share from each surviving generator. */
-  sample(n: number, rng: Rng): Float32Array {
+  /** n generator samples (x0, y0, ...): all from the EMA generator (unless `ema: false`), or an equal share from each survivor. */
+  sample(n: number, rng: Rng, opts: { ema?: boolean } = {}): Float32Array {
     const out = new Float32Array(2 * n);
-    const P = this.parents.length;
+    const generators = this.ema && opts.ema !== false ? [unnamed(this.ema.weights)] : this.parents.map((p) => p.params);
+    const P = generators.length;
     let row = 0;
     for (let p = 0; p < P; p++) {
       const rows = Math.floor(n / P) + (p < n % P ? 1 : 0);
       const z = rng.uniformArray(rows * this.o.zDim, -1, 1);
-      const x = tf.tidy(() => applyMlp(this.parents[p].params, tf.tensor2d(z, [rows, this.o.zDim])));
+      const x = tf.tidy(() => applyMlp(generators[p], tf.tensor2d(z, [rows, this.o.zDim])));
       out.set(x.dataSync(), 2 * row);
       x.dispose();
       row += rows;
@@ -164,14 +190,24 @@ export abstract class EganTrainer {
 
   exportState(): EganStateData {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    return { it: this.it, rng: this.rng.state(), parents: this.parents.map(fromAdam), d: fromAdam(this.d) };
+    return { it: this.it, rng: this.rng.state(), parents: this.parents.map(fromAdam), d: fromAdam(this.d), ...(this.ema ? { ema: this.ema.toData() } : {}) };
   }
 
   dispose(): void {
     this.parents.forEach(disposeAdam);
     disposeAdam(this.d);
+    this.ema?.dispose();
     this.lag.dispose();
   }
+}
+
+/** An MLP's weight list as named parameters ("0", "1", …), the form GeneratorEma keeps. */
+function named(params: readonly tf.Tensor[]): Params {
+  return Object.fromEntries(params.map((t, i) => [String(i), t]));
+}
+
+function unnamed(p: Params): tf.Tensor[] {
+  return Object.keys(p).map((_, i) => p[String(i)]);
 }
 
 

@@ -11,7 +11,7 @@
 //   4. the EMA copy of G (when configured) follows the best survivor.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { needsRealScores, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, generatorLoss, type DLossKind } from "../losses/gan-losses.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
@@ -96,12 +96,14 @@ export class ImageEganTrainer {
     for (const parent of this.parents) {
       const z = this.draws.z(B);
       const y = this.draws.labels(B);
+      // D's scores of a real batch, for the rsgan mutation (drawn only when it is in the set).
+      const realScores = needsRealScores(mutations) ? this.realScores(D.p, B) : undefined;
       for (const mutation of mutations) {
         children.push(
           scoped(() => {
             const updates: Updates = new Map();
             const grads = gradsOf(parent.p, (g) => {
-              const loss = generatorLoss(mutation, model.discriminate(D.p, model.generate(g, z, y, updates), y));
+              const loss = generatorLoss(mutation, model.discriminate(D.p, model.generate(g, z, y, updates), y), realScores);
               keepUpdates(updates);
               if (this.o.orthoReg === 0) return loss;
               const names = model.orthoRegNames(g);
@@ -111,7 +113,7 @@ export class ImageEganTrainer {
           }),
         );
       }
-      tf.dispose([z, ...(y ? [y] : [])]);
+      tf.dispose([z, ...(y ? [y] : []), ...(realScores ? [realScores] : [])]);
     }
     // 2. fitness on the evaluation batch
     const real = this.draws.real(E);
@@ -184,6 +186,14 @@ export class ImageEganTrainer {
     this.ema?.follow(this.parents[0].p, this.it);
     this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
     return this.lag.take();
+  }
+
+  /** D's scores of n fresh real images (constants for G). */
+  private realScores(d: Params, n: number): tf.Tensor {
+    const r = this.draws.real(n);
+    const scores = tf.tidy(() => this.o.model.discriminate(d, r.x, r.y));
+    tf.dispose([r.x, ...(r.y ? [r.y] : [])]);
+    return scores;
   }
 
   flush(): TrainerRecord | undefined {

@@ -26,6 +26,7 @@ const documentedDefaults: RunConfig = {
     dLoss: "bce",
     orthoReg: 0,
     ema: undefined,
+    pack: 1,
   },
   budget: { iterations: 3000 },
   eval: { every: 500, samples: 2500, grid: 64 },

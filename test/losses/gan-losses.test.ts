@@ -8,6 +8,8 @@ beforeAll(useWasm);
 
 // Logits 0 and ln 3 give D = σ(o) = 0.5 and 0.75.
 const logits = () => tf.tensor2d([0, Math.log(3)], [2, 1]);
+// rsgan's real scores, paired with the fakes: o − r = (−ln 3, ln 3), σ(o − r) = (0.25, 0.75).
+const realLogits = () => tf.tensor2d([Math.log(3), 0], [2, 1]);
 
 describe("generator losses on D = (0.5, 0.75), by hand", () => {
   const cases: Array<[string, number]> = [
@@ -15,25 +17,27 @@ describe("generator losses on D = (0.5, 0.75), by hand", () => {
     ["heuristic", -(Math.log(0.5) + Math.log(0.75)) / 2], // −E log D = 0.4904
     ["least-squares", (0.25 + 0.0625) / 2], // E (D − 1)² = 0.15625
     ["hinge", -(0 + Math.log(3)) / 2], // −E o = −0.5493
+    ["rsgan", -(Math.log(0.25) + Math.log(0.75)) / 2], // −E log σ(o − r) = 0.8370
   ];
   for (const [mutation, expected] of cases) {
     it(`${mutation} = ${expected.toFixed(4)}`, () => {
-      const v = tf.tidy(() => generatorLoss(mutation as (typeof MUTATIONS)[number], logits()).dataSync()[0]);
+      const v = tf.tidy(() => generatorLoss(mutation as (typeof MUTATIONS)[number], logits(), realLogits()).dataSync()[0]);
       expect(v).toBeCloseTo(expected, 6);
     });
   }
 
-  it("per-logit gradients by hand: minimax −D/n, heuristic −(1 − D)/n, least-squares 2(D − 1)D(1 − D)/n, hinge −1/n", () => {
+  it("per-logit gradients by hand: minimax −D/n, heuristic −(1 − D)/n, least-squares 2(D − 1)D(1 − D)/n, hinge −1/n, rsgan −σ(r − o)/n", () => {
     const expected: Record<string, number[]> = {
       minimax: [-0.25, -0.375],
       heuristic: [-0.25, -0.125],
       "least-squares": [2 * -0.5 * 0.25 / 2, 2 * -0.25 * 0.1875 / 2],
       hinge: [-0.5, -0.5],
+      rsgan: [-0.75 / 2, -0.25 / 2],
     };
     for (const m of MUTATIONS) {
       const g = tf.tidy(() => {
         const o = logits();
-        return Array.from(generatorLossGrad(m, o, tf.sigmoid(o)).dataSync());
+        return Array.from(generatorLossGrad(m, o, tf.sigmoid(o), realLogits()).dataSync());
       });
       g.forEach((x, i) => expect(x).toBeCloseTo(expected[m][i], 6));
     }
@@ -41,9 +45,21 @@ describe("generator losses on D = (0.5, 0.75), by hand", () => {
 
   it("losses stay finite for saturated logits (softplus form)", () => {
     for (const m of MUTATIONS) {
-      const v = tf.tidy(() => generatorLoss(m, tf.tensor2d([-200, 200], [2, 1])).dataSync()[0]);
+      const v = tf.tidy(() => generatorLoss(m, tf.tensor2d([-200, 200], [2, 1]), tf.tensor2d([200, -200], [2, 1])).dataSync()[0]);
       expect(Number.isFinite(v)).toBe(true);
     }
+  });
+});
+
+describe("rsgan pairs fakes with reals", () => {
+  it("pairs cyclically when there are fewer reals: fakes (0, ln 3, 0) against the one real score ln 3", () => {
+    const v = tf.tidy(() => generatorLoss("rsgan", tf.tensor2d([0, Math.log(3), 0], [3, 1]), tf.tensor2d([Math.log(3)], [1, 1])).dataSync()[0]);
+    // σ(0 − ln 3) = 0.25 twice, σ(0) = 0.5 once
+    expect(v).toBeCloseTo(-(2 * Math.log(0.25) + Math.log(0.5)) / 3, 6);
+  });
+
+  it("refuses to score without D's real scores", () => {
+    expect(() => generatorLoss("rsgan", logits())).toThrow(/real samples/);
   });
 });
 

@@ -53,6 +53,40 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
     });
   });
 
+  it("with PacGAN packing (m = 2) and the rsgan mutation, too: same survivors and fitness", () => {
+    const packed: EganOptions = { ...small, pack: 2, mutations: ["minimax", "heuristic", "least-squares", "rsgan"] };
+    const fastTrainer = new EganFastTrainer(packed);
+    expect(fastTrainer.dSpec.input).toBe(4);
+    const fast = records(fastTrainer, 6);
+    const ref = records(new EganReferenceTrainer(packed), 6);
+    expect(fast.map((r) => r.survivors)).toEqual(ref.map((r) => r.survivors));
+    fast.forEach((r, i) => {
+      r.children.forEach((c, j) => {
+        expect(c.mutation).toBe(ref[i].children[j].mutation);
+        expect(c.Fq).toBeCloseTo(ref[i].children[j].Fq, 4);
+        expect(c.Fd).toBeCloseTo(ref[i].children[j].Fd, 3);
+      });
+      expect(r.dLoss).toBeCloseTo(ref[i].dLoss, 4);
+    });
+    // Packing changes the game: the same seed without it gives other fitness values.
+    expect(records(new EganFastTrainer({ ...packed, pack: 1 }), 2)[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
+  });
+
+  it("with an EMA generator: samples come from the EMA, which lags G, and an exported state continues identically", () => {
+    const withEma: EganOptions = { ...small, ema: { decay: 0.9, start: 2 } };
+    const t = new EganFastTrainer(withEma);
+    records2(t, 6);
+    const ema = t.sample(50, new Rng(1, 2));
+    const raw = t.sample(50, new Rng(1, 2), { ema: false });
+    expect(Array.from(ema)).not.toEqual(Array.from(raw));
+    const state = t.exportState();
+    expect(state.ema).toBeDefined();
+    const cont = records(t, 3);
+    const resumed = new EganFastTrainer(withEma, state);
+    expect(Array.from(resumed.sample(50, new Rng(1, 2)))).toEqual(Array.from(ema));
+    expect(records(resumed, 3)).toEqual(cont);
+  });
+
   it("is deterministic: the same options and seed give identical records", () => {
     expect(records(new EganFastTrainer(small), 5)).toEqual(records(new EganFastTrainer(small), 5));
     expect(records(new EganFastTrainer({ ...small, seed: 4 }), 2)).not.toEqual(records(new EganFastTrainer(small), 2));
