@@ -13,7 +13,9 @@
 import type { Rng } from "../src/util/rng.ts";
 import {
   assertHyperSpace,
+  hyperText,
   isDiverged,
+  sameValue,
   rankMembers,
   sampleValue,
   type HyperSpace,
@@ -175,9 +177,9 @@ export function explore(
 export function replayDecision(sourceHypers: Hypers, decision: ExploitDecision): Hypers {
   const out: Record<string, HyperValue> = { ...sourceHypers };
   for (const e of decision.explored) {
-    if (sourceHypers[e.name] !== e.from) {
+    if (!sameValue(sourceHypers[e.name], e.from)) {
       throw new RangeError(
-        `replay: ${decision.source}.${e.name} is ${String(sourceHypers[e.name])}, log says ${String(e.from)}`,
+        `replay: ${decision.source}.${e.name} is ${hyperText(sourceHypers[e.name])}, log says ${hyperText(e.from)}`,
       );
     }
     out[e.name] = e.to;
@@ -196,7 +198,7 @@ function move(
   rng: Rng,
 ): { to: HyperValue; how: "perturb" | "neighbour" } | null {
   if (spec.kind === "choice") {
-    const i = spec.values.indexOf(value);
+    const i = spec.values.findIndex((v) => sameValue(v, value));
     if (i < 0) return null;
     const dir = rng.int(2) === 0 ? -1 : 1;
     const last = spec.values.length - 1;

@@ -8,7 +8,22 @@
 import type { Rng } from "../src/util/rng.ts";
 import type { MemberStanding, PbtOptions, PbtPlan } from "./pbt.ts";
 
-export type HyperValue = number | string | boolean;
+export type HyperScalar = number | string | boolean;
+/** A hyperparameter's value: a scalar, or a list of scalars (a choice between lists, e.g. E-GAN's mutation set). */
+export type HyperValue = HyperScalar | readonly HyperScalar[];
+
+/** Whether two values are the same (lists element by element, so a choice finds its lists). */
+export function sameValue(a: HyperValue | undefined, b: HyperValue | undefined): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  return a === b;
+}
+
+/** A value as text for logs and errors: lists as "a+b+c". */
+export function hyperText(v: HyperValue | undefined): string {
+  return Array.isArray(v) ? v.join("+") : String(v);
+}
 export type Hypers = Readonly<Record<string, HyperValue>>;
 /** How one hyperparameter may be drawn and (under PBT) mutate. */
 export type HyperSpec =
@@ -41,7 +56,7 @@ export function validateHyperSpace(space: HyperSpace, hypers?: Hypers): string[]
       }
     }
     if (hypers !== undefined && !inSpace(spec, hypers[name])) {
-      problems.push(`${name}: value ${String(hypers[name])} is outside its space`);
+      problems.push(`${name}: value ${hyperText(hypers[name])} is outside its space`);
     }
   }
   return problems;
@@ -49,7 +64,7 @@ export function validateHyperSpace(space: HyperSpace, hypers?: Hypers): string[]
 
 /** Whether `value` is one `spec` can produce (missing values are not). */
 export function inSpace(spec: HyperSpec, value: HyperValue | undefined): boolean {
-  if (spec.kind === "choice") return value !== undefined && spec.values.includes(value);
+  if (spec.kind === "choice") return value !== undefined && spec.values.some((v) => sameValue(v, value));
   if (typeof value !== "number" || value < spec.min || value > spec.max) return false;
   return spec.kind === "continuous" || Number.isInteger(value);
 }

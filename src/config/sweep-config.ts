@@ -10,11 +10,9 @@ import { ConfigError, ROOT, array, bool, int, json, literal, num, oneOf, optiona
 import { readConfigFile } from "./load-config.ts";
 import { FITNESS_METRICS, type FitnessMetric } from "../metrics/member-fitness.ts";
 
-export type HyperValue = number | string | boolean;
-export type HyperSpec =
-  | { readonly kind: "continuous"; readonly min: number; readonly max: number; readonly log?: boolean }
-  | { readonly kind: "integer"; readonly min: number; readonly max: number }
-  | { readonly kind: "choice"; readonly values: readonly HyperValue[] };
+// The search-space vocabulary is the strategies' (strategies/random-search.ts); the schema below decodes it.
+import type { HyperScalar, HyperSpec, HyperValue } from "../../strategies/random-search.ts";
+export type { HyperSpec, HyperValue };
 
 export interface PopulationSpec {
   /** A partial run config every member starts from. */
@@ -38,7 +36,7 @@ export interface SweepConfig {
   readonly strategy: { readonly kind: "pbt" | "random-search"; readonly quantile: number; readonly resampleProbability: number };
   /**
    * What ranks members: an evaluation metric (higher is better after FID/TVD/rKL are negated);
-   * "auto" is the toy score on toy data and FID on images. `tieBreak` orders equal fitnesses.
+   * "auto" is −MMD² to the mixture on toy data (the toy score can be gamed by smearing) and −FID on images. `tieBreak` orders equal fitnesses.
    */
   readonly fitness: { readonly metric: FitnessMetric; readonly tieBreak?: FitnessMetric };
   readonly generations: number;
@@ -49,7 +47,9 @@ export interface SweepConfig {
   readonly retries: number;
 }
 
-const hyperValue: Schema<HyperValue> = oneOf<HyperValue>(num(), str(), bool());
+const hyperScalar: Schema<HyperScalar> = oneOf<HyperScalar>(num(), str(), bool());
+// A list is a value too: a choice between mutation sets (`trainer.mutations`) or layer widths.
+const hyperValue: Schema<HyperValue> = oneOf<HyperValue>(hyperScalar, array(hyperScalar, { minLength: 1 }));
 const hyperSpec: Schema<HyperSpec> = oneOf<HyperSpec>(
   struct({ kind: literal("continuous"), min: num(), max: num(), log: optional(bool()) }),
   struct({ kind: literal("integer"), min: int(), max: int() }),

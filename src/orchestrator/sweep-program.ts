@@ -11,7 +11,7 @@
 import { basename } from "node:path";
 import { Effect, Exit } from "effect";
 import { pbtPlan, type MemberStanding } from "../../strategies/pbt.ts";
-import { randomSearchPlan, sampleHypers, type HyperSpace, type Hypers } from "../../strategies/random-search.ts";
+import { hyperText, randomSearchPlan, sampleHypers, type HyperSpace, type Hypers } from "../../strategies/random-search.ts";
 import { memberPlans, memberRunConfig, valueAt, type HyperValue, type SweepConfig } from "../config/sweep-config.ts";
 import { memberFitness } from "../metrics/member-fitness.ts";
 import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
@@ -224,7 +224,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
       return Effect.forEach(state.members, (m) => {
         const copied = copies.find((c) => c.target === m.id);
         const hp = Object.entries(m.hypers)
-          .map(([k, v]) => `${k.split(".").slice(-2).join(".")}=${typeof v === "number" ? Number(v.toPrecision(3)) : v}`)
+          .map(([k, v]) => `${k.split(".").slice(-2).join(".")}=${typeof v === "number" ? Number(v.toPrecision(3)) : hyperText(v)}`)
           .join(" ");
         const score = m.fitness === undefined || Number.isNaN(m.fitness) ? "  -  " : m.fitness.toFixed(3);
         const metrics = m.metrics ? metricsSummary(m.metrics) : "";

@@ -6,7 +6,7 @@ import { escapeHtml } from "./escape-html.ts";
 import type { Hypers, LineageDecision, SweepLineage } from "./sweep-lineage.ts";
 import { formatNumber } from "./terminal-chart.ts";
 
-const hyperText = (v: HyperValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? formatNumber(v) : String(v));
+const hyperText = (v: HyperValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? formatNumber(v) : Array.isArray(v) ? v.join("+") : String(v));
 
 /** "name: old → new" for every hyperparameter whose value changed, in name order. */
 export function hyperChanges(before: Hypers, after: Hypers): string[] {

@@ -42,7 +42,8 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const isHyperValue = (v: unknown): v is HyperValue => typeof v === "number" || typeof v === "string" || typeof v === "boolean";
+const isHyperScalar = (v: unknown): boolean => typeof v === "number" || typeof v === "string" || typeof v === "boolean";
+const isHyperValue = (v: unknown): v is HyperValue => isHyperScalar(v) || (Array.isArray(v) && v.every(isHyperScalar));
 
 function hypers(v: unknown): Hypers {
   if (!isObject(v)) return {};
