@@ -80,7 +80,8 @@ export interface RunConfig {
     /** PacGAN packing for the toy D: it scores this many samples at once (1: off). */
     readonly pack: number;
   };
-  readonly budget: { readonly iterations: number };
+  /** At most `iterations`; with `seconds`, training also stops at the first segment after that much wall time (then evaluates). */
+  readonly budget: { readonly iterations: number; readonly seconds: number | undefined };
   /** `grid`: images in the sample grid drawn from one fixed z at every evaluation (image families). */
   readonly eval: { readonly every: number; readonly samples: number; readonly grid: number };
 }
@@ -217,6 +218,8 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
   budget: {
     // Minutes on CPU for the toy mixtures; raise it for final numbers.
     iterations: 3000,
+    // No wall-clock limit: a run is its iterations.
+    seconds: undefined,
   },
   eval: {
     // Six evaluations over the default budget.
@@ -381,7 +384,7 @@ const fileSchema = struct(
     task: taskSchema,
     model: modelSchema,
     trainer: trainerSchema,
-    budget: struct({ iterations: int({ min: 1 }) }, DEFAULTS.budget),
+    budget: struct({ iterations: int({ min: 1 }), seconds: optional(num({ exclusiveMin: 0 })) }, DEFAULTS.budget),
     eval: struct({ every: int({ min: 1 }), samples: int({ min: 1 }), grid: int({ min: 1, max: 1024 }) }, DEFAULTS.eval),
   },
   DEFAULTS,

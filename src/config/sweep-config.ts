@@ -40,6 +40,11 @@ export interface SweepConfig {
    */
   readonly fitness: { readonly metric: FitnessMetric; readonly tieBreak?: FitnessMetric };
   readonly generations: number;
+  /**
+   * A wall-clock budget (equal-compute comparisons): a generation that would end past it, judged
+   * by the last generation's wall time, is not started. `generations` stays the upper bound.
+   */
+  readonly budget?: { readonly seconds: number };
   readonly segment: { readonly iterations: number };
   readonly eval: { readonly samples: number };
   readonly checkpoints: { readonly keep: number };
@@ -84,6 +89,7 @@ const sweepFileSchema = struct(
     ),
     fitness: struct({ metric: literal(...FITNESS_METRICS), tieBreak: optional(literal(...FITNESS_METRICS)) }, { metric: "auto" }),
     generations: int({ min: 1 }),
+    budget: optional(struct({ seconds: num({ exclusiveMin: 0 }) })),
     segment: struct({ iterations: int({ min: 1 }) }),
     eval: struct({ samples: int({ min: 1 }) }, { samples: 2500 }),
     checkpoints: struct({ keep: int({ min: 1 }) }, { keep: 3 }),

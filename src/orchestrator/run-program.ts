@@ -47,10 +47,15 @@ export const runEgan = (config: RunConfig) =>
       let it = 0;
       let trainMs = 0;
       let metrics: EvalMetrics | undefined;
-      while (it < total) {
+      // A wall-clock budget (equal-compute comparisons): no segment starts after the deadline.
+      const deadline = config.budget.seconds === undefined ? Infinity : Date.now() + 1000 * config.budget.seconds;
+      let evaluatedAt = 0;
+      while (it < total || evaluatedAt < it) {
         const every = config.eval.every;
-        const k = Math.min(SEGMENT, every - (it % every), total - it);
-        const evaluate = (it + k) % every === 0 || it + k === total;
+        const timeUp = Date.now() >= deadline;
+        // Out of time: one last task that trains nothing and evaluates where training stopped.
+        const k = timeUp ? 0 : Math.min(SEGMENT, every - (it % every), total - it);
+        const evaluate = timeUp || (it + k) % every === 0 || it + k === total;
         const res = yield* workers.run<AdvanceResult>(SLOT, { kind: "advance", memberId: MEMBER, iterations: k, evaluate: evaluate ? { samples: config.eval.samples } : undefined });
         trainMs += res.trainMs;
         yield* store.appendEvents(run, res.records);
@@ -62,6 +67,7 @@ export const runEgan = (config: RunConfig) =>
         if (res.evaluation) {
           const ev = res.evaluation;
           metrics = ev.metrics;
+          evaluatedAt = ev.it;
           const plot = yield* store.writeFile(run, samplesPath(ev.it), evaluationPng(ev, config.task.dataset));
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: Math.round(trainMs) };
           yield* store.appendEvents(run, [record]);
@@ -72,6 +78,7 @@ export const runEgan = (config: RunConfig) =>
           );
         }
         yield* progress.bar("it", it, total);
+        if (timeUp) break;
       }
       const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });
       yield* store.writeCheckpoint(run, "checkpoints/final.ckpt", { kind: member.kind === "image" ? "egan-image" : "egan-toy", config: member, state });

@@ -138,7 +138,12 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
       });
 
     const train = Effect.gen(function* () {
+      let lastGenerationMs = 0;
       for (let g = state.generationsDone; g < config.generations; g++) {
+        if (config.budget && (state.wallMs ?? 0) + lastGenerationMs > 1000 * config.budget.seconds) {
+          yield* progress.line(`  wall-clock budget of ${config.budget.seconds} s reached after ${g} generations`);
+          break;
+        }
         const t0 = Date.now();
         const active = state.members.filter((m) => m.status === "active");
         const done = yield* Effect.forEach(active, (m) => segment(m, g), { concurrency: workers.slots });
@@ -200,7 +205,8 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
           computeMs,
         };
         yield* store.appendSweep(sweepDir, [record]);
-        state = { ...state, generationsDone: g + 1, members: state.members.map((m) => next.get(m.id)!), updatedAt: new Date().toISOString() };
+        lastGenerationMs = record.elapsedMs;
+        state = { ...state, generationsDone: g + 1, members: state.members.map((m) => next.get(m.id)!), updatedAt: new Date().toISOString(), wallMs: (state.wallMs ?? 0) + record.elapsedMs };
         yield* store.writeState(sweepDir, state);
         for (const m of state.members) {
           yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, m.status === "active" ? "running" : "failed"));

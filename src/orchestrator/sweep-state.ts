@@ -40,6 +40,8 @@ export interface SweepState {
   readonly members: readonly MemberState[];
   readonly startedAt: string;
   readonly updatedAt: string;
+  /** Wall time of the completed generations (what a `budget.seconds` is spent against); absent before the first. */
+  readonly wallMs?: number;
 }
 
 export interface Standing {

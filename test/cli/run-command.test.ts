@@ -112,6 +112,20 @@ describe("evogan run, interrupted", () => {
 });
 
 describe("evogan report", () => {
+  it("a wall-clock budget (budget.seconds) stops training early, evaluates where it stopped and finishes the run", async () => {
+    const r = await evogan(["run", ...tiny, "--set", "budget.iterations=1000000", "--set", "budget.seconds=3", "--set", "eval.every=1000000", "--set", `outDir=${out}`, "--set", "name=timed", "--no-report"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const dir = join(out, "timed");
+    const events = (await readFile(join(dir, "events.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const last = events.filter((e) => e.type === "iteration").at(-1);
+    expect(last.it).toBeGreaterThan(0);
+    expect(last.it).toBeLessThan(1000000);
+    expect(events.filter((e) => e.type === "eval").map((e) => e.it)).toEqual([last.it]);
+    expect(events.at(-1)).toMatchObject({ type: "end", it: last.it });
+    expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8"))).toMatchObject({ status: "finished" });
+  });
+
   it("prints json and csv for other tools", async () => {
     const json = await evogan(["report", join(out, "a"), "--format", "json"]);
     expect(json.code).toBe(0);

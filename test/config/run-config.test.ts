@@ -28,7 +28,7 @@ const documentedDefaults: RunConfig = {
     ema: undefined,
     pack: 1,
   },
-  budget: { iterations: 3000 },
+  budget: { iterations: 3000, seconds: undefined },
   eval: { every: 500, samples: 2500, grid: 64 },
 };
 

@@ -36,6 +36,18 @@ describe("evogan sweep", () => {
     expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual([60, 60, 60, 60]);
   });
 
+  it("a wall-clock budget (budget.seconds) ends the sweep early, after whole generations, finished", async () => {
+    const r = await evogan(["sweep", CONFIG, "--set", "generations=1000", "--set", "segment.iterations=20", "--set", "budget.seconds=4", "--set", `outDir=${out}`, "--set", "name=timed"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/wall-clock budget of 4 s reached after \d+ generations/);
+    const state = JSON.parse(await readFile(join(out, "timed", "sweep.json"), "utf8"));
+    expect(state.status).toBe("finished");
+    expect(state.generationsDone).toBeGreaterThan(0);
+    expect(state.generationsDone).toBeLessThan(1000);
+    expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual(state.members.map(() => 20 * state.generationsDone));
+  });
+
   it("kill -9 at a random point, then resume: the sweep completes with the same records as an uninterrupted run", async () => {
     const dir = join(out, "killed");
     const delay = new Rng(Date.now() >>> 0).int(400);
