@@ -79,6 +79,8 @@ export interface RunConfig {
     readonly ema: { readonly decay: number; readonly start: number } | undefined;
     /** PacGAN packing for the toy D: it scores this many samples at once (1: off). */
     readonly pack: number;
+    /** Instance noise on every point the toy D sees: std, annealed linearly to 0 at iteration `until`. */
+    readonly instanceNoise: { readonly std: number; readonly until: number } | undefined;
   };
   /** At most `iterations`; with `seconds`, training also stops at the first segment after that much wall time (then evaluates). */
   readonly budget: { readonly iterations: number; readonly seconds: number | undefined };
@@ -214,6 +216,8 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
     ema: undefined,
     // Off: the E-GAN paper's D scores one sample at a time.
     pack: 1,
+    // Off: the E-GAN paper's D sees the data as it is.
+    instanceNoise: undefined,
   },
   budget: {
     // Minutes on CPU for the toy mixtures; raise it for final numbers.
@@ -326,6 +330,7 @@ const trainerSchema = struct(
     orthoReg: num({ min: 0 }),
     ema: optional(struct({ decay: num({ min: 0, exclusiveMax: 1 }), start: int({ min: 0 }) })),
     pack: int({ min: 1, max: 16 }),
+    instanceNoise: optional(struct({ std: num({ exclusiveMin: 0 }), until: int({ min: 1 }) })),
   },
   DEFAULTS.trainer,
 );
@@ -405,6 +410,8 @@ function checkFamily(c: Omit<RunConfig, "name">): void {
     if (Math.floor(batchSize / mu) % pack !== 0) throw new ConfigError("trainer.batchSize", `each of the μ = ${mu} survivors gives D ⌊batchSize/μ⌋ fakes a step, which must be a multiple of trainer.pack (${pack})`);
   } else if (c.trainer.pack !== 1) {
     throw new ConfigError("trainer.pack", "packing is for the toy D (model.family mlp)");
+  } else if (c.trainer.instanceNoise) {
+    throw new ConfigError("trainer.instanceNoise", "instance noise is for the toy D (model.family mlp)");
   } else if (c.trainer.implementation !== "fast") {
     throw new ConfigError("trainer.implementation", `the image families have one (autodiff) implementation; leave it "fast"`);
   }

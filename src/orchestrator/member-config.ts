@@ -30,5 +30,6 @@ export function toyMemberConfig(c: RunConfig): ToyMemberConfig {
     seed: c.seed,
     pack: c.trainer.pack,
     ...(c.trainer.ema ? { ema: c.trainer.ema } : {}),
+    ...(c.trainer.instanceNoise ? { instanceNoise: c.trainer.instanceNoise } : {}),
   };
 }

@@ -44,7 +44,7 @@ export class EganFastTrainer extends EganTrainer {
       tf.tidy(() => {
         const z = tf.tensor2d(draws.zChild[p], [B, nz]);
         const fg = mlpForward(parent.params, z);
-        const fd = mlpForward(D.params, this.packed(fg.out));
+        const fd = mlpForward(D.params, this.packed(this.blurred(fg.out, draws.noise?.child[p])));
         const s = tf.sigmoid(fd.out);
         const GT = backpropWeights(parent.params);
         for (const mutation of this.o.mutations) {
@@ -64,7 +64,7 @@ export class EganFastTrainer extends EganTrainer {
         const chunks = this.plan.evalChunks.map((rows) => {
           const z = tf.tensor2d(draws.zEval.subarray(nz * row, nz * (row + rows)), [rows, nz]);
           row += rows;
-          const x = applyMlp(child.params, z);
+          const x = this.blurred(applyMlp(child.params, z), draws.noise?.eval, row - rows);
           const fd = mlpForward(D.params, this.packed(x));
           const s = tf.sigmoid(fd.out);
           const grads = mlpBackward(DT, fd, s as tf.Tensor2D, true, false).params!;
@@ -97,7 +97,7 @@ export class EganFastTrainer extends EganTrainer {
           : (tf.concat(
               survivors.map((s, i) => {
                 const z = draws.zFresh[step - this.plan.evalFakeSteps].subarray(i * q * nz, (i + 1) * q * nz);
-                return applyMlp(children[s].params, tf.tensor2d(z, [q, nz]));
+                return this.blurred(applyMlp(children[s].params, tf.tensor2d(z, [q, nz])), draws.noise?.fresh[step - this.plan.evalFakeSteps], i * q);
               }),
             ) as tf.Tensor2D);
       let extra = 0;

@@ -35,7 +35,7 @@ export class EganReferenceTrainer extends EganTrainer {
       for (const mutation of this.o.mutations) {
         const child = scoped(() => {
           const z = tf.tensor2d(draws.zChild[p], [B, nz]);
-          const grads = gradsOf(parent.params, (...g) => generatorLoss(mutation, mlp(D.params, this.packed(mlp(g, z) as tf.Tensor2D)), realLogits));
+          const grads = gradsOf(parent.params, (...g) => generatorLoss(mutation, mlp(D.params, this.packed(this.blurred(mlp(g, z) as tf.Tensor2D, draws.noise?.child[p]))), realLogits));
           return keepAdam(adamStep(parent, grads, this.o.g));
         });
         children.push(child);
@@ -43,7 +43,7 @@ export class EganReferenceTrainer extends EganTrainer {
     });
 
     const zEval = tf.tensor2d(draws.zEval, [E, nz]);
-    const fakes = children.map((c) => tf.tidy(() => mlp(c.params, zEval)));
+    const fakes = children.map((c) => tf.tidy(() => this.blurred(mlp(c.params, zEval) as tf.Tensor2D, draws.noise?.eval)));
     const Fq: tf.Tensor[] = [];
     const sq: tf.Tensor[] = [];
     for (const x of fakes) {
@@ -67,7 +67,7 @@ export class EganReferenceTrainer extends EganTrainer {
             survivors.map((s, i) => {
               if (step < this.plan.evalFakeSteps) return tf.slice(fakes[s], [step * q, 0], [q, 2]);
               const z = draws.zFresh[step - this.plan.evalFakeSteps].subarray(i * q * nz, (i + 1) * q * nz);
-              return mlp(children[s].params, tf.tensor2d(z, [q, nz]));
+              return this.blurred(mlp(children[s].params, tf.tensor2d(z, [q, nz])) as tf.Tensor2D, draws.noise?.fresh[step - this.plan.evalFakeSteps], i * q);
             }),
           );
           const [pr, pf] = [this.packed(real as tf.Tensor2D), this.packed(fake as tf.Tensor2D)];

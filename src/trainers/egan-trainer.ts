@@ -16,7 +16,7 @@ import type { ChildRecord } from "../records.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
-import { drawIteration, drawPlan, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
+import { drawIteration, drawPlan, noiseStdAt, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 import type { ParamData, Params } from "../models/image/params.ts";
 
@@ -42,6 +42,8 @@ export interface EganOptions {
    * Batch sizes (and batchSize/μ) must be multiples of m; every mean over D's outputs is over packs.
    */
   readonly pack?: number;
+  /** Instance noise on every point D sees: std s0, annealed linearly to 0 at iteration `until` (src/trainers/iteration-draws.ts). */
+  readonly instanceNoise?: { readonly std: number; readonly until: number };
 }
 
 /** An iteration's record without the wall clock, which the caller stamps. */
@@ -117,6 +119,13 @@ export abstract class EganTrainer {
     return this.o.pack ?? 1;
   }
 
+  /** Fakes [n, 2] plus their instance noise (rows `from`.. of `noise`), or as they are without noise. */
+  protected blurred(x: tf.Tensor2D, noise: Float32Array | undefined, from = 0): tf.Tensor2D {
+    if (!noise) return x;
+    const n = x.shape[0];
+    return tf.add(x, tf.tensor2d(noise.subarray(2 * from, 2 * (from + n)), [n, 2]));
+  }
+
   /** Rows of 2-D points [n, 2] as D's packed inputs [n/m, 2m]: m consecutive points per input. */
   protected packed(x: tf.Tensor2D): tf.Tensor2D {
     return this.m === 1 ? x : tf.reshape(x, [x.shape[0] / this.m, 2 * this.m]);
@@ -133,7 +142,7 @@ export abstract class EganTrainer {
    * loss (read together with this iteration's fitness, in one device read).
    */
   step(): TrainerRecord | undefined {
-    const draws = drawIteration(this.plan, this.parents.length, this.o.dataset, this.rng);
+    const draws = drawIteration(this.plan, this.parents.length, this.o.dataset, this.rng, noiseStdAt(this.o.instanceNoise, this.it));
     const scored = this.score(draws);
     const values = this.lag.read(scored.scores);
     scored.scores.dispose();

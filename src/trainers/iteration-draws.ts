@@ -10,6 +10,12 @@
 //   evaluation samples of each survivor (the reference trains D on the survivors' evaluation
 //   samples); further D steps take fresh real batches and the next q samples of each survivor,
 //   or fresh samples of the survivors once the evaluation batch is used up.
+//
+// Instance noise (Sønderby et al. 2017; Arjovsky & Bottou 2017), when the trainer anneals one:
+// every point D sees, real or fake, gets N(0, s²·I) added, s falling to 0 over training, so early
+// on D's gradient reaches every mode of the blurred data instead of vanishing between sharp ones.
+// The noise for fakes is drawn here too (each parent's batch, the shared evaluation batch, the
+// fresh D batches), so both implementations add the same numbers. With s = 0 nothing is drawn.
 import { sampleToy, type ToyDataset } from "../data/toy-datasets.ts";
 import type { Rng } from "../util/rng.ts";
 
@@ -54,9 +60,12 @@ export interface IterationDraws {
   readonly realExtra: Float32Array[];
   /** For the D steps past evalFakeSteps: μ·q × nz, survivor s takes rows s·q..(s+1)·q − 1. */
   readonly zFresh: Float32Array[];
+  /** Instance noise for the fakes, shaped as the fakes they are added to (absent without noise). */
+  readonly noise?: { readonly child: Float32Array[]; readonly eval: Float32Array; readonly fresh: Float32Array[] };
 }
 
-export function drawIteration(plan: DrawPlan, parents: number, data: ToyDataset, rng: Rng): IterationDraws {
+/** `noiseStd`: this iteration's instance-noise s (0: none, and no extra draws). */
+export function drawIteration(plan: DrawPlan, parents: number, data: ToyDataset, rng: Rng, noiseStd = 0): IterationDraws {
   const zChild: Float32Array[] = [];
   for (let p = 0; p < parents; p++) zChild.push(rng.uniformArray(plan.B * plan.nz, -1, 1));
   const zEval = rng.uniformArray(plan.E * plan.nz, -1, 1);
@@ -65,5 +74,21 @@ export function drawIteration(plan: DrawPlan, parents: number, data: ToyDataset,
   for (let j = plan.realFromEval ? 1 : 0; j < plan.nD; j++) realExtra.push(sampleToy(data, plan.B, rng));
   const zFresh: Float32Array[] = [];
   for (let j = plan.evalFakeSteps; j < plan.nD; j++) zFresh.push(rng.uniformArray(plan.mu * plan.q * plan.nz, -1, 1));
-  return { zChild, zEval, realEval, realExtra, zFresh };
+  if (noiseStd <= 0) return { zChild, zEval, realEval, realExtra, zFresh };
+  const blur = (x: Float32Array) => {
+    for (let i = 0; i < x.length; i++) x[i] += noiseStd * rng.normal();
+  };
+  blur(realEval);
+  realExtra.forEach(blur);
+  const noise = {
+    child: zChild.map(() => rng.normalArray(2 * plan.B, 0, noiseStd)),
+    eval: rng.normalArray(2 * plan.E, 0, noiseStd),
+    fresh: zFresh.map(() => rng.normalArray(2 * plan.mu * plan.q, 0, noiseStd)),
+  };
+  return { zChild, zEval, realEval, realExtra, zFresh, noise };
+}
+
+/** Instance noise s at iteration `it` (0-based): s0 falling linearly to 0 at iteration `until`. */
+export function noiseStdAt(o: { readonly std: number; readonly until: number } | undefined, it: number): number {
+  return o ? o.std * Math.max(0, 1 - it / o.until) : 0;
 }

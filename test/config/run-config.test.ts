@@ -27,6 +27,7 @@ const documentedDefaults: RunConfig = {
     orthoReg: 0,
     ema: undefined,
     pack: 1,
+    instanceNoise: undefined,
   },
   budget: { iterations: 3000, seconds: undefined },
   eval: { every: 500, samples: 2500, grid: 64 },

@@ -53,8 +53,8 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
     });
   });
 
-  it("with PacGAN packing (m = 2) and the rsgan mutation, too: same survivors and fitness", () => {
-    const packed: EganOptions = { ...small, pack: 2, mutations: ["minimax", "heuristic", "least-squares", "rsgan"] };
+  it("with PacGAN packing (m = 2), the rsgan mutation and annealed instance noise, too: same survivors and fitness", () => {
+    const packed: EganOptions = { ...small, pack: 2, mutations: ["minimax", "heuristic", "least-squares", "rsgan"], instanceNoise: { std: 0.05, until: 4 } };
     const fastTrainer = new EganFastTrainer(packed);
     expect(fastTrainer.dSpec.input).toBe(4);
     const fast = records(fastTrainer, 6);
@@ -68,8 +68,9 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
       });
       expect(r.dLoss).toBeCloseTo(ref[i].dLoss, 4);
     });
-    // Packing changes the game: the same seed without it gives other fitness values.
+    // Packing and noise change the game: the same seed without either gives other fitness values.
     expect(records(new EganFastTrainer({ ...packed, pack: 1 }), 2)[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
+    expect(records(new EganFastTrainer({ ...packed, instanceNoise: undefined }), 2)[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
   });
 
   it("with an EMA generator: samples come from the EMA, which lags G, and an exported state continues identically", () => {
