@@ -1,0 +1,198 @@
+// Equal-compute benchmark: does a search find a better GAN than one plain run, given the same
+// wall-clock budget on the same machine? Every arm runs through the real CLI with `budget.seconds`
+// (runs stop at the first segment past it; sweeps start no generation that would end past it), one
+// member per core: single runs go two seeds at a time (one per core), sweeps one at a time with a
+// worker slot per core. What an arm "found" is what a user would take away: a run's final
+// evaluation; a sweep's best member by its fitness at the end.
+//
+//   node --import tsx bench/equal-compute.ts --task grid25 --seconds 300 --seeds 1,2,3,4,5 [--arms plain,egan,pbt,search]
+//     [--tune-seeds 101,102] [--out /tmp/evogan-equal] [--tag note]
+//
+// The plain arm is the single-loss run at the best learning rate of a small grid, chosen on the
+// tuning seeds (never the reported ones) by mean final MMD² (toys) or FID (images); the choice is
+// kept in bench/results/equal-compute-tuning.json and reused. Each (arm, seed) result is written
+// to <out>/<task>-<budget>s/<arm>-s<seed>.json as soon as it exists, so a killed benchmark restarts
+// where it stopped. Figures go to stdout, bench/results/equal-compute.jsonl and equal-compute.md.
+import { spawn, execSync } from "node:child_process";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { isImageMetrics, type EvalMetrics, type ImageMetrics, type ToyMetrics } from "../src/records.ts";
+
+const { values } = parseArgs({
+  options: {
+    task: { type: "string", default: "grid25" },
+    seconds: { type: "string", default: "300" },
+    seeds: { type: "string", default: "1,2,3,4,5" },
+    "tune-seeds": { type: "string", default: "101,102" },
+    arms: { type: "string", default: "plain,egan,pbt,search" },
+    out: { type: "string", default: "/tmp/evogan-equal" },
+    tag: { type: "string", default: "" },
+  },
+});
+const task = values.task;
+const seconds = Number(values.seconds);
+const seeds = values.seeds.split(",").map(Number);
+const tuneSeeds = values["tune-seeds"].split(",").map(Number);
+const armNames = values.arms.split(",");
+const root = new URL("..", import.meta.url).pathname;
+const bin = join(root, "src/cli/bin.js");
+const cfg = (name: string) => join(root, "configs", name);
+const workDir = join(values.out, `${task}-${seconds}s`);
+const image = task === "mnist";
+
+/** How one arm runs: a run config or a sweep config, plus overrides. */
+interface Arm {
+  readonly kind: "run" | "sweep";
+  readonly config: string;
+  readonly set: readonly string[];
+}
+
+/** The plain arm's learning-rate grid (G and D alike): around each task's default. */
+const LR_GRID = image ? [1e-4, 2e-4, 4e-4] : [1e-4, 2e-4, 5e-4];
+
+function arms(plainLr: number | undefined): Record<string, Arm> {
+  if (image) {
+    return {
+      plain: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [])] },
+      egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [] },
+      pbt: { kind: "sweep", config: cfg("sweep-pbt-dcgan-mnist.json"), set: [] },
+      search: { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [] },
+    };
+  }
+  return {
+    plain: { kind: "run", config: cfg(`baseline-${task}.json`), set: plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [] },
+    egan: { kind: "run", config: cfg(`egan-${task}.json`), set: [] },
+    pbt: { kind: "sweep", config: cfg(`sweep-pbt-${task}.json`), set: [] },
+    search: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: [] },
+  };
+}
+
+interface Result {
+  readonly arm: string;
+  readonly seed: number;
+  readonly metrics: EvalMetrics;
+  /** Iterations summed over members (a run: its own). */
+  readonly memberIterations: number;
+  readonly wallSeconds: number;
+  readonly member?: string;
+}
+
+function cli(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, CI: "1" } });
+    let err = "";
+    p.stderr.on("data", (d: Buffer) => (err += d));
+    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`evogan ${args.slice(0, 2).join(" ")} exited ${code}: ${err.trim()}`))));
+  });
+}
+
+const readJsonl = async (file: string) => (await readFile(file, "utf8")).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+
+async function runArm(name: string, arm: Arm, seed: number): Promise<Result> {
+  const file = join(workDir, `${name}-s${seed}.json`);
+  const done = await readFile(file, "utf8").then((t) => JSON.parse(t) as Result, () => undefined);
+  if (done) return done;
+  const runName = `${name}-s${seed}`;
+  const t0 = Date.now();
+  let result: Result;
+  if (arm.kind === "run") {
+    const sets = [...arm.set, `seed=${seed}`, "budget.iterations=100000000", `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
+    await cli(["run", arm.config, "--no-report", ...sets.flatMap((s) => ["--set", s])]);
+    const events = await readJsonl(join(workDir, runName, "events.jsonl"));
+    const last = events.filter((e) => e.type === "eval").at(-1);
+    result = { arm: name, seed, metrics: last.metrics, memberIterations: last.it, wallSeconds: (Date.now() - t0) / 1000 };
+  } else {
+    const sets = [...arm.set, `seed=${seed}`, "generations=100000", `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
+    await cli(["sweep", arm.config, ...sets.flatMap((s) => ["--set", s])]);
+    const state = JSON.parse(await readFile(join(workDir, runName, "sweep.json"), "utf8"));
+    const best = [...state.members].filter((m) => m.status === "active").sort((a, b) => (b.fitness ?? -Infinity) - (a.fitness ?? -Infinity))[0];
+    result = { arm: name, seed, metrics: best.metrics, memberIterations: state.members.reduce((s: number, m: { iterations: number }) => s + m.iterations, 0), wallSeconds: (Date.now() - t0) / 1000, member: best.id };
+  }
+  await writeFile(file, JSON.stringify(result));
+  return result;
+}
+
+/** Runs (arm, seed) jobs: runs two at a time (a core each), sweeps alone (they take every core). */
+async function runAll(jobs: Array<{ name: string; arm: Arm; seed: number }>): Promise<Result[]> {
+  const out: Result[] = [];
+  const lanes = Math.min(2, cpus().length);
+  const runs = jobs.filter((j) => j.arm.kind === "run");
+  const queue = [...runs];
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    for (let j = queue.shift(); j; j = queue.shift()) out.push(await runArm(j.name, j.arm, j.seed));
+  }));
+  for (const j of jobs.filter((j) => j.arm.kind === "sweep")) out.push(await runArm(j.name, j.arm, j.seed));
+  return out;
+}
+
+/** Lower is better: MMD² on toys, FID on images. */
+const score = (m: EvalMetrics): number => ("fid" in m ? m.fid : (m.mmd ?? NaN));
+
+async function tunedLr(): Promise<number> {
+  const file = join(root, "bench/results/equal-compute-tuning.json");
+  type Tuning = Record<string, { lr: number; seeds: number[]; scores: Record<string, number> }>;
+  const all: Tuning = await readFile(file, "utf8").then((t) => JSON.parse(t) as Tuning, () => ({}));
+  const key = `${task}-${seconds}s`;
+  if (all[key]) return all[key].lr;
+  const scores: Record<string, number> = {};
+  for (const lr of LR_GRID) {
+    const arm = arms(lr).plain;
+    const results = await runAll(tuneSeeds.map((seed) => ({ name: `tune-lr${lr}`, arm, seed })));
+    scores[String(lr)] = mean(results.map((r) => score(r.metrics)));
+    console.log(`tuning ${task}: lr ${lr} → mean ${image ? "FID" : "MMD²"} ${scores[String(lr)].toFixed(4)} (seeds ${tuneSeeds.join(",")})`);
+  }
+  const lr = Number(Object.entries(scores).sort((a, b) => a[1] - b[1])[0][0]);
+  all[key] = { lr, seeds: tuneSeeds, scores };
+  await writeFile(file, JSON.stringify(all, null, 2) + "\n");
+  return lr;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: readonly number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const pm = (xs: readonly number[], digits: number, scale = 1) => `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
+
+await mkdir(workDir, { recursive: true });
+const lr = armNames.includes("plain") ? await tunedLr() : undefined;
+const table = arms(lr);
+for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (plain, egan, pbt, search)`);
+const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))));
+
+const commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
+const command = `node --import tsx bench/equal-compute.ts --task ${task} --seconds ${seconds} --seeds ${values.seeds} --arms ${values.arms} --tune-seeds ${values["tune-seeds"]}`;
+const header = image
+  ? ["arm", "FID (n = 1000)", "IS", "class TVD", "member-its", "wall s"]
+  : ["arm", "modes", "high-quality %", "reverse KL", "MMD²", "member-its", "wall s"];
+const rows = armNames.map((name) => {
+  const rs = results.filter((r) => r.arm === name);
+  const m = rs.map((r) => r.metrics);
+  const its = pm(rs.map((r) => r.memberIterations), 0);
+  const wall = pm(rs.map((r) => r.wallSeconds), 0);
+  const label = name === "plain" ? `plain (lr ${lr})` : name;
+  if (image) {
+    const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));
+    return [label, pm(im.map((x) => x.fid), 1), pm(im.map((x) => x.inceptionScore), 2), pm(im.map((x) => x.classTvd), 3), its, wall];
+  }
+  const toy = m.filter((x): x is ToyMetrics => !isImageMetrics(x));
+  return [label, pm(toy.map((x) => x.modes), 1), pm(toy.map((x) => x.highQuality), 1, 100), pm(toy.map((x) => x.reverseKL), 3), pm(toy.map((x) => x.mmd ?? NaN), 4), its, wall];
+});
+const cpu = cpus()[0]?.model ?? "?";
+const md = [
+  `## ${task}, ${seconds} s wall per arm and seed (${new Date().toISOString()}, commit ${commit}${values.tag ? `, ${values.tag}` : ""})`,
+  "",
+  `\`${command}\`; ${cpus().length} cores (${cpu}); seeds ${values.seeds} reported, ${values["tune-seeds"]} used to tune the plain arm's learning rate; mean ± sd over seeds.`,
+  "",
+  `| ${header.join(" | ")} |`,
+  `|${header.map(() => "---").join("|")}|`,
+  ...rows.map((r) => `| ${r.join(" | ")} |`),
+  "",
+  "Per seed:",
+  "",
+  ...results.map((r) => `- ${r.arm} s${r.seed}${r.member ? ` (${r.member})` : ""}: ${JSON.stringify(r.metrics)}, ${r.memberIterations} member-its, ${r.wallSeconds.toFixed(0)} s`),
+  "",
+].join("\n");
+console.log(md);
+await mkdir(join(root, "bench/results"), { recursive: true });
+await appendFile(join(root, "bench/results/equal-compute.md"), md + "\n");
+await appendFile(join(root, "bench/results/equal-compute.jsonl"), JSON.stringify({ date: new Date().toISOString(), commit, command, cpu, cores: cpus().length, task, seconds, plainLr: lr, results }) + "\n");
