@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 
 import { applyOverrides } from "./overrides.ts";
-import { decodeRunConfig, defaultRunConfig, type RunConfig } from "./run-config.ts";
+import { decodeRunConfig, EMBEDDED_RUN, type RunConfig } from "./run-config.ts";
 import { ConfigError } from "./schema.ts";
 
 /** Read and parse a JSON config file; ConfigError (path `config`) when unreadable or not JSON. */
@@ -27,8 +27,9 @@ export async function readConfigFile(file: string): Promise<unknown> {
  * overrides applied before validation.
  */
 export async function loadRunConfig(file: string | undefined, sets: readonly string[]): Promise<RunConfig> {
-  const raw = file === undefined ? {} : await readConfigFile(file);
-  return decodeRunConfig(applyOverrides(raw, sets, defaultRunConfig()));
+  const raw = file === undefined ? structuredClone(EMBEDDED_RUN) : await readConfigFile(file);
+  // Array elements a --set edits come from what the config inherits: the file defaults (the embedded run spells its arrays out).
+  return decodeRunConfig(applyOverrides(raw, sets, decodeRunConfig({})));
 }
 
 function errorText(error: unknown): string {

@@ -5,7 +5,7 @@ import { decodeRunConfig, defaultRunConfig, type MlpModelConfig, type RunConfig 
 import { configError } from "./helpers.ts";
 
 function withSets(raw: unknown, ...sets: string[]) {
-  return decodeRunConfig(applyOverrides(raw, sets, defaultRunConfig()));
+  return decodeRunConfig(applyOverrides(raw, sets, decodeRunConfig({})));
 }
 
 describe("--set overrides", () => {

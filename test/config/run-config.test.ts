@@ -34,9 +34,27 @@ const documentedDefaults: RunConfig = {
 };
 
 describe("the embedded default config", () => {
-  it("decodes from {} to the documented defaults", () => {
-    expect(defaultRunConfig()).toStrictEqual(documentedDefaults);
+  it("{} decodes to the documented defaults (the E-GAN paper's settings, which config files inherit)", () => {
     expect(decodeRunConfig({})).toStrictEqual(documentedDefaults);
+  });
+
+  it("the embedded default (evogan run without a config) is the documented best toy setting", () => {
+    const embedded: RunConfig = {
+      ...documentedDefaults,
+      model: { family: "mlp", zDim: 2, gHidden: [256, 256, 256], dHidden: [256, 256, 256] },
+      trainer: {
+        ...documentedDefaults.trainer,
+        mutations: ["heuristic"],
+        batchSize: 256,
+        g: { ...adam, lr: 5e-4 },
+        d: { ...adam, lr: 5e-4 },
+        ema: { decay: 0.999, start: 1000 },
+        instanceNoise: { std: 0.1, until: 6000 },
+      },
+      budget: { iterations: 10000, seconds: undefined },
+      eval: { every: 1000, samples: 2500, grid: 64 },
+    };
+    expect(defaultRunConfig()).toStrictEqual(embedded);
   });
 
   it("is a fresh copy each time, so one run cannot edit another's defaults", () => {
