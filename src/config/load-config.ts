@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 
 import { applyOverrides } from "./overrides.ts";
-import { decodeRunConfig, EMBEDDED_RUN, type RunConfig } from "./run-config.ts";
-import { ConfigError } from "./schema.ts";
+import { decodeRunConfig, EMBEDDED_RUN, IMAGE_DATASETS, type RunConfig } from "./run-config.ts";
+import { ConfigError, isPlainObject } from "./schema.ts";
 
 /** Read and parse a JSON config file; ConfigError (path `config`) when unreadable or not JSON. */
 export async function readConfigFile(file: string): Promise<unknown> {
@@ -27,9 +27,27 @@ export async function readConfigFile(file: string): Promise<unknown> {
  * overrides applied before validation.
  */
 export async function loadRunConfig(file: string | undefined, sets: readonly string[]): Promise<RunConfig> {
-  const raw = file === undefined ? structuredClone(EMBEDDED_RUN) : await readConfigFile(file);
+  const raw = file === undefined ? embeddedFor(sets) : await readConfigFile(file);
   // Array elements a --set edits come from what the config inherits: the file defaults (the embedded run spells its arrays out).
   return decodeRunConfig(applyOverrides(raw, sets, decodeRunConfig({})));
+}
+
+/**
+ * The embedded run is a toy setting: when the overrides pick an image family or dataset
+ * (`--set model.family=dcgan`), the run starts from the inherited defaults and that family's.
+ */
+function embeddedFor(sets: readonly string[]): unknown {
+  let over: unknown;
+  try {
+    over = applyOverrides({}, sets, decodeRunConfig({}));
+  } catch {
+    return structuredClone(EMBEDDED_RUN); // the real application below reports the bad --set
+  }
+  const at = (o: unknown, k: string): unknown => (isPlainObject(o) ? o[k] : undefined);
+  const family = at(at(over, "model"), "family");
+  const dataset = at(at(over, "task"), "dataset");
+  const images = (family !== undefined && family !== "mlp") || (IMAGE_DATASETS as readonly unknown[]).includes(dataset);
+  return images ? {} : structuredClone(EMBEDDED_RUN);
 }
 
 function errorText(error: unknown): string {

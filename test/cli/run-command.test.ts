@@ -9,7 +9,8 @@ import { readCheckpoint } from "../../src/orchestrator/checkpoint-file.ts";
 
 const exec = promisify(execFile);
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
-const tiny = ["--set", "model.gHidden=[16,16]", "--set", "model.dHidden=[16,16]", "--set", "budget.iterations=40", "--set", "eval.every=20", "--set", "eval.samples=500", "--set", "trainer.evalBatchSize=64"];
+// The embedded default with E-GAN's three mutations, so the report's E-GAN parts show too.
+const tiny = ["--set", `trainer.mutations=["minimax","heuristic","least-squares"]`, "--set", "model.gHidden=[16,16]", "--set", "model.dHidden=[16,16]", "--set", "budget.iterations=40", "--set", "eval.every=20", "--set", "eval.samples=500", "--set", "trainer.evalBatchSize=64"];
 
 async function evogan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -47,7 +48,7 @@ describe("evogan run", () => {
     const dir = join(out, "a");
     expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8"))).toMatchObject({ status: "finished", backend: "wasm", iterations: 40 });
     const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
-    expect(config.trainer).toMatchObject({ mu: 1, gamma: 2, nD: 1, batchSize: 64 }); // fully resolved defaults
+    expect(config.trainer).toMatchObject({ mu: 1, gamma: 2, nD: 1, batchSize: 256, ema: { decay: 0.999, start: 1000 }, instanceNoise: { std: 0.1, until: 6000 } }); // fully resolved: the embedded run's own values and the inherited defaults
     const records = await iterationRecords(dir);
     expect(records.map((r) => r.it)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(records[0].children.map((c: { mutation: string }) => c.mutation)).toEqual(["minimax", "heuristic", "least-squares"]);
@@ -69,7 +70,7 @@ describe("evogan run", () => {
   it("rejects a malformed config naming the field, with exit code 2 and no run directory", async () => {
     const r = await evogan(["run", "--set", "trainer.gama=1", "--set", `outDir=${out}/bad`]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("evogan: invalid config: trainer.gama: unknown key (allowed: kind, mutations, mu, gamma, nD, batchSize, evalBatchSize, implementation, g, d, dLoss, orthoReg, ema)");
+    expect(r.stderr.trim()).toBe("evogan: invalid config: trainer.gama: unknown key (allowed: kind, mutations, mu, gamma, nD, batchSize, evalBatchSize, implementation, g, d, dLoss, orthoReg, ema, pack, instanceNoise)");
     const r2 = await evogan(["run", "--set", "trainer.g.lr=fast", "--set", `outDir=${out}/bad`]);
     expect(r2.stderr).toMatch(/trainer\.g\.lr: expected a number/);
     await expect(readdir(join(out, "bad"))).rejects.toThrow(/ENOENT/);

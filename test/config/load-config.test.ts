@@ -27,6 +27,14 @@ describe("loadRunConfig", () => {
     expect(await loadRunConfig(undefined, [])).toStrictEqual(defaultRunConfig());
   });
 
+  it("without a file, --set model.family=dcgan starts from the DCGAN defaults, not the embedded toy run", async () => {
+    const c = await loadRunConfig(undefined, ["model.family=dcgan"]);
+    expect(c.model).toMatchObject({ family: "dcgan", width: 32 });
+    expect(c.task.dataset).toBe("mnist");
+    expect(c.trainer.instanceNoise).toBeUndefined();
+    expect((await loadRunConfig(undefined, ["task.dataset=ring8"])).trainer.instanceNoise).toEqual({ std: 0.1, until: 6000 });
+  });
+
   it("without a file still applies --set", async () => {
     const c = await loadRunConfig(undefined, ["task.dataset=ring8", "budget.iterations=10"]);
     expect(c.task.dataset).toBe("ring8");
