@@ -14,7 +14,7 @@
 // to <out>/<task>-<budget>s/<arm>-s<seed>.json as soon as it exists, so a killed benchmark restarts
 // where it stopped. Figures go to stdout, bench/results/equal-compute.jsonl and equal-compute.md.
 import { spawn, execSync } from "node:child_process";
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -61,11 +61,22 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       search: { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [] },
     };
   }
+  // The ablation: the shipped search's training settings (smaller, faster nets on larger batches,
+  // the EMA generator, annealed instance noise) applied to one plain run and to E-GAN, so the
+  // table separates what the settings do from what evolution adds.
+  const recipe = [
+    "model.gHidden=[256,256,256]", "model.dHidden=[256,256,256]", "trainer.batchSize=256", "trainer.g.lr=5e-4", "trainer.d.lr=5e-4",
+    `trainer.ema={"decay":0.999,"start":1000}`, `trainer.instanceNoise={"std":0.1,"until":6000}`,
+  ];
   return {
     plain: { kind: "run", config: cfg(`baseline-${task}.json`), set: plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [] },
+    "plain+recipe": { kind: "run", config: cfg(`baseline-${task}.json`), set: recipe },
     egan: { kind: "run", config: cfg(`egan-${task}.json`), set: [] },
+    "egan+recipe": { kind: "run", config: cfg(`egan-${task}.json`), set: recipe },
     pbt: { kind: "sweep", config: cfg(`sweep-pbt-${task}.json`), set: [] },
     search: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: [] },
+    // The search's population without exploitation: the better of two independent members.
+    random: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: ["strategy.kind=random-search"] },
   };
 }
 
@@ -94,7 +105,9 @@ async function runArm(name: string, arm: Arm, seed: number): Promise<Result> {
   const file = join(workDir, `${name}-s${seed}.json`);
   const done = await readFile(file, "utf8").then((t) => JSON.parse(t) as Result, () => undefined);
   if (done) return done;
-  const runName = `${name}-s${seed}`;
+  const runName = `${name.replace(/[^A-Za-z0-9_-]/g, "-")}-s${seed}`;
+  // A directory without a result is what a killed benchmark left: start that arm afresh.
+  await rm(join(workDir, runName), { recursive: true, force: true });
   const t0 = Date.now();
   let result: Result;
   if (arm.kind === "run") {
@@ -137,10 +150,9 @@ async function tunedLr(): Promise<number> {
   const key = `${task}-${seconds}s`;
   if (all[key]) return all[key].lr;
   const scores: Record<string, number> = {};
+  const results = await runAll(LR_GRID.flatMap((lr) => tuneSeeds.map((seed) => ({ name: `tune-lr${lr}`, arm: arms(lr).plain, seed }))));
   for (const lr of LR_GRID) {
-    const arm = arms(lr).plain;
-    const results = await runAll(tuneSeeds.map((seed) => ({ name: `tune-lr${lr}`, arm, seed })));
-    scores[String(lr)] = mean(results.map((r) => score(r.metrics)));
+    scores[String(lr)] = mean(results.filter((r) => r.arm === `tune-lr${lr}`).map((r) => score(r.metrics)));
     console.log(`tuning ${task}: lr ${lr} → mean ${image ? "FID" : "MMD²"} ${scores[String(lr)].toFixed(4)} (seeds ${tuneSeeds.join(",")})`);
   }
   const lr = Number(Object.entries(scores).sort((a, b) => a[1] - b[1])[0][0]);
@@ -156,7 +168,7 @@ const pm = (xs: readonly number[], digits: number, scale = 1) => `${(mean(xs) * 
 await mkdir(workDir, { recursive: true });
 const lr = armNames.includes("plain") ? await tunedLr() : undefined;
 const table = arms(lr);
-for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (plain, egan, pbt, search)`);
+for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (${Object.keys(table).join(", ")})`);
 const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))));
 
 const commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
@@ -170,6 +182,7 @@ const rows = armNames.map((name) => {
   const its = pm(rs.map((r) => r.memberIterations), 0);
   const wall = pm(rs.map((r) => r.wallSeconds), 0);
   const label = name === "plain" ? `plain (lr ${lr})` : name;
+  if (rs.length === 0) return [label, ...header.slice(1).map(() => "-")];
   if (image) {
     const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));
     return [label, pm(im.map((x) => x.fid), 1), pm(im.map((x) => x.inceptionScore), 2), pm(im.map((x) => x.classTvd), 3), its, wall];

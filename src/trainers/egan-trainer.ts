@@ -8,6 +8,8 @@
 // `reference` (straightforward tfjs autodiff; src/trainers/egan-reference.ts). A test checks
 // that they agree. The iteration reads the device once (the fitness values selection needs);
 // D's loss is read with the next iteration's fitness, so records lag by one until `flush`.
+// Options beyond the paper (all off by default): an EMA copy of the fittest survivor that
+// sampling uses, annealed instance noise on everything D sees, and PacGAN packing of D's inputs.
 import * as tf from "@tensorflow/tfjs";
 import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";

@@ -93,14 +93,17 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
     expect(records(new EganFastTrainer({ ...small, seed: 4 }), 2)).not.toEqual(records(new EganFastTrainer(small), 2));
   });
 
-  it("keeps tf.memory().numTensors flat across iterations", () => {
-    const trainer = new EganFastTrainer(small);
-    trainer.step();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 20; i++) trainer.step();
-    expect(tf.memory().numTensors).toBe(before);
-    trainer.flush();
-    trainer.dispose();
+  it("keeps tf.memory().numTensors flat across iterations, also with the EMA, instance noise, packing and rsgan", () => {
+    const extras: EganOptions = { ...small, ema: { decay: 0.9, start: 3 }, instanceNoise: { std: 0.1, until: 10 }, pack: 2, mutations: ["heuristic", "rsgan"] };
+    for (const o of [small, extras]) {
+      const trainer = new EganFastTrainer(o);
+      trainer.step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) trainer.step();
+      expect(tf.memory().numTensors).toBe(before);
+      trainer.flush();
+      trainer.dispose();
+    }
   });
 
   it("when an iteration diverges mid-segment, the previous iteration's record is still delivered, complete", () => {
