@@ -74,8 +74,9 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
     egan: { kind: "run", config: cfg(`egan-${task}.json`), set: [] },
     "egan+recipe": { kind: "run", config: cfg(`egan-${task}.json`), set: recipe },
     pbt: { kind: "sweep", config: cfg(`sweep-pbt-${task}.json`), set: [] },
-    search: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: [] },
-    // The search's population without exploitation: the better of two independent members.
+    // PBT over the search's population (exploit: the worse copies the better; explore its loss and lrs).
+    search: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: ["strategy.kind=pbt", "strategy.quantile=0.5"] },
+    // The same population without exploitation: the better of two independent members (what the config ships).
     random: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: ["strategy.kind=random-search"] },
   };
 }
