@@ -50,9 +50,10 @@ export const runEgan = (config: RunConfig) =>
       // A wall-clock budget (equal-compute comparisons): no segment starts after the deadline.
       const deadline = config.budget.seconds === undefined ? Infinity : Date.now() + 1000 * config.budget.seconds;
       let evaluatedAt = 0;
-      while (it < total || evaluatedAt < it) {
+      while (it < total) {
         const every = config.eval.every;
         const timeUp = Date.now() >= deadline;
+        if (timeUp && evaluatedAt === it) break;
         // Out of time: one last task that trains nothing and evaluates where training stopped.
         const k = timeUp ? 0 : Math.min(SEGMENT, every - (it % every), total - it);
         const evaluate = timeUp || (it + k) % every === 0 || it + k === total;
