@@ -1,17 +1,18 @@
 // A sweep's PBT lineage as HTML: a table of who copied whom per generation with the
 // hyperparameter changes, and an SVG tree (members as lanes, generations as rows). Every id and
 // value is escaped; the markup is static, no script needed.
+import { hyperText, sameValue } from "../../strategies/random-search.ts";
 import type { HyperValue } from "../config/sweep-config.ts";
 import { escapeHtml } from "./escape-html.ts";
 import type { Hypers, LineageDecision, SweepLineage } from "./sweep-lineage.ts";
 import { formatNumber } from "./terminal-chart.ts";
 
-const hyperText = (v: HyperValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? formatNumber(v) : Array.isArray(v) ? v.join("+") : String(v));
+const hyperCell = (v: HyperValue | undefined): string => (v === undefined ? "-" : typeof v === "number" ? formatNumber(v) : hyperText(v));
 
 /** "name: old → new" for every hyperparameter whose value changed, in name order. */
 export function hyperChanges(before: Hypers, after: Hypers): string[] {
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return names.filter((n) => before[n] !== after[n]).map((n) => `${n}: ${hyperText(before[n])} → ${hyperText(after[n])}`);
+  return names.filter((n) => !sameValue(before[n], after[n])).map((n) => `${n}: ${hyperCell(before[n])} → ${hyperCell(after[n])}`);
 }
 
 function decisionRow(g: number, d: LineageDecision): string {
