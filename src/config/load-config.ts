@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 
 import { applyOverrides } from "./overrides.ts";
 import { decodeRunConfig, EMBEDDED_RUN, IMAGE_DATASETS, type RunConfig } from "./run-config.ts";
+import { jsonSyntaxError } from "./json-syntax-error.ts";
 import { ConfigError, isPlainObject } from "./schema.ts";
 
 /** Read and parse a JSON config file; ConfigError (path `config`) when unreadable or not JSON. */
@@ -12,13 +13,22 @@ export async function readConfigFile(file: string): Promise<unknown> {
   } catch (error) {
     throw new ConfigError("config", `cannot read config file ${JSON.stringify(file)}: ${errorText(error)}`);
   }
+  return parseConfigText(text, file);
+}
+
+/**
+ * Parse a config file's text: a leading UTF-8 byte order mark (which some editors write, and
+ * JSON.parse rejects as an invisible "Unexpected token") is dropped, and a syntax error is one
+ * line naming the file, the line and column, and what is wrong there.
+ */
+export function parseConfigText(text: string, file: string): unknown {
+  const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
   try {
-    return JSON.parse(text);
+    return JSON.parse(json);
   } catch (error) {
-    throw new ConfigError(
-      "config",
-      `config file ${JSON.stringify(file)} is not valid JSON: ${errorText(error)}${lineColumn(text, error)}`,
-    );
+    const at = jsonSyntaxError(json);
+    const where = at ? ` at line ${at.line}, column ${at.column}: ${at.problem}` : `: ${errorText(error)}`;
+    throw new ConfigError("config", `config file ${JSON.stringify(file)} is not valid JSON${where}`);
   }
 }
 
@@ -52,17 +62,4 @@ function embeddedFor(sets: readonly string[]): unknown {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-// V8 reports an offset ("at position 57"), or nothing at the end of input; editors want line:column.
-function lineColumn(text: string, error: unknown): string {
-  const message = errorText(error);
-  if (/line \d+ column \d+/.test(message)) return "";
-  const match = /position (\d+)/.exec(message);
-  const offset = match ? Number(match[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-  if (offset === undefined) return "";
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - before.lastIndexOf("\n");
-  return ` (line ${line}, column ${column})`;
 }

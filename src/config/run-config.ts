@@ -1,11 +1,15 @@
 // The run config: its type, its schema, and (in DEFAULTS below) every default value.
 // A config file only needs the fields it changes; `{}` is a complete grid25 E-GAN run.
 
+import { resolve, sep } from "node:path";
+
 import {
   ConfigError,
   ROOT,
   array,
   bool,
+  describe,
+  fail,
   int,
   isPlainObject,
   literal,
@@ -302,6 +306,48 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
 
 // ---- Schema ------------------------------------------------------------------------------------
 
+/**
+ * Run, sweep and member names become directory names. 100 characters leaves room under the
+ * 255-byte file-name limit for the `-2`, `-3`… suffix the run store adds when the directory
+ * exists (that suffix is not counted, so a saved config still decodes when it is resumed).
+ */
+export const NAME_MAX_LENGTH = 100;
+
+/**
+ * A name that is safe as one directory name: letters, digits, `_`, `-` and (`dots`, not first)
+ * `.`, so no separators and no ".", ".." or hidden directories.
+ */
+export function nameSchema(o: { readonly dots: boolean }): Schema<string> {
+  const pattern = o.dots ? /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/ : /^[A-Za-z0-9_-]+$/;
+  const words = o.dots ? `letters, digits, "_", "-" and "." (not first)` : `letters, digits, "_" and "-"`;
+  const chars = str({ pattern, patternText: `be a file-name-safe name of ${words}` });
+  return {
+    decode(value, path) {
+      const name = chars.decode(value, path);
+      const counted = name.replace(/-\d{1,6}$/, "").length;
+      if (counted > NAME_MAX_LENGTH) fail(path, `must have at most ${NAME_MAX_LENGTH} characters (it becomes a directory name), got ${name.length}`);
+      return name;
+    },
+  };
+}
+
+/** Pseudo file systems: a directory there cannot be made (creating one under /proc hangs). */
+const PSEUDO_FILE_SYSTEMS = ["/proc", "/sys", "/dev"];
+
+/** A file path (no NUL byte, which no file system accepts). */
+export const filePath: Schema<string> = map(str({ minLength: 1 }), (value, path) => {
+  if (value.includes("\0")) fail(path, `must not contain a NUL character, got ${describe(value)}`);
+  return value;
+});
+
+/** The directory runs are written under: a real file system, not /proc, /sys or /dev. */
+export const outDirSchema: Schema<string> = map(filePath, (value, path) => {
+  const absolute = resolve(value);
+  const under = PSEUDO_FILE_SYSTEMS.find((root) => absolute === root || absolute.startsWith(root + sep));
+  if (under !== undefined) fail(path, `must not be under ${under} (a virtual file system; runs cannot be written there), got ${describe(value)}`);
+  return value;
+});
+
 const adamSchema = struct(
   {
     lr: num({ exclusiveMin: 0 }),
@@ -372,9 +418,9 @@ const taskSchema: Schema<TaskConfig> = struct(
   {
     dataset: literal(...DATASETS),
     limit: optional(int({ min: 1 })),
-    imagesFile: optional(str({ minLength: 1 })),
-    labelsFile: optional(str({ minLength: 1 })),
-    files: optional(array(str({ minLength: 1 }), { minLength: 1 })),
+    imagesFile: optional(filePath),
+    labelsFile: optional(filePath),
+    files: optional(array(filePath, { minLength: 1 })),
   },
   DEFAULTS.task,
 );
@@ -382,10 +428,10 @@ const taskSchema: Schema<TaskConfig> = struct(
 const fileSchema = struct(
   {
     // It becomes a directory name: no separators, and no leading dot (".", "..", hidden dirs).
-    name: optional(str({ pattern: /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/ })),
+    name: optional(nameSchema({ dots: true })),
     seed: int({ min: 0 }),
     backend: literal(...BACKENDS),
-    outDir: str({ minLength: 1 }),
+    outDir: outDirSchema,
     task: taskSchema,
     model: modelSchema,
     trainer: trainerSchema,

@@ -8,7 +8,9 @@ export class ConfigError extends Error {
   readonly reason: string;
 
   constructor(path: string, reason: string) {
-    super(`${path}: ${reason}`);
+    // The CLI prints the message as one line: a line break from a key, a file name or a parser
+    // message must not split it.
+    super(`${path}: ${reason}`.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " "));
     this.name = "ConfigError";
     this.path = path;
     this.reason = reason;
@@ -26,7 +28,14 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 /** The path of the whole config. */
 export const ROOT = "";
 
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * `a.b` for a plain key; a key that is not an identifier (a dot path such as a hyperparameter's
+ * `trainer.g.lr`, a space, a line break) is quoted: `population.hyperparameters["trainer.g.lr"]`.
+ */
 export function fieldPath(path: string, key: string): string {
+  if (!IDENTIFIER.test(key)) return `${displayPath(path)}[${JSON.stringify(key)}]`;
   return path === ROOT ? key : `${path}.${key}`;
 }
 
@@ -38,7 +47,7 @@ function displayPath(path: string): string {
   return path === ROOT ? "config" : path;
 }
 
-function fail(path: string, reason: string): never {
+export function fail(path: string, reason: string): never {
   throw new ConfigError(displayPath(path), reason);
 }
 
@@ -116,15 +125,26 @@ export function bool(): Schema<boolean> {
   };
 }
 
-export function str(options: { readonly pattern?: RegExp; readonly minLength?: number } = {}): Schema<string> {
+export interface StrOptions {
+  readonly pattern?: RegExp;
+  /** What a value that does not match the pattern must be, in words (said instead of the regex). */
+  readonly patternText?: string;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+}
+
+export function str(options: StrOptions = {}): Schema<string> {
   return {
     decode(value, path) {
       if (typeof value !== "string") fail(path, `expected a string, got ${describe(value)}`);
       if (options.minLength !== undefined && value.length < options.minLength) {
         fail(path, `must have at least ${options.minLength} character(s), got ${describe(value)}`);
       }
+      if (options.maxLength !== undefined && value.length > options.maxLength) {
+        fail(path, `must have at most ${options.maxLength} characters, got ${value.length}`);
+      }
       if (options.pattern !== undefined && !options.pattern.test(value)) {
-        fail(path, `must match ${String(options.pattern)}, got ${describe(value)}`);
+        fail(path, `must ${options.patternText ?? `match ${String(options.pattern)}`}, got ${describe(value)}`);
       }
       return value;
     },
@@ -227,7 +247,7 @@ export function map<A, B>(schema: Schema<A>, f: (value: A, path: string) => B): 
 }
 
 /** An object with arbitrary keys (matching `keyPattern`) whose values all decode with `value`. */
-export function record<T>(value: Schema<T>, o: { keyPattern?: RegExp; minKeys?: number } = {}): Schema<Readonly<Record<string, T>>> {
+export function record<T>(value: Schema<T>, o: { keyPattern?: RegExp; keyText?: string; minKeys?: number } = {}): Schema<Readonly<Record<string, T>>> {
   return {
     decode(input, path) {
       if (!isPlainObject(input)) fail(path, `expected an object, got ${describe(input)}`);
@@ -235,7 +255,7 @@ export function record<T>(value: Schema<T>, o: { keyPattern?: RegExp; minKeys?: 
       const keys = Object.keys(input);
       if (o.minKeys !== undefined && keys.length < o.minKeys) fail(path, `needs at least ${o.minKeys} entr${o.minKeys === 1 ? "y" : "ies"}`);
       for (const key of keys) {
-        if (o.keyPattern && !o.keyPattern.test(key)) fail(fieldPath(path, key), `is not a valid key (expected ${o.keyPattern})`);
+        if (o.keyPattern && !o.keyPattern.test(key)) fail(fieldPath(path, key), `is not a valid key (expected ${o.keyText ?? String(o.keyPattern)})`);
         out[key] = value.decode(input[key], fieldPath(path, key));
       }
       return out;
@@ -267,16 +287,19 @@ export function oneOf<T>(...schemas: Schema<T>[]): Schema<T> {
 
 /**
  * A union of structs told apart by one string field (`key`), decoded by the struct of that tag;
- * a missing tag means `fallback`. Errors come from the chosen struct, so they name the real field.
+ * a missing tag means `fallback` (with no fallback the tag is required). Errors come from the
+ * chosen struct, so they name the real field.
  */
-export function tagged<T>(key: string, fallback: string, variants: Readonly<Record<string, Schema<T>>>): Schema<T> {
+export function tagged<T>(key: string, fallback: string | undefined, variants: Readonly<Record<string, Schema<T>>>): Schema<T> {
   const tags = Object.keys(variants);
+  const allowed = tags.map((t) => JSON.stringify(t)).join(", ");
   return {
     decode(value, path) {
       if (!isPlainObject(value)) fail(path, `expected an object, got ${describe(value)}`);
       const tag = value[key] ?? fallback;
+      if (tag === undefined) fail(fieldPath(path, key), `is required (one of ${allowed})`);
       if (typeof tag !== "string" || !Object.hasOwn(variants, tag)) {
-        fail(fieldPath(path, key), `expected one of ${tags.map((t) => JSON.stringify(t)).join(", ")}, got ${describe(tag)}`);
+        fail(fieldPath(path, key), `expected one of ${allowed}, got ${describe(tag)}`);
       }
       return variants[tag].decode({ ...value, [key]: tag }, path);
     },

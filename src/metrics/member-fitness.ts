@@ -11,6 +11,19 @@ import { toyScore } from "./toy-score.ts";
 export const FITNESS_METRICS = ["auto", "mmd", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd"] as const;
 export type FitnessMetric = (typeof FITNESS_METRICS)[number];
 
+/** Which data a metric is measured on (`memberFitness` is NaN on the other); the sweep config refuses a mismatch. */
+export const METRIC_DATA: Readonly<Record<FitnessMetric, "toy" | "image" | "any">> = {
+  auto: "any",
+  mmd: "toy",
+  "toy-score": "toy",
+  modes: "toy",
+  "high-quality": "toy",
+  "reverse-kl": "toy",
+  fid: "image",
+  "inception-score": "image",
+  "class-tvd": "image",
+};
+
 /** The metric's value with its sign chosen so that higher is better. */
 export function memberFitness(metric: FitnessMetric, m: EvalMetrics): number {
   if (isImageMetrics(m)) {

@@ -5,12 +5,15 @@ import {
   ROOT,
   array,
   bool,
+  fieldPath,
   int,
   literal,
   num,
   optional,
+  record,
   str,
   struct,
+  tagged,
 } from "../../src/config/schema.ts";
 import { configError } from "./helpers.ts";
 
@@ -21,6 +24,42 @@ describe("ConfigError", () => {
     expect(e.path).toBe("trainer.g.lr");
     expect(e.reason).toBe("must be > 0, got 0");
     expect(e.message).toBe("trainer.g.lr: must be > 0, got 0");
+  });
+
+  it("keeps its message on one line whatever the path or reason holds", () => {
+    const e = new ConfigError("config", "cannot read\n  the file\r\n(twice)");
+    expect(e.message).toBe("config: cannot read the file (twice)");
+    expect(e.reason).toBe("cannot read\n  the file\r\n(twice)");
+  });
+});
+
+describe("fieldPath", () => {
+  it("joins plain keys with dots and quotes the others", () => {
+    expect(fieldPath(ROOT, "seed")).toBe("seed");
+    expect(fieldPath("trainer", "gamma")).toBe("trainer.gamma");
+    expect(fieldPath("population.hyperparameters", "trainer.g.lr")).toBe('population.hyperparameters["trainer.g.lr"]');
+    expect(fieldPath(ROOT, "a b")).toBe('config["a b"]');
+    expect(fieldPath(ROOT, "a\nb")).toBe('config["a\\nb"]');
+  });
+
+  it("is what record uses for its keys", () => {
+    const e = configError(() => record(int()).decode({ "trainer.nD": "2" }, "hp"));
+    expect(e.path).toBe('hp["trainer.nD"]');
+  });
+});
+
+describe("tagged", () => {
+  const shape = tagged<unknown>("kind", undefined, { a: struct({ kind: literal("a"), x: int() }), b: struct({ kind: literal("b"), y: int() }) });
+
+  it("names the field of the variant given, not of the last one tried", () => {
+    expect(configError(() => shape.decode({ kind: "a", x: 1, z: 2 }, "s")).path).toBe("s.z");
+    expect(configError(() => shape.decode({ kind: "b", x: 1 }, "s")).path).toBe("s.x");
+  });
+
+  it("without a fallback, requires the tag and lists the allowed ones", () => {
+    const e = configError(() => shape.decode({ x: 1 }, "s"));
+    expect(e.path).toBe("s.kind");
+    expect(e.reason).toBe('is required (one of "a", "b")');
   });
 });
 
@@ -62,6 +101,11 @@ describe("bool, str, literal", () => {
   it("bool accepts only booleans", () => {
     expect(bool().decode(false, "x")).toBe(false);
     expect(configError(() => bool().decode("true", "x")).reason).toBe('expected a boolean, got string "true"');
+  });
+
+  it("str checks its maximum length and says what its pattern means when given in words", () => {
+    expect(configError(() => str({ maxLength: 3 }).decode("abcd", "x")).reason).toBe("must have at most 3 characters, got 4");
+    expect(configError(() => str({ pattern: /^a$/, patternText: "be the letter a" }).decode("b", "x")).reason).toBe('must be the letter a, got string "b"');
   });
 
   it("str checks its pattern", () => {

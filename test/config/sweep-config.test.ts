@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { decodeSweepConfig, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
+import { decodeSweepConfig, fitnessMetricsFor, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
 import { ConfigError } from "../../src/config/schema.ts";
+import { FITNESS_METRICS, memberFitness } from "../../src/metrics/member-fitness.ts";
+import type { ImageMetrics, ToyMetrics } from "../../src/records.ts";
 
 const population = {
   base: { task: { dataset: "ring8" } },
@@ -34,12 +36,15 @@ describe("sweep configs", () => {
     expect(errorOf(() => decodeSweepConfig({ ...valid, population: { ...population, members: 0 } })).path).toBe("population.members");
   });
 
-  it("report a member whose run config is invalid by its index and id, then the run-config path", () => {
-    const c = decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "ok" }, { id: "bad", set: { "trainer.mu": 0 } }] } });
+  it("report a member whose run config is invalid by its index and id, then the run-config path, while the config is decoded", () => {
+    const bad = { ...valid, population: { ...population, members: [{ id: "ok" }, { id: "bad", set: { "trainer.mu": 0 } }] } };
+    expect(errorOf(() => decodeSweepConfig(bad)).path).toBe("population.members[1] (bad) trainer.mu");
+    // memberRunConfig (what the orchestrator calls later) names the member the same way.
+    const c = decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "ok" }, { id: "fine" }] } });
     const plans = memberPlans(c.population);
     expect(memberRunConfig(c.population, plans[0], 0, {}, c, 1).name).toBe("ok");
-    const e = errorOf(() => memberRunConfig(c.population, plans[1], 1, {}, c, 1));
-    expect(e.path).toBe("population.members[1] (bad) trainer.mu");
+    const e = errorOf(() => memberRunConfig(c.population, plans[1], 1, { "trainer.mu": 0 }, c, 1));
+    expect(e.path).toBe("population.members[1] (fine) trainer.mu");
   });
 
   it("apply a member's hyperparameters to its run config", () => {
@@ -47,5 +52,41 @@ describe("sweep configs", () => {
     const rc = memberRunConfig(c.population, memberPlans(c.population)[2], 2, { "trainer.g.lr": 3e-4 }, c, 7);
     expect(rc.trainer.g.lr).toBe(3e-4);
     expect(rc).toMatchObject({ name: "m2", seed: 7, task: { dataset: "ring8" } });
+  });
+
+  it("allow exactly the fitness metrics that member-fitness can compute on the members' data", () => {
+    const toy: ToyMetrics = { samples: 100, modes: 7, totalModes: 8, highQuality: 0.9, reverseKL: 0.1, mmd: 0.01 };
+    const image: ImageMetrics = { samples: 100, fid: 30, inceptionScore: 5, classTvd: 0.1 };
+    expect(fitnessMetricsFor("toy")).toEqual(FITNESS_METRICS.filter((m) => !Number.isNaN(memberFitness(m, toy))));
+    expect(fitnessMetricsFor("image")).toEqual(FITNESS_METRICS.filter((m) => !Number.isNaN(memberFitness(m, image))));
+  });
+
+  it("resolve every member while decoding: an error in the base is the base's, in a member's set the member's", () => {
+    const base = errorOf(() => decodeSweepConfig({ ...valid, population: { ...population, base: { task: { dataset: "ring8" }, trainer: { gama: 1 } } } }));
+    expect(base.path).toBe("population.base.trainer.gama");
+    const member = errorOf(() => decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "a" }, { id: "b", set: { "trainer.g.lrr": 1 } }] } }));
+    expect(member.path).toBe("population.members[1] (b) trainer.g.lrr");
+  });
+
+  it("try each hyperparameter at its ends, inside its range and at every choice", () => {
+    const space = (spec: unknown) => ({ ...valid, population: { ...population, hyperparameters: { "trainer.nD": spec } } });
+    expect(errorOf(() => decodeSweepConfig(space({ kind: "integer", min: 0, max: 2 }))).path).toBe('population.hyperparameters["trainer.nD"].min');
+    expect(errorOf(() => decodeSweepConfig(space({ kind: "integer", min: 1, max: 17 }))).path).toBe('population.hyperparameters["trainer.nD"].max');
+    expect(errorOf(() => decodeSweepConfig(space({ kind: "continuous", min: 1, max: 2 }))).path).toBe('population.hyperparameters["trainer.nD"]');
+    expect(errorOf(() => decodeSweepConfig(space({ kind: "choice", values: [1, 2, "3"] }))).path).toBe('population.hyperparameters["trainer.nD"].values[2]');
+    expect(decodeSweepConfig(space({ kind: "integer", min: 1, max: 3 })).population.hyperparameters["trainer.nD"]).toEqual({ kind: "integer", min: 1, max: 3 });
+  });
+
+  it("accept a member set that indexes a list as --set does, and refuse one of a field the sweep sets", () => {
+    const withSet = (set: Record<string, unknown>) => ({ ...valid, population: { ...population, base: { task: { dataset: "ring8" }, model: { gHidden: [8, 8] } }, members: [{ id: "a", set }] } });
+    const c = decodeSweepConfig(withSet({ "model.gHidden[1]": 64 }));
+    const model = memberRunConfig(c.population, memberPlans(c.population)[0], 0, {}, c, 1).model;
+    expect(model.family === "mlp" && model.gHidden).toEqual([8, 64]);
+    expect(errorOf(() => decodeSweepConfig(withSet({ backend: "cpu" }))).path).toBe("population.members[0].set.backend");
+  });
+
+  it("keep a saved sweep's name valid when the run store added a -2 suffix to a 100-character name", () => {
+    expect(decodeSweepConfig({ ...valid, name: `${"s".repeat(100)}-2` }).name).toHaveLength(102);
+    expect(errorOf(() => decodeSweepConfig({ ...valid, name: "s".repeat(101) })).path).toBe("name");
   });
 });
