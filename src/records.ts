@@ -8,6 +8,8 @@
 //   runs/<name>/checkpoints/     msgpackr checkpoints (checksummed)
 //   runs/<name>/samples/         PNG scatter plots, one per evaluation
 
+import type { OwnerStamp } from "./liveness.ts";
+
 /** One child of one E-GAN iteration: F = Fq + γ·Fd (higher is better; NaN is never selected). */
 export interface ChildRecord {
   readonly mutation: string;
@@ -81,9 +83,10 @@ export interface EndRecord {
 
 export type RunEvent = IterationRecord | EvalRecord | EndRecord;
 
-export type RunStatus = "running" | "finished" | "interrupted" | "failed";
+/** "crashed" is never written: a reader sees it when a "running" run's process is gone (src/liveness.ts). */
+export type RunStatus = "running" | "finished" | "interrupted" | "failed" | "crashed";
 
-export interface RunInfo {
+export interface RunInfo extends OwnerStamp {
   readonly name: string;
   readonly backend: string;
   readonly status: RunStatus;

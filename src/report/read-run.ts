@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { observedStatus } from "../liveness.ts";
 import type { ChildRecord, EndRecord, EvalMetrics, EvalRecord, ImageMetrics, IterationRecord, RunEvent, RunInfo, RunStatus, ToyMetrics } from "../records.ts";
 
 export interface RunData {
@@ -9,6 +10,8 @@ export interface RunData {
   /** Parsed config.json; null when the run has none. */
   readonly config: unknown;
   readonly events: readonly RunEvent[];
+  /** Lines of events.jsonl that were skipped, each naming file and line. */
+  readonly warnings: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -61,7 +64,7 @@ function object(v: unknown, what: string): Json {
   return v;
 }
 
-const STATUSES: readonly RunStatus[] = ["running", "finished", "interrupted", "failed"];
+const STATUSES: readonly RunStatus[] = ["running", "finished", "interrupted", "failed", "crashed"];
 
 function parseStatus(o: Json): RunStatus {
   const s = str(o, "status");
@@ -70,12 +73,17 @@ function parseStatus(o: Json): RunStatus {
   return status;
 }
 
+const optional = <T>(o: Json, key: string, read: (o: Json, key: string) => T): { [k: string]: T } => (o[key] === undefined ? {} : { [key]: read(o, key) });
+
+/** run.json as written; a "running" run whose process is gone reads as "crashed" (src/liveness.ts). */
 export function parseRunInfo(value: unknown): RunInfo {
   const o = object(value, "run.json");
+  const stamp = { ...optional(o, "pid", finite), ...optional(o, "host", str), ...optional(o, "heartbeatAt", str) };
   return {
+    ...stamp,
     name: str(o, "name"),
     backend: str(o, "backend"),
-    status: parseStatus(o),
+    status: observedStatus(parseStatus(o), stamp),
     startedAt: str(o, "startedAt"),
     updatedAt: str(o, "updatedAt"),
     seed: finite(o, "seed"),
@@ -183,9 +191,9 @@ function at<T>(where: string, parse: () => T): T {
 /**
  * Parses events.jsonl. The writer appends whole lines, so a run still in progress may end in a
  * line without its newline yet: that line is kept only if it is already valid JSON. Any other
- * malformed line is an error naming `path` and the line number.
+ * malformed line is skipped with a warning naming `path` and the line number.
  */
-export function parseEvents(text: string, path: string): RunEvent[] {
+export function parseEvents(text: string, path: string, warnings: string[] = []): RunEvent[] {
   const lines = text.split("\n");
   const events: RunEvent[] = [];
   lines.forEach((raw, index) => {
@@ -193,8 +201,12 @@ export function parseEvents(text: string, path: string): RunEvent[] {
     if (line === "") return;
     const unterminated = index === lines.length - 1;
     if (unterminated && !tryJson(line).ok) return;
-    const event = at(`${path}:${index + 1}`, () => parseEvent(parseJson(line)));
-    if (event !== undefined) events.push(event);
+    try {
+      const event = at(`${path}:${index + 1}`, () => parseEvent(parseJson(line)));
+      if (event !== undefined) events.push(event);
+    } catch (error) {
+      warnings.push(`${(error as Error).message}; line skipped`);
+    }
   });
   return events;
 }
@@ -207,10 +219,12 @@ export async function readRun(runDir: string): Promise<RunData> {
   const [infoText, eventsText, configText] = await Promise.all([readText(infoPath), readText(eventsPath), readText(configPath)]);
   if (infoText === undefined) throw new Error(`not a run directory: ${runDir} (no run.json)`);
   if (eventsText === undefined) throw new Error(`not a run directory: ${runDir} (no events.jsonl)`);
+  const warnings: string[] = [];
   return {
     dir: runDir,
     info: at(infoPath, () => parseRunInfo(parseJson(infoText))),
     config: configText === undefined ? null : at(configPath, () => parseJson(configText)),
-    events: parseEvents(eventsText, eventsPath),
+    events: parseEvents(eventsText, eventsPath, warnings),
+    warnings,
   };
 }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import { readRun } from "../../src/report/read-run.ts";
 import { FIXTURE_RUN, IMAGE_FIXTURE_RUN, makeRunDir, runInfo } from "./run-dir.ts";
 
@@ -38,14 +40,19 @@ describe("readRun", () => {
     expect((await readRun(dir)).events.map((e) => e.it)).toEqual([1, 2]);
   });
 
-  it("rejects a malformed line that is not the last, naming file and line", async () => {
+  it("skips a garbage line that is not the last, with a warning naming file and line", async () => {
     const dir = await runDir(`${iteration(1)}\n{"type":"iter\n${iteration(3)}\n`);
-    await expect(readRun(dir)).rejects.toThrow(`${join(dir, "events.jsonl")}:2: invalid JSON`);
+    const run = await readRun(dir);
+    expect(run.events.map((e) => e.it)).toEqual([1, 3]);
+    expect(run.warnings).toEqual([`${join(dir, "events.jsonl")}:2: invalid JSON; line skipped`]);
   });
 
-  it("rejects a record with a missing field, naming the field", async () => {
-    const dir = await runDir(`{"type":"eval","it":5,"elapsedMs":1}\n`);
-    await expect(readRun(dir)).rejects.toThrow(/events\.jsonl:1: "metrics" must be an object/);
+  it("skips a record with a missing field, naming the field", async () => {
+    const dir = await runDir(`{"type":"eval","it":5,"elapsedMs":1}\n${iteration(6)}\n`);
+    const run = await readRun(dir);
+    expect(run.events.map((e) => e.it)).toEqual([6]);
+    expect(run.warnings).toHaveLength(1);
+    expect(run.warnings[0]).toMatch(/events\.jsonl:1: "metrics" must be an object; line skipped/);
   });
 
   it("reads image metrics (FID, IS, class TVD), a null FID as NaN", async () => {
@@ -64,14 +71,14 @@ describe("readRun", () => {
     expect(old.type === "eval" && "mmd" in old.metrics).toBe(false);
   });
 
-  it("rejects image metrics with a missing field, naming file, line and field", async () => {
+  it("skips image metrics with a missing field, naming file, line and field", async () => {
     const dir = await runDir(`${iteration(1)}\n{"type":"eval","it":1,"metrics":{"samples":5,"fid":3,"classTvd":0.1},"elapsedMs":1}\n`);
-    await expect(readRun(dir)).rejects.toThrow(`${join(dir, "events.jsonl")}:2: "inceptionScore" must be a number or null`);
+    expect((await readRun(dir)).warnings).toEqual([`${join(dir, "events.jsonl")}:2: "inceptionScore" must be a number or null; line skipped`]);
   });
 
-  it("rejects metrics that are neither toy nor image metrics", async () => {
+  it("skips metrics that are neither toy nor image metrics", async () => {
     const dir = await runDir(`{"type":"eval","it":1,"metrics":{"samples":5},"elapsedMs":1}\n`);
-    await expect(readRun(dir)).rejects.toThrow(/events\.jsonl:1: "metrics" must hold toy metrics \("modes", \.\.\.\) or image metrics \("fid", \.\.\.\)/);
+    expect((await readRun(dir)).warnings[0]).toMatch(/events\.jsonl:1: "metrics" must hold toy metrics \("modes", \.\.\.\) or image metrics \("fid", \.\.\.\)/);
   });
 
   it("reads a null fitness (how JSON.stringify writes NaN) as NaN", async () => {
@@ -97,6 +104,20 @@ describe("readRun", () => {
 
   it("says so for a path that does not exist", async () => {
     await expect(readRun("/nonexistent/evogan-run")).rejects.toThrow("not a run directory: /nonexistent/evogan-run (no run.json)");
+  });
+
+  it("calls a running run whose process is gone crashed: a dead pid on this host, or a heartbeat older than a minute", async () => {
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const now = new Date().toISOString();
+    const status = async (stamp: object) => (await readRun(await runDir(`${iteration(1)}\n`, JSON.stringify({ ...runInfo(), status: "running", ...stamp })))).info.status;
+    expect(await status({ pid: dead, host: hostname(), heartbeatAt: now })).toBe("crashed");
+    expect(await status({ pid: process.pid, host: hostname(), heartbeatAt: new Date(Date.now() - 61_000).toISOString() })).toBe("crashed");
+    expect(await status({ pid: dead, host: "another-machine", heartbeatAt: new Date(Date.now() - 61_000).toISOString() })).toBe("crashed");
+    // Alive: this process with a fresh heartbeat; another machine's pid is not checked here.
+    expect(await status({ pid: process.pid, host: hostname(), heartbeatAt: now })).toBe("running");
+    expect(await status({ pid: dead, host: "another-machine", heartbeatAt: now })).toBe("running");
+    // Written before stamps existed: left as it says.
+    expect(await status({})).toBe("running");
   });
 
   it("names run.json when it is invalid", async () => {

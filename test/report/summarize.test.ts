@@ -15,7 +15,7 @@ const iteration = (it: number, children: ChildRecord[], survivors: number[], ela
   elapsedMs,
 });
 
-const run = (events: RunEvent[], config: unknown = null): RunData => ({ dir: "mem", info: runInfo(), config, events });
+const run = (events: RunEvent[], config: unknown = null): RunData => ({ dir: "mem", info: runInfo(), config, events, warnings: [] });
 
 describe("summarize on the fixture run (test/fixtures/run-small)", async () => {
   // 30 iterations, children [minimax, heuristic, least-squares], one survivor per iteration whose
