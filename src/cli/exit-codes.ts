@@ -26,6 +26,7 @@ const codeOf: Record<RunError["_tag"], number> = {
   WorkerFailed: EXIT.worker,
   RunStoreFailed: EXIT.io,
   RunNotFound: EXIT.notFound,
+  RunBusy: EXIT.config,
   CheckpointCorrupt: EXIT.checkpoint,
 };
 

@@ -1,12 +1,15 @@
 // The evogan command line. Commands parse their arguments, run a program, and hand every
 // failure to describeExit/describeThrown (src/cli/exit-codes.ts) for its message and exit code.
 import { Command, Option } from "commander";
-import { Effect, Layer } from "effect";
+import { Effect, type Exit, Layer } from "effect";
 import { BACKEND_CHOICES } from "../compute/backend.ts";
-import { loadRunConfig } from "../config/load-config.ts";
+import { loadRunConfig, parseConfigText } from "../config/load-config.ts";
 import { progressLayer } from "../orchestrator/progress.ts";
 import { runEgan } from "../orchestrator/run-program.ts";
-import { RunStoreLive } from "../orchestrator/run-store.ts";
+import { exists, RunStore, RunStoreLive } from "../orchestrator/run-store.ts";
+import { ConfigInvalid, RunBusy, type RunError } from "../orchestrator/errors.ts";
+import { ownerGone } from "../liveness.ts";
+import { decodeRunConfig } from "../config/run-config.ts";
 import { htmlReportFor, report } from "../report/report.ts";
 import { availableParallelism } from "node:os";
 import { decodeSweepConfig, loadSweepConfig, type SweepConfig } from "../config/sweep-config.ts";
@@ -34,25 +37,58 @@ function fail(f: Failure): never {
   process.exit(f.code);
 }
 
-async function runCommand(configFile: string | undefined, opts: { set: string[]; backend?: string; report: boolean }): Promise<void> {
-  const sets = [...opts.set, ...(opts.backend ? [`backend=${opts.backend}`] : [])];
-  const config = await loadRunConfig(configFile, sets).catch((e) => fail(describeThrown(e)));
-  // One member for now: one worker thread.
-  const layers = Layer.mergeAll(RunStoreLive, workersLayer(async () => localMemberPool(1)), progressLayer());
+/**
+ * Runs a program with SIGINT/SIGTERM interrupting it (the one place signals are handled) and
+ * returns its failure, if any, as a message and exit code.
+ */
+async function interruptible<A, E extends RunError>(program: Effect.Effect<A, E>): Promise<{ exit: Exit.Exit<A, E>; failure: Failure | undefined }> {
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const exit = await Effect.runPromiseExit(runEgan(config).pipe(Effect.provide(layers)), { signal: interrupt.signal });
+  const exit = await Effect.runPromiseExit(program, { signal: interrupt.signal });
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  const failure = describeExit(exit);
-  if (failure) fail(failure);
+  return { exit, failure: describeExit(exit) };
+}
+
+/** A single run's services: its run directory, one worker thread, progress on stdout. */
+const runLayers = () => Layer.mergeAll(RunStoreLive, workersLayer(async () => localMemberPool(1)), progressLayer());
+
+async function runCommand(configFile: string | undefined, opts: { set: string[]; backend?: string; report: boolean }): Promise<void> {
+  const sets = [...opts.set, ...(opts.backend ? [`backend=${opts.backend}`] : [])];
+  const config = await loadRunConfig(configFile, sets).catch((e) => fail(describeThrown(e)));
+  let dir: string | undefined;
+  const { exit, failure } = await interruptible(runEgan(config, { onDir: (d) => (dir = d) }).pipe(Effect.provide(runLayers())));
+  if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: interruptedMessage(dir) } : failure);
   if (exit._tag === "Success" && opts.report) {
     process.stdout.write("\n" + (await report([exit.value.run.dir], { format: "text" })));
   }
 }
 
+/** Where an interrupted run or sweep continues from (interrupted before its directory existed, nothing was written). */
+const interruptedMessage = (dir: string | undefined) =>
+  dir ? `interrupted: resume with \`evogan resume ${dir}\`` : "interrupted before the run directory was created: nothing was written";
+
+/** `evogan resume` of a single run: its own config.json, from its newest intact checkpoint. */
+async function resumeRun(dir: string): Promise<void> {
+  const program = Effect.gen(function* () {
+    const store = yield* RunStore;
+    const { run, config: raw, info } = yield* store.open(dir);
+    const config = yield* Effect.try({ try: () => decodeRunConfig(raw), catch: (e) => new ConfigInvalid({ path: join(dir, "config.json"), message: `${join(dir, "config.json")}: ${describeThrown(e).message}` }) });
+    if (info?.status === "finished") return { finished: true as const, run };
+    if (info?.status === "running" && !ownerGone(info)) {
+      return yield* Effect.fail(new RunBusy({ path: dir, message: `${dir} is still running (pid ${info.pid ?? "?"} on ${info.host ?? "?"}): stop it before resuming` }));
+    }
+    return yield* runEgan(config, { resume: { run, info } });
+  });
+  const { exit, failure } = await interruptible(program.pipe(Effect.provide(runLayers())));
+  if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: interruptedMessage(dir) } : failure);
+  if (exit._tag === "Success") {
+    if ("finished" in exit.value) process.stdout.write(`nothing to resume: ${dir} has finished\n`);
+    else process.stdout.write("\n" + (await report([dir], { format: "text" })));
+  }
+}
 /** The pool of a sweep on this machine: its devices, `threads` threads (per GPU). */
 async function localSweepPool(config: SweepConfig): Promise<() => Promise<MemberPool>> {
   const plan = resolveDevices(config.devices, await discoverGpus(), config.threads ?? availableParallelism());
@@ -64,15 +100,9 @@ async function localSweepPool(config: SweepConfig): Promise<() => Promise<Member
 async function sweepWith(config: SweepConfig, resumeDir?: string, queue?: SweepQueueOptions): Promise<void> {
   const pool = queue ? await sweepQueuePool(config, queue).catch((e: Error) => fail({ code: EXIT.worker, message: e.message })) : await localSweepPool(config);
   const layers = Layer.mergeAll(SweepStoreLive, workersLayer(pool), progressLayer());
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const exit = await Effect.runPromiseExit(runSweep(config, resumeDir).pipe(Effect.provide(layers)), { signal: interrupt.signal });
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  const failure = describeExit(exit);
-  if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: `interrupted: resume with \`evogan resume ${resumeDir ?? "<sweep dir>"}\`` } : failure);
+  let dir = resumeDir;
+  const { exit, failure } = await interruptible(runSweep(config, resumeDir, (d) => (dir = d)).pipe(Effect.provide(layers)));
+  if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: interruptedMessage(dir) } : failure);
   if (exit._tag === "Success") {
     const dir = exit.value.dir;
     const members = exit.value.state.members.map((m) => join(dir, "members", m.id));
@@ -89,10 +119,15 @@ async function sweepCommand(configFile: string, opts: { set: string[]; queue?: s
 }
 
 async function resumeCommand(dir: string, opts: { queue?: string; storage?: string }): Promise<void> {
-  const raw = await readFile(join(dir, "sweep-config.json"), "utf8").catch(() => fail({ code: EXIT.notFound, message: `not a sweep directory: ${dir} (no sweep-config.json)` }));
+  const isSweep = await exists(join(dir, "sweep-config.json"));
+  if (!isSweep && (await exists(join(dir, "config.json")))) {
+    if (opts.queue) fail({ code: EXIT.config, message: `--queue resumes sweeps; ${dir} is a single run` });
+    return resumeRun(dir);
+  }
+  const raw = await readFile(join(dir, "sweep-config.json"), "utf8").catch(() => fail({ code: EXIT.notFound, message: `not a run or sweep directory: ${dir} (no config.json or sweep-config.json)` }));
   const config = (() => {
     try {
-      return decodeSweepConfig(JSON.parse(raw));
+      return decodeSweepConfig(parseConfigText(raw, join(dir, "sweep-config.json")));
     } catch (e) {
       return fail(describeThrown(e));
     }
@@ -108,7 +143,7 @@ async function reportCommand(runDirs: string[], opts: { format: "text" | "json" 
   const out = await report(runDirs, { format: opts.format }).catch((e) => fail(describeThrown(e)));
   if (opts.html !== undefined) {
     const file = opts.html;
-    const page = await htmlReportFor(runDirs).catch((e) => fail(describeThrown(e)));
+    const page = await htmlReportFor(runDirs, () => undefined).catch((e) => fail(describeThrown(e)));
     await writeFile(file, page).catch((e) => fail({ code: EXIT.io, message: `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}` }));
   }
   process.stdout.write(out.endsWith("\n") ? out : out + "\n");
@@ -134,8 +169,8 @@ export function buildCli(): Command {
     .action(sweepCommand);
   program
     .command("resume")
-    .description("continue an interrupted sweep exactly where it stopped")
-    .argument("<sweepDir>", "the sweep's directory")
+    .description("continue an interrupted run or sweep exactly where it stopped")
+    .argument("<dir>", "the run's or sweep's directory")
     .option("--queue <redisUrl>", "train on `evogan worker`s through this Redis queue instead of local workers")
     .option("--storage <uri>", "with --queue: shared storage (file:///path, same path on every worker); default <outDir>/queue-storage")
     .action(resumeCommand);
@@ -160,9 +195,19 @@ export function buildCli(): Command {
   return program;
 }
 
+/**
+ * Usage errors (an unknown option or command, a bad choice, a missing or extra argument) exit
+ * with the config/usage code after commander's one-line message; --help exits 0.
+ */
+function usageErrorsExit(command: Command): Command {
+  command.exitOverride((e) => process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.config));
+  command.commands.forEach(usageErrorsExit);
+  return command;
+}
+
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await usageErrorsExit(buildCli()).parseAsync(argv);
   } catch (e) {
     fail(describeThrown(e));
   }

@@ -1,8 +1,8 @@
 // Checkpoint files: msgpackr with `moreTypes` (the default pack() corrupts Float32Array), a
 // SHA-256 of the body checked on load, and an atomic write (temp file, fsync, rename) so that a
-// crash mid-write leaves the previous checkpoint, never a torn one.
+// crash mid-write leaves the previous checkpoint, never a torn one. Logs are appended whole lines.
 import { createHash } from "node:crypto";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { appendFile, open, readFile, rename, stat, truncate, unlink } from "node:fs/promises";
 import { Packr } from "msgpackr";
 
 const packr = new Packr({ moreTypes: true });
@@ -43,19 +43,32 @@ export function decodeCheckpoint(bytes: Uint8Array, file = "<buffer>"): unknown 
   return packr.unpack(env.body);
 }
 
+/** Writes `file` whole or not at all; a failed write (a full disk) removes its temporary file. */
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await open(tmp, "w");
   try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, "w");
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Appends whole lines: when the append fails part-way (a full disk), the file is cut back to where it was. */
+export async function appendLines(file: string, lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return;
+  const size = await stat(file).then((s) => s.size, () => 0);
+  try {
+    await appendFile(file, lines.map((l) => l + "\n").join(""));
+  } catch (e) {
+    await truncate(file, size).catch(() => undefined);
     throw e;
   }
 }

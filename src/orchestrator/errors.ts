@@ -8,6 +8,8 @@ export class WorkerFailed extends Data.TaggedError("WorkerFailed")<{ readonly me
 export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{ readonly iteration: number; readonly message: string }> {}
 export class CheckpointCorrupt extends Data.TaggedError("CheckpointCorrupt")<{ readonly file: string; readonly message: string }> {}
 export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonly path: string; readonly message: string }> {}
+/** A run or sweep whose process is still alive: resuming it would write the same files twice. */
+export class RunBusy extends Data.TaggedError("RunBusy")<{ readonly path: string; readonly message: string }> {}
 export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly path: string; readonly message: string }> {}
 
-export type RunError = ConfigInvalid | BackendMissing | WorkerFailed | TrainingDiverged | CheckpointCorrupt | RunStoreFailed | RunNotFound;
+export type RunError = ConfigInvalid | BackendMissing | WorkerFailed | TrainingDiverged | CheckpointCorrupt | RunStoreFailed | RunNotFound | RunBusy;

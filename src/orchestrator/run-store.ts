@@ -1,11 +1,20 @@
 // The run directory service: everything a run writes goes through here (config.json, run.json,
 // events.jsonl, checkpoints/, samples/). `evogan report` reads only what this writes.
-import { appendFile, mkdir, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { Context, Effect, Layer } from "effect";
+//
+// Resume: checkpoints/latest.ckpt (and the one before it, previous.ckpt) are written after the
+// records they cover, so a run continues from the newest intact one with its log cut back to
+// that checkpoint's iteration: records and state always agree.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { Context, Effect, Layer, Semaphore } from "effect";
+import { HEARTBEAT_MS, ownerStamp } from "../liveness.ts";
 import type { RunEvent, RunInfo, RunStatus } from "../records.ts";
-import { writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
-import { RunStoreFailed } from "./errors.ts";
+import { CorruptCheckpoint, appendLines, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
+import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
+
+/** The checkpoint a run continues from, and the one before it (a fallback when the newest is damaged). */
+export const LATEST_CHECKPOINT = "checkpoints/latest.ckpt";
+export const PREVIOUS_CHECKPOINT = "checkpoints/previous.ckpt";
 
 export interface RunHandle {
   readonly dir: string;
@@ -22,12 +31,45 @@ export class RunStore extends Context.Service<
     /** Writes a file under the run directory (e.g. samples/it-000500.png); returns its relative path. */
     readonly writeFile: (run: RunHandle, relPath: string, bytes: Uint8Array) => Effect.Effect<string, RunStoreFailed>;
     readonly writeCheckpoint: (run: RunHandle, relPath: string, value: unknown) => Effect.Effect<string, RunStoreFailed>;
+    /** latest.ckpt becomes previous.ckpt, then `value` is written as latest.ckpt. */
+    readonly rotateCheckpoint: (run: RunHandle, value: unknown) => Effect.Effect<void, RunStoreFailed>;
+    /** An existing run directory (for resume): its config.json and run.json (absent when killed before writing it). */
+    readonly open: (dir: string) => Effect.Effect<{ run: RunHandle; config: unknown; info?: RunInfo }, RunNotFound>;
+    /** Removes what a killed writer left half-done (`*.tmp`), once its process is known to be gone. */
+    readonly removeTemporaries: (run: RunHandle) => Effect.Effect<void, RunStoreFailed>;
+    readonly readCheckpoint: (run: RunHandle, relPath: string) => Effect.Effect<unknown, CheckpointCorrupt>;
+    /** Cuts events.jsonl back to the records of iterations ≤ maxIt (no end record); torn lines go too. */
+    readonly truncateEvents: (run: RunHandle, maxIt: number) => Effect.Effect<void, RunStoreFailed>;
   }
 >()("evogan/RunStore") {}
 
 /** An fs operation as an Effect whose failure names the path (RunStoreFailed). */
 export const attempt = <A>(path: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (e) => new RunStoreFailed({ path, message: `${path}: ${(e as Error).message}` }) });
+
+const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
+
+/** Rewrites a JSONL file (atomically) with the records `keep` accepts; lines that do not parse (torn by a kill) are dropped. */
+export async function filterJsonl(file: string, keep: (value: Record<string, unknown>) => boolean): Promise<void> {
+  if (!(await exists(file))) return;
+  const kept = lines(await readFile(file, "utf8")).filter((l) => {
+    try {
+      return keep(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      return false;
+    }
+  });
+  await writeFileAtomic(file, Buffer.from(kept.map((l) => l + "\n").join("")));
+}
+
+/** Deletes `*.tmp` files (an atomic write cut short by a kill) under dir, two levels deep at most. */
+export async function removeTemporaries(dir: string, depth = 2): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    if (e.isFile() && e.name.endsWith(".tmp")) await rm(join(dir, e.name), { force: true });
+    else if (e.isDirectory() && depth > 0) await removeTemporaries(join(dir, e.name), depth - 1);
+  }
+}
 
 export async function exists(p: string): Promise<boolean> {
   return stat(p).then(
@@ -61,13 +103,79 @@ export const RunStoreLive = Layer.succeed(RunStore, {
       return { dir, name: dirName };
     }),
   appendEvents: (run, events) =>
-    attempt(join(run.dir, "events.jsonl"), () => appendFile(join(run.dir, "events.jsonl"), events.map((e) => JSON.stringify(e) + "\n").join(""))),
+    attempt(join(run.dir, "events.jsonl"), () => appendLines(join(run.dir, "events.jsonl"), events.map((e) => JSON.stringify(e)))),
   writeInfo: (run, info) =>
     attempt(join(run.dir, "run.json"), () => writeFileAtomic(join(run.dir, "run.json"), Buffer.from(JSON.stringify(info, null, 2) + "\n"))),
   writeFile: (run, relPath, bytes) => attempt(join(run.dir, relPath), () => writeFileAtomic(join(run.dir, relPath), bytes).then(() => relPath)),
   writeCheckpoint: (run, relPath, value) => attempt(join(run.dir, relPath), () => writeCheckpoint(join(run.dir, relPath), value).then(() => relPath)),
+  rotateCheckpoint: (run, value) =>
+    attempt(join(run.dir, LATEST_CHECKPOINT), async () => {
+      // Killed between the two steps, the run still has previous.ckpt to continue from.
+      await rename(join(run.dir, LATEST_CHECKPOINT), join(run.dir, PREVIOUS_CHECKPOINT)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "ENOENT") throw e;
+      });
+      await writeCheckpoint(join(run.dir, LATEST_CHECKPOINT), value);
+    }),
+  open: (dir) =>
+    Effect.tryPromise({
+      try: async () => {
+        const read = async (file: string) => {
+          const text = await readFile(join(dir, file), "utf8").catch(() => undefined);
+          if (text === undefined) throw new Error(`not a run directory: ${dir} (no ${file})`);
+          try {
+            return JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
+          } catch {
+            throw new Error(`${join(dir, file)}: not valid JSON`);
+          }
+        };
+        const config = await read("config.json");
+        const info = (await exists(join(dir, "run.json"))) ? ((await read("run.json")) as RunInfo) : undefined;
+        return { run: { dir, name: basename(dir) }, config, ...(info ? { info } : {}) };
+      },
+      catch: (e) => new RunNotFound({ path: dir, message: (e as Error).message }),
+    }),
+  readCheckpoint: (run, relPath) =>
+    Effect.tryPromise({
+      try: () => readCheckpoint(join(run.dir, relPath)),
+      catch: (e) => new CheckpointCorrupt({ file: relPath, message: e instanceof CorruptCheckpoint ? e.message : `cannot read checkpoint ${join(run.dir, relPath)}: ${(e as Error).message}` }),
+    }),
+  removeTemporaries: (run) => attempt(run.dir, () => removeTemporaries(run.dir)),
+  truncateEvents: (run, maxIt) =>
+    attempt(join(run.dir, "events.jsonl"), () => filterJsonl(join(run.dir, "events.jsonl"), (e) => typeof e.it === "number" && e.it <= maxIt && e.type !== "end")),
 });
 
-export function runInfo(base: Omit<RunInfo, "status" | "updatedAt">, status: RunStatus): RunInfo {
-  return { ...base, status, updatedAt: new Date().toISOString() };
-}
+/**
+ * run.json files kept current while a program runs (a run's own, or each member's of a sweep):
+ * `set` writes a status, and a background fiber rewrites every "running" one's heartbeat each
+ * HEARTBEAT_MS. One lock and one current value per file, so a late beat never writes an older
+ * status over a newer one.
+ */
+export const makeInfoKeeper = <K extends string>(write: (key: K, info: RunInfo) => Effect.Effect<void, RunStoreFailed>) =>
+  Effect.gen(function* () {
+    const lock = yield* Semaphore.make(1);
+    const current = new Map<K, RunInfo>();
+    const stamp = ownerStamp();
+    const now = () => new Date().toISOString();
+    const set = (key: K, info: Omit<RunInfo, "updatedAt" | "pid" | "host" | "heartbeatAt">) =>
+      lock.withPermits(1)(
+        Effect.suspend(() => {
+          const full: RunInfo = { ...info, ...stamp, updatedAt: now(), heartbeatAt: now() };
+          current.set(key, full);
+          return write(key, full);
+        }),
+      );
+    const beat = lock.withPermits(1)(
+      Effect.forEach(
+        [...current].filter(([, info]) => info.status === "running"),
+        ([key, info]) => {
+          const beaten = { ...info, heartbeatAt: now() };
+          current.set(key, beaten);
+          return write(key, beaten);
+        },
+        { discard: true },
+      ),
+    );
+    /** Beats until the calling program ends (a child fiber); a failed beat waits for the next. */
+    const keepBeating = Effect.forkChild(Effect.forever(Effect.andThen(Effect.sleep(HEARTBEAT_MS), Effect.ignore(beat))));
+    return { set, keepBeating };
+  });

@@ -15,13 +15,14 @@ import { hyperText, randomSearchPlan, sampleHypers, type HyperSpace, type Hypers
 import { memberPlans, memberRunConfig, valueAt, type HyperValue, type SweepConfig } from "../config/sweep-config.ts";
 import { memberFitness } from "../metrics/member-fitness.ts";
 import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
-import type { EvalRecord, EndRecord } from "../records.ts";
+import type { EvalRecord, EndRecord, RunStatus } from "../records.ts";
 import { Rng } from "../util/rng.ts";
-import { reseedTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
-import { CheckpointCorrupt } from "./errors.ts";
+import { reseedTrainer, retimeTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
+import { ownerGone, ownerStamp } from "../liveness.ts";
+import { CheckpointCorrupt, RunBusy } from "./errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
-import { runInfo } from "./run-store.ts";
+import { attempt, makeInfoKeeper, removeTemporaries } from "./run-store.ts";
 import { checkpointPath, type GenerationRecord, type MemberState, type SweepState } from "./sweep-state.ts";
 import { SweepStore } from "./sweep-store.ts";
 import { Workers } from "./workers.ts";
@@ -44,7 +45,8 @@ export interface SweepOutcome {
   readonly state: SweepState;
 }
 
-export const runSweep = (config: SweepConfig, resumeDir?: string) =>
+/** `onDir` is told the sweep directory as soon as it exists (for the CLI's interruption message). */
+export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: string) => void) =>
   Effect.gen(function* () {
     const store = yield* SweepStore;
     const workers = yield* Workers;
@@ -59,7 +61,14 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
     if (resumeDir !== undefined) {
       dir = resumeDir;
       state = yield* store.readState(dir);
-      yield* store.truncate(dir, state.members.map((m) => m.id), state.generationsDone * K, state.generationsDone);
+      if (state.status === "running" && !ownerGone(state)) {
+        return yield* Effect.fail(new RunBusy({ path: dir, message: `${dir} is still running (pid ${state.pid ?? "?"} on ${state.host ?? "?"}): stop it before resuming` }));
+      }
+      yield* attempt(dir, () => removeTemporaries(dir, 3));
+      // Each member's log goes back to its own state at the last completed generation.
+      for (const m of state.members) yield* store.truncate(dir, [m.id], m.iterations, Number.POSITIVE_INFINITY);
+      yield* store.truncate(dir, [], 0, state.generationsDone);
+      state = { ...state, ...ownerStamp() };
     } else {
       dir = yield* store.create(config.outDir, config.name, config);
       const base = memberRunConfigFor(0, {});
@@ -70,9 +79,12 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
         const hypers = Object.fromEntries(Object.entries(sampled).map(([k, v]) => [k, k in p.set ? (p.set[k] as HyperValue) : v]));
         return { id: p.id, index: i, slot: i % workers.slots, seed: memberSeed(config.seed, i), hypers, status: "active", iterations: 0 };
       });
-      state = { name: basename(dir), backend: "", status: "running", generationsDone: 0, members, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
+      state = { name: basename(dir), backend: "", status: "running", generationsDone: 0, members, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), ...ownerStamp() };
+      // The resume point from the start: a sweep stopped anywhere in generation 0 starts it again.
+      yield* store.writeState(dir, state);
     }
     const sweepDir = dir;
+    onDir?.(sweepDir);
 
     function memberRunConfigFor(index: number, hypers: Readonly<Record<string, HyperValue>>, seed = 0, plan = index) {
       return memberRunConfig(config.population, { ...plans[plan], id: plans[index].id }, plan, hypers, config, seed);
@@ -80,10 +92,15 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
     // A member runs its own plan (architecture, fixed settings) until it copies another's.
     const runConfigOf = (m: MemberState) => memberRunConfigFor(m.index, m.hypers, m.seed, m.plan ?? m.index);
 
-    /** A checkpoint, or the newest older one that is intact (with a warning in the sweep log). */
-    const loadCheckpoint = (m: MemberState, g: number) =>
+    /**
+     * A member's checkpoint, or (with `fallback`, when it is put back into a worker) the newest
+     * older one that is intact, with a warning in the sweep log and its records cut back to match.
+     */
+    const loadCheckpoint = (m: MemberState, g: number, fallback = true) =>
       Effect.gen(function* () {
-        const candidates = [m.checkpoint!, ...(yield* store.listCheckpoints(sweepDir, m.id)).filter((c) => c !== m.checkpoint)];
+        // Only older ones: a newer checkpoint belongs to a generation that sweep.json never recorded.
+        const older = fallback ? (yield* store.listCheckpoints(sweepDir, m.id)).filter((c) => c < m.checkpoint!) : [];
+        const candidates = [m.checkpoint!, ...older];
         for (const rel of candidates) {
           const r = yield* Effect.result(store.readCheckpoint(sweepDir, rel));
           if (r._tag === "Success") {
@@ -92,7 +109,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
             if (rel !== m.checkpoint) yield* store.truncate(sweepDir, [m.id], saved.trainer.it, Number.POSITIVE_INFINITY);
             return saved;
           }
-          yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `${r.failure.message}; trying an older checkpoint` }]);
+          yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `${r.failure.message}${fallback ? "; trying an older checkpoint" : ""}` }]);
           yield* progress.line(`  warning: ${r.failure.message}`);
         }
         return yield* Effect.fail(new CheckpointCorrupt({ file: m.checkpoint!, message: `no intact checkpoint left for member ${m.id}` }));
@@ -105,6 +122,12 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
         return yield* workers.run<InitResult>(m.slot, { kind: "init", memberId: m.id, backend: config.backend, config: memberConfig(runConfigOf(m)), state: saved });
       });
 
+    // Members' run.json: their status, and a heartbeat while the sweep lives (src/liveness.ts).
+    const memberInfo = yield* makeInfoKeeper((id: string, info) => store.writeMemberInfo(sweepDir, id, info));
+    const setMemberStatus = (m: MemberState, status: RunStatus) =>
+      memberInfo.set(m.id, { name: m.id, backend: state.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status });
+    yield* memberInfo.keepBeating;
+
     // Every active member into its worker; the first init also loads the backend.
     let backend = state.backend;
     for (const m of state.members) {
@@ -114,7 +137,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
       const init = yield* initMember(m, state.generationsDone);
       backend = `${init.backend} (matmul: ${init.matmul})`;
       // From now on `evogan report` can read the member, even mid-generation.
-      yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend: init.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, "running"));
+      yield* memberInfo.set(m.id, { name: m.id, backend: init.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status: "running" });
     }
     state = { ...state, backend, status: "running" };
     yield* progress.line(
@@ -182,13 +205,21 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
         for (const d of plan.decisions) {
           const target = next.get(d.target)!;
           const source = next.get(d.source)!;
-          const copied = yield* loadCheckpoint(source, g);
-          // The copy continues with its own random stream, not its source's.
-          const reseeded: WorkerMemberState = { ...copied, trainer: reseedTrainer(copied.trainer, new Rng(config.seed, STREAM_RESEED, target.index, g).state()) };
+          // The source's own checkpoint of this generation, never an older one: the source trains on
+          // from its resident state. A damaged one cancels the copy (logged); the target trains on.
+          const read = yield* Effect.result(loadCheckpoint(source, g, false));
+          if (read._tag === "Failure") {
+            yield* progress.line(`  warning: ${target.id} does not copy ${source.id}: ${read.failure.message}`);
+            continue;
+          }
+          const copied = read.success;
+          // The copy continues with its own random stream, not its source's, and on its own
+          // timeline: its records go on from its own iteration count (the copy is in sweep.jsonl).
+          const reseeded: WorkerMemberState = { ...copied, trainer: retimeTrainer(reseedTrainer(copied.trainer, new Rng(config.seed, STREAM_RESEED, target.index, g).state()), target.iterations) };
           const rel = checkpointPath(target.id, g);
           yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: target.id, g, state: reseeded } satisfies Checkpoint);
           // The copy takes the source's plan too: its weights only fit the source's architecture.
-          const updated: MemberState = { ...target, plan: source.plan ?? source.index, status: "active", hypers: d.newHypers, checkpoint: rel, iterations: source.iterations, fitness: source.fitness, metrics: source.metrics };
+          const updated: MemberState = { ...target, plan: source.plan ?? source.index, status: "active", hypers: d.newHypers, checkpoint: rel, fitness: source.fitness, metrics: source.metrics };
           next.set(target.id, updated);
           yield* store.createMember(sweepDir, target.id, runConfigOf(updated));
           yield* initMember(updated, g, reseeded);
@@ -209,7 +240,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
         state = { ...state, generationsDone: g + 1, members: state.members.map((m) => next.get(m.id)!), updatedAt: new Date().toISOString(), wallMs: (state.wallMs ?? 0) + record.elapsedMs };
         yield* store.writeState(sweepDir, state);
         for (const m of state.members) {
-          yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, m.status === "active" ? "running" : "failed"));
+          yield* setMemberStatus(m, m.status === "active" ? "running" : "failed");
         }
         yield* reportGeneration(g, plan.decisions.map((d) => ({ target: d.target, source: d.source })));
         yield* progress.bar("gen", g + 1, config.generations);
@@ -218,7 +249,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
         if (m.status !== "active") continue;
         const end: EndRecord = { type: "end", it: m.iterations, elapsedMs: Date.now() - started, itersPerSec: (m.iterations / (Date.now() - started)) * 1000 };
         yield* store.appendMember(sweepDir, m.id, [end]);
-        yield* store.writeMemberInfo(sweepDir, m.id, runInfo({ name: m.id, backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K }, "finished"));
+        yield* setMemberStatus(m, "finished");
       }
       state = { ...state, status: "finished", updatedAt: new Date().toISOString() };
       yield* store.writeState(sweepDir, state);
@@ -239,9 +270,14 @@ export const runSweep = (config: SweepConfig, resumeDir?: string) =>
     }
 
     return yield* train.pipe(
-      Effect.onExit((exit) =>
-        Exit.isSuccess(exit) ? Effect.void : store.writeState(sweepDir, { ...state, status: Exit.hasInterrupts(exit) ? "interrupted" : "failed", updatedAt: new Date().toISOString() }).pipe(Effect.ignore),
-      ),
+      Effect.onExit((exit) => {
+        if (Exit.isSuccess(exit)) return Effect.void;
+        const status = Exit.hasInterrupts(exit) ? "interrupted" : "failed";
+        return Effect.andThen(
+          store.writeState(sweepDir, { ...state, status, updatedAt: new Date().toISOString() }),
+          Effect.forEach(state.members.filter((m) => m.status === "active"), (m) => setMemberStatus(m, status), { discard: true }),
+        ).pipe(Effect.ignore);
+      }),
     );
   });
 

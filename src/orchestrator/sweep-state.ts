@@ -9,6 +9,7 @@
 //   runs/<sweep>/members/<id>/               a run directory per member (evogan report reads it)
 //   runs/<sweep>/checkpoints/<id>/gen-NNNN.ckpt
 import type { HyperValue } from "../config/sweep-config.ts";
+import type { OwnerStamp } from "../liveness.ts";
 import type { EvalMetrics } from "../records.ts";
 
 export type MemberStatus = "active" | "diverged" | "failed";
@@ -32,7 +33,7 @@ export interface MemberState {
   readonly iterations: number;
 }
 
-export interface SweepState {
+export interface SweepState extends OwnerStamp {
   readonly name: string;
   readonly backend: string;
   readonly status: "running" | "finished" | "interrupted" | "failed";

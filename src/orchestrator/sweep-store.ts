@@ -1,12 +1,12 @@
 // The sweep directory service (layout in sweep-state.ts). Everything a sweep writes goes
 // through here: atomically where a torn file would break resume (sweep.json, checkpoints).
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Context, Effect, Layer } from "effect";
 import type { RunEvent, RunInfo } from "../records.ts";
-import { CorruptCheckpoint, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
+import { appendLines, CorruptCheckpoint, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
-import { attempt, createUniqueDir, exists } from "./run-store.ts";
+import { attempt, createUniqueDir, exists, filterJsonl } from "./run-store.ts";
 import type { SweepEvent, SweepState } from "./sweep-state.ts";
 
 export class SweepStore extends Context.Service<
@@ -32,20 +32,6 @@ export class SweepStore extends Context.Service<
   }
 >()("evogan/SweepStore") {}
 
-const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
-
-async function filterJsonl(file: string, keep: (value: Record<string, unknown>) => boolean): Promise<void> {
-  if (!(await exists(file))) return;
-  const kept = lines(await readFile(file, "utf8")).filter((l) => {
-    try {
-      return keep(JSON.parse(l) as Record<string, unknown>);
-    } catch {
-      return false; // a line torn by the interruption
-    }
-  });
-  await writeFileAtomic(file, Buffer.from(kept.map((l) => l + "\n").join("")));
-}
-
 export const SweepStoreLive = Layer.succeed(SweepStore, {
   create: (outDir, name, config) =>
     attempt(outDir, async () => {
@@ -63,11 +49,20 @@ export const SweepStoreLive = Layer.succeed(SweepStore, {
     }),
   readState: (dir) =>
     Effect.tryPromise({
-      try: async () => JSON.parse(await readFile(join(dir, "sweep.json"), "utf8")) as SweepState,
-      catch: () => new RunNotFound({ path: dir, message: `nothing to resume in ${dir}: no sweep.json (the sweep ended before its first generation; start it again)` }),
+      try: async () => {
+        const text = await readFile(join(dir, "sweep.json"), "utf8").catch(() => {
+          throw new Error(`nothing to resume in ${dir}: no sweep.json (the sweep stopped before it wrote its first state; start it again)`);
+        });
+        try {
+          return JSON.parse(text) as SweepState;
+        } catch (e) {
+          throw new Error(`${join(dir, "sweep.json")} is damaged (${(e as Error).message}); the sweep cannot be resumed from it`);
+        }
+      },
+      catch: (e) => new RunNotFound({ path: dir, message: (e as Error).message }),
     }),
   writeState: (dir, state) => attempt(join(dir, "sweep.json"), () => writeFileAtomic(join(dir, "sweep.json"), Buffer.from(JSON.stringify(state, null, 2) + "\n"))),
-  appendSweep: (dir, events) => attempt(join(dir, "sweep.jsonl"), () => appendFile(join(dir, "sweep.jsonl"), events.map((e) => JSON.stringify(e) + "\n").join(""))),
+  appendSweep: (dir, events) => attempt(join(dir, "sweep.jsonl"), () => appendLines(join(dir, "sweep.jsonl"), events.map((e) => JSON.stringify(e)))),
   createMember: (dir, id, config) =>
     attempt(join(dir, "members", id), async () => {
       const m = join(dir, "members", id);
@@ -76,7 +71,7 @@ export const SweepStoreLive = Layer.succeed(SweepStore, {
       if (!(await exists(join(m, "events.jsonl")))) await writeFile(join(m, "events.jsonl"), "");
       await mkdir(join(dir, "checkpoints", id), { recursive: true });
     }),
-  appendMember: (dir, id, events) => attempt(join(dir, "members", id), () => appendFile(join(dir, "members", id, "events.jsonl"), events.map((e) => JSON.stringify(e) + "\n").join(""))),
+  appendMember: (dir, id, events) => attempt(join(dir, "members", id), () => appendLines(join(dir, "members", id, "events.jsonl"), events.map((e) => JSON.stringify(e)))),
   writeMemberInfo: (dir, id, info) => attempt(join(dir, "members", id), () => writeFileAtomic(join(dir, "members", id, "run.json"), Buffer.from(JSON.stringify(info, null, 2) + "\n"))),
   writeMemberFile: (dir, id, rel, bytes) => attempt(join(dir, "members", id, rel), () => writeFileAtomic(join(dir, "members", id, rel), bytes).then(() => rel)),
   writeCheckpoint: (dir, rel, value) => attempt(join(dir, rel), () => writeCheckpoint(join(dir, rel), value)),

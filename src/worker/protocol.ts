@@ -40,6 +40,11 @@ export function reseedTrainer(state: TrainerState, rng: RngState): TrainerState 
   return "draws" in state ? { ...state, draws: { ...state.draws, rng } } : { ...state, rng };
 }
 
+/** A copy of a trainer's state that counts iterations from `it` (a copy continues on its copier's timeline). */
+export function retimeTrainer(state: TrainerState, it: number): TrainerState {
+  return { ...state, it };
+}
+
 /** A member's trainer state plus the training time it has accumulated. */
 export interface MemberState {
   readonly trainer: TrainerState;

@@ -13,12 +13,21 @@ const small = ["--set", "generations=3", "--set", "segment.iterations=20"];
 
 
 
+/** How many random kill points the any-moment test tries (EVOGAN_KILL_POINTS raises it). */
+const KILLS = Number(process.env.EVOGAN_KILL_POINTS ?? 4);
+
 let out: string;
 let reference: unknown;
+/** From the moment the sweep directory appears to the end of the process, in the reference sweep. */
+let lifeMs: number;
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), "evogan-sweep-"));
-  const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"]);
+  let appeared = 0;
+  const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"], {
+    killWhen: async () => ((appeared ||= await readdir(join(out, "ref")).then(() => Date.now(), () => 0)), false),
+  });
+  lifeMs = Date.now() - appeared;
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   reference = await sweepRecords(join(out, "ref"));
@@ -68,6 +77,31 @@ describe("evogan sweep", () => {
     expect(await sweepRecords(dir)).toEqual(reference);
   });
 
+  it(`kill -9 at ${KILLS} random moments of a sweep's life (generation 0 and checkpoint writes included), each followed by resume: the same records`, async () => {
+    const rng = new Rng(Date.now() >>> 0);
+    const outcomes: string[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const name = `any-${k}`;
+      const dir = join(out, name);
+      const delay = rng.int(Math.max(1, lifeMs));
+      let seen = 0;
+      const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", `name=${name}`], {
+        killWhen: async () => {
+          seen ||= await readdir(dir).then(() => Date.now(), () => 0);
+          return seen > 0 && Date.now() - seen >= delay;
+        },
+      });
+      const state = await readFile(join(dir, "sweep.json"), "utf8").then((t) => JSON.parse(t) as { generationsDone: number; status: string }, () => undefined);
+      outcomes.push(`${delay} ms: ${killed.signal === "SIGKILL" ? "killed" : "finished first"} at generation ${state?.generationsDone ?? "-"}`);
+      if (state?.status === "finished") continue;
+      const resumed = await evogan(["resume", dir]);
+      expect(resumed.stderr).toBe("");
+      expect(resumed.code).toBe(0);
+      expect(await sweepRecords(dir)).toEqual(reference);
+    }
+    console.log(`sweep kill points (life ${lifeMs} ms): ${outcomes.join("; ")}`);
+  }, 60_000 * KILLS);
+
   it("Ctrl-C (SIGINT) stops with exit code 130 and status interrupted; resume completes with the same records", async () => {
     const dir = join(out, "sigint");
     const stopped = await evogan(
@@ -100,7 +134,10 @@ describe("evogan sweep", () => {
     const g1 = sweep.find((e) => e.type === "generation" && e.g === 1)!;
     expect((g1.decisions as Array<{ target: string; reason: string }>).some((d) => d.target === "m2" && d.reason === "diverged")).toBe(true);
     const state = JSON.parse(await readFile(join(out, "nan", "sweep.json"), "utf8"));
-    expect(state.members.find((m: { id: string }) => m.id === "m2")).toMatchObject({ status: "active", iterations: 60 });
+    // The copy continues on m2's own timeline (iteration 20, where its NaN weights were caught), never skipping or repeating one.
+    expect(state.members.find((m: { id: string }) => m.id === "m2")).toMatchObject({ status: "active", iterations: 40 });
+    const its = (await readJsonl(join(out, "nan", "members", "m2", "events.jsonl"))).filter((e) => e.type === "iteration").map((e) => e.it);
+    expect(its).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it("a bit-flipped checkpoint is detected on resume and the previous one is used, with a warning", async () => {

@@ -1,0 +1,148 @@
+// `evogan resume <runDir>` in real processes: kill -9 at random moments of a single run (before
+// its first checkpoint, between evaluations, during checkpoint writes), then resume; the records
+// must equal an uninterrupted run's. Also: a killed run reads as crashed, a live one cannot be
+// resumed, a damaged newest checkpoint falls back to the one before, a finished run has nothing to do.
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { evogan } from "../helpers/cli-process.ts";
+import { readJsonl } from "../helpers/sweep-records.ts";
+import { Rng } from "../../src/util/rng.ts";
+
+// Small nets, three mutations, five evaluations (each writes a checkpoint) over 100 iterations.
+const tiny = [
+  "--backend", "wasm", "--no-report",
+  ...["trainer.mutations=[\"minimax\",\"heuristic\",\"least-squares\"]", "model.gHidden=[16,16]", "model.dHidden=[16,16]", "budget.iterations=100", "eval.every=20", "eval.samples=500", "trainer.evalBatchSize=64"].flatMap((s) => ["--set", s]),
+];
+
+/** Everything a run recorded, minus wall-clock fields. */
+async function records(dir: string) {
+  const strip = ({ elapsedMs: _e, itersPerSec: _i, ...rest }: Record<string, unknown>) => rest;
+  return (await readJsonl(join(dir, "events.jsonl"))).map(strip);
+}
+
+/** Every file under dir (two levels), for spotting leftovers such as *.tmp. */
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...(await readdir(join(dir, e.name))).map((f) => `${e.name}/${f}`));
+    else out.push(e.name);
+  }
+  return out;
+}
+
+/** How many kill points (EVOGAN_KILL_POINTS raises it for a longer check). */
+const KILLS = Number(process.env.EVOGAN_KILL_POINTS ?? 6);
+
+let out: string;
+let reference: Array<Record<string, unknown>>;
+/** From the moment the run directory appears to the end of the process, in the reference run. */
+let lifeMs: number;
+
+/** Calls `then` once `dir` exists (polled); never asks for a kill by itself. */
+const whenExists = (dir: string, then: () => boolean) => {
+  let seen = 0;
+  return async () => {
+    if (!seen) seen = (await readdir(dir).then(() => Date.now(), () => 0));
+    return seen > 0 && then();
+  };
+};
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), "evogan-resume-"));
+  let appeared = 0;
+  const r = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=ref"], { killWhen: whenExists(join(out, "ref"), () => ((appeared ||= Date.now()), false)) });
+  lifeMs = Date.now() - appeared;
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  reference = await records(join(out, "ref"));
+});
+
+describe("evogan resume <runDir>", () => {
+  it(`kill -9 at ${KILLS} random moments of a run's life, each followed by resume: every run completes with the uninterrupted run's records`, async () => {
+    const rng = new Rng(Date.now() >>> 0);
+    const outcomes: string[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const name = `kill-${k}`;
+      const dir = join(out, name);
+      // Uniform over the run's life from the moment its directory exists (the start-up before it writes nothing).
+      const delay = rng.int(Math.max(1, lifeMs));
+      let t0 = 0;
+      const killed = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", `name=${name}`], { killWhen: whenExists(dir, () => Date.now() - (t0 ||= Date.now()) >= delay) });
+      const resumed = await evogan(["resume", dir]);
+      expect(resumed.stderr).toBe("");
+      expect(resumed.code).toBe(0);
+      expect(await records(dir)).toEqual(reference);
+      expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8"))).toMatchObject({ status: "finished" });
+      expect((await files(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      outcomes.push(`${delay} ms: ${killed.signal === "SIGKILL" ? "killed" : "finished first"}, ${resumed.stdout.match(/from iteration \d+|nothing to resume/)?.[0]}`);
+    }
+    // Where the kills landed (the moments are random; which checkpoint each resumed from varies).
+    console.log(`run kill points (life ${lifeMs} ms): ${outcomes.join("; ")}`);
+  }, 60_000 * KILLS);
+
+  it("a killed run reads as crashed in the report, and resumes to the same records", async () => {
+    const dir = join(out, "crash");
+    const killed = await evogan(["run", ...tiny, "--set", "budget.iterations=100000", "--set", `outDir=${out}`, "--set", "name=crash"], {
+      killWhen: async () => (await readdir(join(dir, "checkpoints")).catch(() => [] as string[])).includes("latest.ckpt"),
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8")).status).toBe("running");
+    const report = await evogan(["report", dir, "--format", "csv"]);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(/,crashed,/);
+    // Resume it with the reference's budget: it is a different run (100000 planned), so only check it continues.
+    const resumed = await evogan(["resume", dir], { killWhen: async () => (await records(dir)).some((e) => e.type === "eval" && (e.it as number) >= 40) });
+    expect(resumed.stdout).toMatch(/from iteration 20/);
+    const its = (await records(dir)).filter((e) => e.type === "iteration").map((e) => e.it);
+    expect(its).toEqual(Array.from({ length: its.length }, (_, i) => i + 1));
+  });
+
+  it("refuses to resume a run that is still running, naming its pid; after Ctrl-C it says how to resume", async () => {
+    const dir = join(out, "live");
+    let busy: Promise<Awaited<ReturnType<typeof evogan>>> | undefined;
+    let tried: Awaited<ReturnType<typeof evogan>> | undefined;
+    const stopped = await evogan(["run", ...tiny, "--set", "budget.iterations=100000", "--set", `outDir=${out}`, "--set", "name=live"], {
+      signal: "SIGINT",
+      // The poll runs every 25 ms: start one resume once run.json exists, stop the run when it has answered.
+      killWhen: async () => {
+        if (!busy && (await readFile(join(dir, "run.json"), "utf8").catch(() => ""))) busy = evogan(["resume", dir]).then((r) => (tried = r));
+        return tried !== undefined;
+      },
+    });
+    const busyResult = tried!;
+    expect(busyResult.code).toBe(2);
+    expect(busyResult.stderr.trim()).toMatch(new RegExp(`^evogan: ${dir} is still running \\(pid \\d+ on \\S+\\): stop it before resuming$`));
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr.trim()).toBe(`evogan: interrupted: resume with \`evogan resume ${dir}\``);
+    expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8")).status).toBe("interrupted");
+  });
+
+  it("a damaged latest checkpoint falls back to the previous one, said in one line, with the same records", async () => {
+    const dir = join(out, "flip");
+    expect((await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=flip"])).code).toBe(0);
+    // As if killed at the end: run.json still running (a pid that is gone), latest.ckpt (iteration 100) damaged.
+    const info = JSON.parse(await readFile(join(dir, "run.json"), "utf8"));
+    await writeFile(join(dir, "run.json"), JSON.stringify({ ...info, status: "running", pid: 2 ** 22 + 1 }));
+    const latest = join(dir, "checkpoints", "latest.ckpt");
+    const bytes = await readFile(latest);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x40;
+    await writeFile(latest, bytes);
+    const resumed = await evogan(["resume", dir]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/warning: corrupt checkpoint \S*latest\.ckpt: (checksum mismatch|not msgpack)[^\n]*; trying an older checkpoint/);
+    expect(resumed.stdout).toMatch(/from iteration 40\b/);
+    expect(await records(dir)).toEqual(reference);
+  });
+
+  it("a finished run has nothing to resume; a directory that is neither run nor sweep is a one-line error", async () => {
+    const done = await evogan(["resume", join(out, "ref")]);
+    expect(done.code).toBe(0);
+    expect(done.stdout.trim()).toBe(`nothing to resume: ${join(out, "ref")} has finished`);
+    const none = await evogan(["resume", join(out, "nowhere")]);
+    expect(none.code).toBe(7);
+    expect(none.stderr.trim()).toBe(`evogan: not a run or sweep directory: ${join(out, "nowhere")} (no config.json or sweep-config.json)`);
+  });
+});
