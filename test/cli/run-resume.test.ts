@@ -5,6 +5,7 @@
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evogan } from "../helpers/cli-process.ts";
 import { readJsonl } from "../helpers/sweep-records.ts";
@@ -34,6 +35,8 @@ async function files(dir: string): Promise<string[]> {
 
 /** How many kill points (EVOGAN_KILL_POINTS raises it for a longer check). */
 const KILLS = Number(process.env.EVOGAN_KILL_POINTS ?? 6);
+
+const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 
 let out: string;
 let reference: Array<Record<string, unknown>>;
@@ -135,6 +138,27 @@ describe("evogan resume <runDir>", () => {
     expect(resumed.stdout).toMatch(/warning: corrupt checkpoint \S*latest\.ckpt: (checksum mismatch|not msgpack)[^\n]*; trying an older checkpoint/);
     expect(resumed.stdout).toMatch(/from iteration 40\b/);
     expect(await records(dir)).toEqual(reference);
+  });
+
+  it("a write that fails part-way (a file-size limit, EFBIG, standing in for a full disk) leaves no torn line and no *.tmp; status failed, exit 6; resume completes it", async () => {
+    // ulimit -f is in KiB: at 12 the log's second segment cannot be appended whole; at 9 the first checkpoint cannot be written.
+    for (const [limit, file] of [[12, "events.jsonl"], [9, "latest.ckpt"]] as const) {
+      const name = `full-${limit}`;
+      const dir = join(out, name);
+      const args = ["run", ...tiny, "--set", `outDir=${out}`, "--set", `name=${name}`].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+      const r = spawnSync("bash", ["-c", `ulimit -f ${limit}; exec "${process.execPath}" "${BIN}" ${args}`], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+      expect(r.status).toBe(6);
+      expect(r.stderr.trim()).toMatch(new RegExp(`^evogan: \\S*${file.replace(".", "\\.")}: EFBIG: file too large`));
+      expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8")).status).toBe("failed");
+      const text = await readFile(join(dir, "events.jsonl"), "utf8");
+      expect(text.endsWith("\n")).toBe(true);
+      for (const line of text.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
+      expect((await files(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      const resumed = await evogan(["resume", dir]);
+      expect(resumed.stderr).toBe("");
+      expect(resumed.code).toBe(0);
+      expect(await records(dir)).toEqual(reference);
+    }
   });
 
   it("a finished run has nothing to resume; a directory that is neither run nor sweep is a one-line error", async () => {
