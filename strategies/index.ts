@@ -1,9 +1,15 @@
-// The single list of strategies the CLI, the config schema and the contract tests read from.
-// Population strategies (pbt, random-search) export a `plan(members, space, options, rng)`
-// with the same shape; the contract suite runs every strategy that has one.
+// The one registry of strategies. The sweep config's `strategy.kind` and the sweep program's
+// dispatch read the population strategies from here; the contract tests run every one of them.
+// Population strategies share one signature (search-space.ts `PopulationStrategy`): the plan for
+// one ready point as plain data. E-GAN's selection (egan.ts) works inside a trainer, not here.
 import * as egan from "./egan.ts";
 import * as pbt from "./pbt.ts";
 import * as randomSearch from "./random-search.ts";
+import type { PopulationStrategy } from "./search-space.ts";
+
+export const POPULATION_STRATEGIES = { pbt: pbt.plan, "random-search": randomSearch.plan } as const satisfies Record<string, PopulationStrategy>;
+export type PopulationStrategyName = keyof typeof POPULATION_STRATEGIES;
+export const POPULATION_STRATEGY_NAMES = Object.keys(POPULATION_STRATEGIES) as PopulationStrategyName[];
 
 export const strategies = { egan, pbt, "random-search": randomSearch } as const;
 export type StrategyName = keyof typeof strategies;

@@ -13,74 +13,25 @@
 import type { Rng } from "../src/util/rng.ts";
 import {
   assertHyperSpace,
+  clamp,
   hyperText,
   isDiverged,
-  sameValue,
   rankMembers,
+  sameValue,
   sampleValue,
+  type ExploitDecision,
+  type Exploration,
   type HyperSpace,
   type HyperSpec,
   type HyperValue,
   type Hypers,
-} from "./random-search.ts";
+  type MemberStanding,
+  type PbtOptions,
+  type PbtPlan,
+} from "./search-space.ts";
 
-export type { HyperSpace, HyperSpec, HyperValue, Hypers } from "./random-search.ts";
-
-export interface PbtOptions {
-  /** Fraction of the population in each of the top and bottom sets; in (0, 0.5]. */
-  readonly quantile: number;
-  /** Probability that explore redraws a hyperparameter from its space instead of moving it. */
-  readonly resampleProbability: number;
-  /** A perturbed number is multiplied by one of these, chosen uniformly. */
-  readonly perturbFactors: readonly [number, number];
-}
-
-/** Ray Tune's defaults (quantile_fraction, resample_probability, perturbation_factors). */
-export const DEFAULT_PBT_OPTIONS: PbtOptions = {
-  quantile: 0.25,
-  resampleProbability: 0.25,
-  perturbFactors: [0.8, 1.2],
-};
-
-export interface MemberStanding {
-  readonly id: string;
-  /** Higher is better; NaN or -Infinity = diverged or failed, ranked last, never a source. */
-  readonly fitness: number;
-  /** Orders members of equal fitness (higher first); optional. */
-  readonly tieBreak?: number;
-  readonly hypers: Hypers;
-  /** False while the member has no checkpoint yet (it cannot be copied from). */
-  readonly hasCheckpoint: boolean;
-}
-
-/** One hyperparameter's move during explore; `from` is the source's value. */
-export interface Exploration {
-  readonly name: string;
-  readonly from: HyperValue;
-  readonly to: HyperValue;
-  readonly how: "perturb" | "resample" | "neighbour";
-}
-
-export interface ExploitDecision {
-  /** The member that is replaced. */
-  readonly target: string;
-  /** The member whose weights, optimizer state and discriminator the target copies. */
-  readonly source: string;
-  readonly reason: "bottom-quantile" | "diverged";
-  /** The target's hypers before. */
-  readonly oldHypers: Hypers;
-  /** The source's hypers after exploration: what the target trains with next. */
-  readonly newHypers: Hypers;
-  /** Every hyperparameter of the space, in sorted name order, including ones that did not move. */
-  readonly explored: readonly Exploration[];
-}
-
-export interface PbtPlan {
-  /** Member ids, best first. */
-  readonly ranking: readonly string[];
-  /** In ranking order of their targets. */
-  readonly decisions: readonly ExploitDecision[];
-}
+export type { ExploitDecision, Exploration, HyperSpace, HyperSpec, HyperValue, Hypers, MemberStanding, PbtOptions, PbtPlan } from "./search-space.ts";
+export { DEFAULT_PBT_OPTIONS } from "./search-space.ts";
 
 /**
  * The exploit/explore plan for one ready point. With n members and k = max(1, ⌊n·quantile⌋):
@@ -225,8 +176,4 @@ function assertPbtOptions(o: PbtOptions): void {
     const got = o.perturbFactors.join(", ");
     throw new RangeError(`pbt: perturbFactors must be two positive numbers, got ${got}`);
   }
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
 }

@@ -12,8 +12,9 @@ import { ConfigError, ROOT, array, bool, describe, fail, fieldPath, indexPath, i
 import { readConfigFile } from "./load-config.ts";
 import { FITNESS_METRICS, METRIC_DATA, type FitnessMetric } from "../metrics/member-fitness.ts";
 
-// The search-space vocabulary is the strategies' (strategies/random-search.ts); the schema below decodes it.
-import { validateHyperSpace, type HyperScalar, type HyperSpec, type HyperValue } from "../../strategies/random-search.ts";
+// The search-space vocabulary is the strategies' (strategies/search-space.ts); the schema below decodes it.
+import { DEFAULT_PBT_OPTIONS, validateHyperSpace, type HyperScalar, type HyperSpec, type HyperValue, type PbtOptions } from "../../strategies/search-space.ts";
+import { POPULATION_STRATEGY_NAMES, type PopulationStrategyName } from "../../strategies/index.ts";
 export type { HyperSpec, HyperValue };
 
 export interface PopulationSpec {
@@ -35,7 +36,8 @@ export interface SweepConfig {
   readonly threads?: number;
   readonly outDir: string;
   readonly population: PopulationSpec;
-  readonly strategy: { readonly kind: "pbt" | "random-search"; readonly quantile: number; readonly resampleProbability: number };
+  /** Which population strategy (strategies/index.ts) and PBT's options (random search ignores them). */
+  readonly strategy: PbtOptions & { readonly kind: PopulationStrategyName };
   /**
    * What ranks members: an evaluation metric (higher is better after FID/TVD/rKL are negated);
    * "auto" is −MMD² to the mixture on toy data (the toy score can be gamed by smearing) and −FID on images. `tieBreak` orders equal fitnesses.
@@ -133,8 +135,12 @@ const populationSchema: Schema<PopulationSpec> = struct({
   hyperparameters: record(hyperSpec, { keyPattern: DOT_PATH, keyText: DOT_PATH_TEXT }),
 }, { base: {}, hyperparameters: {} });
 
-// Ray Tune's PopulationBasedTraining defaults.
-const STRATEGY_DEFAULTS = { kind: "pbt", quantile: 0.25, resampleProbability: 0.25 } as const;
+// PBT with Ray Tune's PopulationBasedTraining defaults (quantile 0.25, resample probability 0.25,
+// perturbation factors ×0.8 / ×1.2: strategies/search-space.ts DEFAULT_PBT_OPTIONS).
+const STRATEGY_DEFAULTS = { kind: "pbt" as const, ...DEFAULT_PBT_OPTIONS };
+
+/** Two positive factors a perturbed number is multiplied by (one chosen uniformly). */
+const perturbFactors: Schema<readonly [number, number]> = map(array(num({ exclusiveMin: 0 }), { minLength: 2, maxLength: 2 }), (f) => [f[0], f[1]] as const);
 
 const sweepFileSchema = struct(
   {
@@ -150,7 +156,7 @@ const sweepFileSchema = struct(
         (typeof value === "string" && value !== "") || isPlainObject(value) ? value : fail(path, `expected a population file (a path relative to the config) or a population object, got ${describe(value)}`),
     },
     strategy: struct(
-      { kind: literal("pbt", "random-search"), quantile: num({ exclusiveMin: 0, max: 0.5 }), resampleProbability: num({ min: 0, max: 1 }) },
+      { kind: literal(...POPULATION_STRATEGY_NAMES), quantile: num({ exclusiveMin: 0, max: 0.5 }), resampleProbability: num({ min: 0, max: 1 }), perturbFactors },
       STRATEGY_DEFAULTS,
     ),
     fitness: struct({ metric: literal(...FITNESS_METRICS), tieBreak: optional(literal(...FITNESS_METRICS)) }, { metric: "auto" }),

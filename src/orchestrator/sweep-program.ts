@@ -10,8 +10,8 @@
 // (sweep seed, member, generation). An interrupted generation is truncated and run again.
 import { basename } from "node:path";
 import { Effect, Exit } from "effect";
-import { pbtPlan, type MemberStanding } from "../../strategies/pbt.ts";
-import { hyperText, randomSearchPlan, sampleHypers, type HyperSpace, type Hypers } from "../../strategies/random-search.ts";
+import { POPULATION_STRATEGIES } from "../../strategies/index.ts";
+import { hyperText, sampleHypers, type HyperSpace, type Hypers, type MemberStanding } from "../../strategies/search-space.ts";
 import { memberPlans, memberRunConfig, valueAt, type HyperValue, type SweepConfig } from "../config/sweep-config.ts";
 import { memberFitness } from "../metrics/member-fitness.ts";
 import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
@@ -200,8 +200,11 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
         const scored = new Map(next);
         const pool = [...next.values()].filter((m) => m.status !== "failed");
         const standings: MemberStanding[] = pool.map((m) => ({ id: m.id, fitness: m.status === "active" ? (m.fitness ?? NaN) : NaN, tieBreak: m.tieBreak, hypers: m.hypers, hasCheckpoint: m.status === "active" && m.checkpoint !== undefined }));
-        const strategy = config.strategy.kind === "pbt" ? pbtPlan : randomSearchPlan;
-        const plan = strategy(standings, space, { quantile: config.strategy.quantile, resampleProbability: config.strategy.resampleProbability, perturbFactors: [0.8, 1.2] }, new Rng(config.seed, STREAM_STRATEGY, g));
+        const { kind: _, ...options } = config.strategy;
+        const planned = POPULATION_STRATEGIES[config.strategy.kind](standings, space, options, new Rng(config.seed, STREAM_STRATEGY, g));
+        // After the last generation nothing trains: a copy then would leave a member whose state
+        // (and architecture) was never evaluated behind its reported metrics. Rank only.
+        const plan = g === config.generations - 1 ? { ...planned, decisions: [] } : planned;
         for (const d of plan.decisions) {
           const target = next.get(d.target)!;
           const source = next.get(d.source)!;

@@ -1,7 +1,7 @@
 // A sweep's PBT lineage as HTML: a table of who copied whom per generation with the
 // hyperparameter changes, and an SVG tree (members as lanes, generations as rows). Every id and
 // value is escaped; the markup is static, no script needed.
-import { hyperText, sameValue } from "../../strategies/random-search.ts";
+import { hyperText, sameValue } from "../../strategies/search-space.ts";
 import type { HyperValue } from "../config/sweep-config.ts";
 import { escapeHtml } from "./escape-html.ts";
 import type { Hypers, LineageDecision, SweepLineage } from "./sweep-lineage.ts";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { POPULATION_STRATEGY_NAMES } from "../../strategies/index.ts";
 import { decodeSweepConfig, fitnessMetricsFor, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
 import { ConfigError } from "../../src/config/schema.ts";
 import { FITNESS_METRICS, memberFitness } from "../../src/metrics/member-fitness.ts";
@@ -22,9 +23,23 @@ function errorOf(f: () => unknown): ConfigError {
 }
 
 describe("sweep configs", () => {
-  it("fill Ray Tune's PBT defaults (quantile 0.25, resample probability 0.25) and the budget fields", () => {
+  it("take PBT's perturbation factors from the config, and the strategy names from the registry", () => {
+    expect(decodeSweepConfig({ ...valid, strategy: { kind: "pbt", perturbFactors: [0.5, 2] } }).strategy.perturbFactors).toEqual([0.5, 2]);
+    expect(() => decodeSweepConfig({ ...valid, strategy: { kind: "pbt", perturbFactors: [0.5] } })).toThrow(/strategy\.perturbFactors/);
+    expect(() => decodeSweepConfig({ ...valid, strategy: { kind: "pbt", perturbFactors: [0, 2] } })).toThrow(/strategy\.perturbFactors\[0\]/);
+    const unknown = (() => {
+      try {
+        decodeSweepConfig({ ...valid, strategy: { kind: "bayes" } });
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    for (const name of POPULATION_STRATEGY_NAMES) expect(unknown).toContain(name);
+  });
+
+  it("fill Ray Tune's PBT defaults (quantile 0.25, resample probability 0.25, factors 0.8 and 1.2) and the budget fields", () => {
     const c = decodeSweepConfig(valid);
-    expect(c.strategy).toEqual({ kind: "pbt", quantile: 0.25, resampleProbability: 0.25 });
+    expect(c.strategy).toEqual({ kind: "pbt", quantile: 0.25, resampleProbability: 0.25, perturbFactors: [0.8, 1.2] });
     expect(c).toMatchObject({ devices: "auto", retries: 2, checkpoints: { keep: 3 }, eval: { samples: 2500 } });
     expect(memberPlans(c.population).map((m) => m.id)).toEqual(["m0", "m1", "m2"]);
   });

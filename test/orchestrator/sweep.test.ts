@@ -40,6 +40,8 @@ describe("evogan sweep", () => {
     const decisions = sweep.flatMap((e) => (e.decisions as Array<{ target: string; source: string; reason: string }>) ?? []);
     expect(decisions.length).toBeGreaterThan(0);
     for (const d of decisions) expect(d.target).not.toBe(d.source);
+    // Nothing trains after the last generation, so nothing is copied then: every member ends on a state it was evaluated in.
+    expect(sweep.filter((e) => e.type === "generation").at(-1)!.decisions).toEqual([]);
     const state = JSON.parse(await readFile(join(out, "ref", "sweep.json"), "utf8"));
     expect(state).toMatchObject({ status: "finished", generationsDone: 3 });
     expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual([60, 60, 60, 60]);

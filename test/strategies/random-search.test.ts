@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  randomSearchPlan,
-  rankMembers,
-  sampleHypers,
-  validateHyperSpace,
-  type HyperSpace,
-} from "../../strategies/random-search.ts";
+import { randomSearchPlan } from "../../strategies/random-search.ts";
+import { rankMembers, sampleHypers, validateHyperSpace, type HyperSpace } from "../../strategies/search-space.ts";
 import { DEFAULT_PBT_OPTIONS } from "../../strategies/pbt.ts";
 import { Rng } from "../../src/util/rng.ts";
 
