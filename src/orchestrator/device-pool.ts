@@ -7,7 +7,10 @@
 //
 // A host that dies (driver fault, out of memory, killed) fails its in-flight tasks with an error
 // naming the GPU; the members it held are gone, and the next task for that GPU starts a fresh
-// host (the orchestrator re-initialises members from their last exported state).
+// host (the orchestrator re-initialises members from their last exported state). As with worker
+// threads (member-pool.ts, Residency), the task each of its threads was running fails with
+// WorkerCrashed and any task of a member it held with MemberLost; a thread that dies inside a
+// living host is classified by the host's own pool, and the names cross IPC.
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { extname } from "node:path";
@@ -15,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { WorkerTask } from "../worker/protocol.ts";
 import type { HostIdentity, HostReply, HostRequest } from "./device-host.ts";
 import type { DevicePlan } from "./devices.ts";
-import { localMemberPool, type MemberPool } from "./member-pool.ts";
+import { localMemberPool, MemberLost, Residency, WorkerCrashed, type MemberPool } from "./member-pool.ts";
 
 /** The host entry next to this file, .ts under tsx or .js when built. */
 export const DEVICE_HOST_FILE = fileURLToPath(new URL(`./device-host${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -84,6 +87,8 @@ class Host {
     readonly device: number,
     threads: number,
     options: DevicePoolOptions,
+    /** Called when the process exits, before its pending requests are failed. */
+    onExit: () => void = () => {},
   ) {
     this.child = fork(DEVICE_HOST_FILE, [String(threads)], {
       execArgv: ["--import", tsxLoader()],
@@ -117,6 +122,7 @@ class Host {
       this.child.once("exit", (code, signal) => {
         clearTimeout(timer);
         this.alive = false;
+        onExit();
         const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
         const err = new DeviceHostExited(device, `${label(device)}: host process ${this.child.pid} ${how}; members resident on this GPU are lost`);
         reject(err);
@@ -155,6 +161,14 @@ class Host {
   }
 }
 
+/** A host's own pool tells a dead thread's task (WorkerCrashed) from a lost member's (MemberLost); only the names cross IPC. */
+function fromHost(e: unknown, slot: number): unknown {
+  if (!(e instanceof Error)) return e;
+  if (e.name === "WorkerCrashed") return new WorkerCrashed(e.message, [slot], { cause: e });
+  if (e.name === "MemberLost") return new MemberLost(e.message, { cause: e });
+  return e;
+}
+
 /** Waits for a (re)starting host, giving up early when the task is aborted meanwhile. */
 async function untilReady(host: Host, signal?: AbortSignal): Promise<void> {
   if (!signal) return void (await host.ready);
@@ -171,10 +185,14 @@ async function untilReady(host: Host, signal?: AbortSignal): Promise<void> {
 export async function devicePool(devices: readonly number[], threadsPerDevice = 1, options: DevicePoolOptions = {}): Promise<DevicePool> {
   if (devices.length === 0) throw new Error("devicePool needs at least one GPU index");
   if (!Number.isInteger(threadsPerDevice) || threadsPerDevice < 1) throw new Error(`threadsPerDevice must be a positive integer, got ${threadsPerDevice}`);
-  const hosts = devices.map((d) => new Host(d, threadsPerDevice, options));
   const slots = devices.length * threadsPerDevice;
+  const residency = new Residency(slots);
   let nextId = 1;
   let destroyed = false;
+  /** Host h serves slots h*threadsPerDevice ...; when it dies, every one of them lost its worker. */
+  const startHost = (h: number): Host =>
+    new Host(devices[h], threadsPerDevice, options, () => destroyed || residency.died(Array.from({ length: threadsPerDevice }, (_, t) => h * threadsPerDevice + t)));
+  const hosts = devices.map((_, h) => startHost(h));
 
   const destroyAll = async (): Promise<void> => {
     destroyed = true;
@@ -201,7 +219,7 @@ export async function devicePool(devices: readonly number[], threadsPerDevice = 
     if (destroyed) throw new Error("device pool was destroyed");
     if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`slot ${slot} out of range: this pool has ${slots} slots`);
     const h = Math.floor(slot / threadsPerDevice);
-    if (!hosts[h].alive) hosts[h] = new Host(devices[h], threadsPerDevice, options);
+    if (!hosts[h].alive) hosts[h] = startHost(h);
     return hosts[h];
   };
 
@@ -210,11 +228,16 @@ export async function devicePool(devices: readonly number[], threadsPerDevice = 
     devices: [...devices],
     threadsPerDevice,
     describe: Array.from({ length: slots }, (_, s) => `${label(devices[Math.floor(s / threadsPerDevice)])}, thread ${s % threadsPerDevice}`),
-    run: async <T>(slot: number, task: WorkerTask, signal?: AbortSignal): Promise<T> => {
-      const host = hostFor(slot);
-      await untilReady(host, signal);
-      return (await host.request({ id: nextId++, slot: slot % threadsPerDevice, task }, signal)) as T;
-    },
+    run: <T>(slot: number, task: WorkerTask, signal?: AbortSignal): Promise<T> =>
+      residency.run(slot, task, async () => {
+        const host = hostFor(slot);
+        await untilReady(host, signal);
+        try {
+          return (await host.request({ id: nextId++, slot: slot % threadsPerDevice, task }, signal)) as T;
+        } catch (e) {
+          throw fromHost(e, slot);
+        }
+      }),
     whoami: async (slot: number): Promise<HostIdentity> => {
       const host = hostFor(slot);
       await host.ready;

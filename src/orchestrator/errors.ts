@@ -4,7 +4,13 @@ import { Data } from "effect";
 
 export class ConfigInvalid extends Data.TaggedError("ConfigInvalid")<{ readonly path: string; readonly message: string }> {}
 export class BackendMissing extends Data.TaggedError("BackendMissing")<{ readonly message: string }> {}
-export class WorkerFailed extends Data.TaggedError("WorkerFailed")<{ readonly message: string; readonly cause?: unknown }> {}
+/**
+ * A worker task failed. `lost` is set when the worker itself died rather than the task failing in
+ * it: "crashed", the worker was running this task when it died (every member it held is gone);
+ * "member", this task's member was resident in a worker that died under another task (put the
+ * member back and try again: nothing is wrong with it).
+ */
+export class WorkerFailed extends Data.TaggedError("WorkerFailed")<{ readonly message: string; readonly cause?: unknown; readonly lost?: "crashed" | "member" }> {}
 export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{ readonly iteration: number; readonly message: string }> {}
 export class CheckpointCorrupt extends Data.TaggedError("CheckpointCorrupt")<{ readonly file: string; readonly message: string }> {}
 export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonly path: string; readonly message: string }> {}

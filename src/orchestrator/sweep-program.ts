@@ -19,7 +19,7 @@ import type { EvalRecord, EndRecord, RunStatus } from "../records.ts";
 import { Rng } from "../util/rng.ts";
 import { reseedTrainer, retimeTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
 import { ownerGone, ownerStamp } from "../liveness.ts";
-import { CheckpointCorrupt, RunBusy } from "./errors.ts";
+import { CheckpointCorrupt, RunBusy, type RunError } from "./errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { attempt, makeInfoKeeper, removeTemporaries } from "./run-store.ts";
@@ -144,19 +144,48 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
       `evogan sweep ${sweepDir}: ${state.members.length} members, ${config.strategy.kind}, ${config.generations} generations × ${K} iterations, backend ${backend}, ${workers.slots} worker slot(s)${resumeDir ? `, resuming at generation ${state.generationsDone}` : ""}`,
     );
 
+    /** The member's worker died under another member's task: nothing is wrong with this one. */
+    const lostWithWorker = (e: RunError) => e._tag === "WorkerFailed" && e.lost === "member";
+
+    /**
+     * One generation of one member: K iterations, the evaluation, and (evaluated, not diverged)
+     * its state, exported at once so that it survives its worker. A failure spends one of the
+     * member's retries, and the member is put back from its checkpoint. A member that was only
+     * lost (its worker died under another member's task: a crash is charged to the member whose
+     * task was running) is put back from its checkpoint (fresh before its first, as at generation
+     * 0) and runs the segment again without spending a retry: its checkpoint is the state its
+     * worker held at the start of the generation, so its records come out the same. This ends:
+     * every loss follows a crash, and every crash spends a retry or fails a member.
+     */
     const segment = (m: MemberState, g: number) =>
       Effect.gen(function* () {
-        for (let attempt = 0; ; attempt++) {
-          const r = yield* Effect.result(workers.run<AdvanceResult>(m.slot, { kind: "advance", memberId: m.id, iterations: K, evaluate: { samples: config.eval.samples }, generation: g, attempt }));
-          if (r._tag === "Success") return { m, result: r.success };
+        for (let attempt = 0; ; ) {
+          const r = yield* Effect.result(
+            Effect.gen(function* () {
+              const result = yield* workers.run<AdvanceResult>(m.slot, { kind: "advance", memberId: m.id, iterations: K, evaluate: { samples: config.eval.samples }, generation: g, attempt });
+              const evaluated = result.divergedAt === undefined && result.evaluation !== undefined;
+              const saved = evaluated ? yield* workers.run<WorkerMemberState>(m.slot, { kind: "export", memberId: m.id }) : undefined;
+              return { result, saved };
+            }),
+          );
+          if (r._tag === "Success") return { m, ...r.success };
           const error = r.failure.message;
-          const failed = attempt >= config.retries;
-          yield* store.appendSweep(sweepDir, [{ type: "retry", g, member: m.id, attempt, error, outcome: failed ? "failed" : "retrying" }]);
-          yield* progress.line(`  ${m.id}: segment failed (${error}); ${failed ? "member marked failed" : `retry ${attempt + 1}/${config.retries} from its last checkpoint`}`);
-          if (failed) return { m, error };
-          // A crashed worker lost every member it held: put this one back from its checkpoint.
-          const back = yield* Effect.result(initMember(m, g));
-          if (back._tag === "Failure") return { m, error: back.failure.message };
+          if (lostWithWorker(r.failure)) {
+            yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `${error}; put back from its checkpoint, no retry spent` }]);
+            yield* progress.line(`  ${m.id}: lost with its worker (${error}); put back from its last checkpoint, no retry spent`);
+          } else {
+            const failed = attempt >= config.retries;
+            yield* store.appendSweep(sweepDir, [{ type: "retry", g, member: m.id, attempt, error, outcome: failed ? "failed" : "retrying" }]);
+            yield* progress.line(`  ${m.id}: segment failed (${error}); ${failed ? "member marked failed" : `retry ${attempt + 1}/${config.retries} from its last checkpoint`}`);
+            if (failed) return { m, error };
+            attempt++;
+          }
+          // Its worker may have crashed (taking the member with it) or hold a half-trained state: put it back.
+          for (;;) {
+            const back = yield* Effect.result(initMember(m, g));
+            if (back._tag === "Success") break;
+            if (!lostWithWorker(back.failure)) return { m, error: back.failure.message };
+          }
         }
       });
 
@@ -177,11 +206,11 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
             next.set(d.m.id, { ...d.m, status: "failed", fitness: NaN });
             continue;
           }
-          const { m, result } = d;
+          const { m, result, saved } = d;
           computeMs += result.trainMs;
           yield* store.appendMember(sweepDir, m.id, result.records);
           const it = result.records.at(-1)?.it ?? m.iterations;
-          if (result.divergedAt !== undefined || !result.evaluation) {
+          if (result.divergedAt !== undefined || !result.evaluation || !saved) {
             next.set(m.id, { ...m, status: "diverged", fitness: NaN, iterations: it });
             yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `member ${m.id} diverged at iteration ${result.divergedAt}: recorded, and replaced at this generation's selection` }]);
             continue;
@@ -190,7 +219,6 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           const plot = yield* store.writeMemberFile(sweepDir, m.id, samplesPath(ev.it), evaluationPng(ev, runConfigOf(m).task.dataset));
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: result.records.at(-1)?.elapsedMs ?? 0 };
           yield* store.appendMember(sweepDir, m.id, [record]);
-          const saved = yield* workers.run<WorkerMemberState>(m.slot, { kind: "export", memberId: m.id });
           const rel = checkpointPath(m.id, g);
           yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: m.id, g, state: saved } satisfies Checkpoint);
           next.set(m.id, { ...m, fitness: memberFitness(config.fitness.metric, ev.metrics), tieBreak: config.fitness.tieBreak ? memberFitness(config.fitness.tieBreak, ev.metrics) : undefined, metrics: ev.metrics, checkpoint: rel, iterations: it });

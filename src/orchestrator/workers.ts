@@ -1,10 +1,11 @@
 // The worker pool as an Effect service: the MemberPool (local threads or per-GPU processes)
 // acquired for the program's scope and destroyed with it; task failures become WorkerFailed
-// (or BackendMissing when the backend cannot load).
+// (or BackendMissing when the backend cannot load), marked `lost` when the worker died under the
+// task (WorkerCrashed) or had died holding the task's member (MemberLost).
 import { Context, Effect, Layer } from "effect";
 import type { WorkerTask } from "../worker/protocol.ts";
 import { BackendMissing, WorkerFailed } from "./errors.ts";
-import type { MemberPool } from "./member-pool.ts";
+import { MemberLost, WorkerCrashed, type MemberPool } from "./member-pool.ts";
 
 export class Workers extends Context.Service<
   Workers,
@@ -30,7 +31,11 @@ export function workersLayer(make: () => Promise<MemberPool>) {
               const message = e instanceof Error ? e.message : String(e);
               return message.startsWith("backend '")
                 ? new BackendMissing({ message })
-                : new WorkerFailed({ message: `${task.kind} of member ${task.memberId} on ${pool.describe[slot]}: ${message}`, cause: e });
+                : new WorkerFailed({
+                    message: `${task.kind} of member ${task.memberId} on ${pool.describe[slot]}: ${message}`,
+                    cause: e,
+                    lost: e instanceof WorkerCrashed ? "crashed" : e instanceof MemberLost ? "member" : undefined,
+                  });
             },
           }),
       };

@@ -8,6 +8,7 @@ import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AdvanceResult, EganMemberConfig, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
 import { devicePool, memberPoolFor, type DevicePool } from "../../src/orchestrator/device-pool.ts";
+import { MemberLost, WorkerCrashed } from "../../src/orchestrator/member-pool.ts";
 import { discoverGpus, NVIDIA_SMI_ARGS, resolveDevices } from "../../src/orchestrator/devices.ts";
 
 const config: EganMemberConfig = {
@@ -99,9 +100,15 @@ describe("devicePool", () => {
   it("fails the in-flight task of a killed host with the GPU's name and restarts it for the next task (fake GPUs: wasm backend in processes pinned by CUDA_VISIBLE_DEVICES)", async () => {
     const p = await twoGpuPool();
     const before = await p.whoami(1);
+    await p.run<InitResult>(1, init("c"));
+    await p.run<InitResult>(0, init("a"));
     const inFlight = p.run(1, init("b"));
     process.kill(before.pid, "SIGKILL");
     await expect(inFlight).rejects.toThrow(/GPU 1 \(CUDA_VISIBLE_DEVICES=1\): host process \d+ was killed \(SIGKILL\)/);
+    await expect(inFlight).rejects.toMatchObject({ name: "WorkerCrashed", slots: [1] });
+    // "c" died with GPU 1's host; "a" on GPU 0 did not.
+    await expect(p.run(1, advance("c", 1))).rejects.toBeInstanceOf(MemberLost);
+    expect((await p.run<AdvanceResult>(0, advance("a", 1))).records.map((x) => x.it)).toEqual([1]);
 
     // The next task on that slot gets a fresh host, pinned like the first.
     await p.run<InitResult>(1, init("b"));
@@ -109,6 +116,22 @@ describe("devicePool", () => {
     expect(after.pid).not.toBe(before.pid);
     expect(after.cudaVisibleDevices).toBe("1");
     expect((await p.run<AdvanceResult>(1, advance("b", 2))).records.map((x) => x.it)).toEqual([1, 2]);
+  }, 30_000);
+
+  it("a worker thread that crashes inside a host fails its task with WorkerCrashed and its thread's other members with MemberLost; the host lives on (fake GPUs: wasm backend in processes pinned by CUDA_VISIBLE_DEVICES)", async () => {
+    pool = await devicePool([0], 2, { env: { EVOGAN_FAULT_INJECT: "crash:crasher:0" } });
+    const { pid } = await pool.whoami(0);
+    for (const [slot, id] of [[0, "crasher"], [0, "neighbour"], [1, "elsewhere"]] as const) await pool.run<InitResult>(slot, init(id));
+    const crashing = pool.run(0, { kind: "advance", memberId: "crasher", iterations: 2, generation: 0, attempt: 0 });
+    const queued = pool.run(0, advance("neighbour", 2));
+    const crash = await crashing.catch((e: unknown) => e);
+    expect(crash).toBeInstanceOf(WorkerCrashed);
+    expect(crash).toMatchObject({ slots: [0], message: expect.stringMatching(/worker exited with code: 70/) });
+    await expect(queued).rejects.toBeInstanceOf(MemberLost);
+    expect((await pool.whoami(0)).pid).toBe(pid);
+    await pool.run<InitResult>(0, init("neighbour"));
+    expect((await pool.run<AdvanceResult>(0, advance("neighbour", 2))).records.map((x) => x.it)).toEqual([1, 2]);
+    expect((await pool.run<AdvanceResult>(1, advance("elsewhere", 1))).records.map((x) => x.it)).toEqual([1]);
   }, 30_000);
 
   it("aborts a task with an AbortError and keeps the host (fake GPUs: wasm backend in processes pinned by CUDA_VISIBLE_DEVICES)", async () => {
