@@ -33,8 +33,10 @@ const STREAM_INITIAL_HYPERS = 102;
 const STREAM_STRATEGY = 103;
 const STREAM_RESEED = 104;
 
+/** A member's checkpoint: which member and generation, the model family its weights fit, its state. */
 interface Checkpoint {
-  readonly kind: "egan-toy-member";
+  readonly kind: "sweep-member";
+  readonly family: string;
   readonly id: string;
   readonly g: number;
   readonly state: WorkerMemberState;
@@ -220,7 +222,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: result.records.at(-1)?.elapsedMs ?? 0 };
           yield* store.appendMember(sweepDir, m.id, [record]);
           const rel = checkpointPath(m.id, g);
-          yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: m.id, g, state: saved } satisfies Checkpoint);
+          yield* store.writeCheckpoint(sweepDir, rel, { kind: "sweep-member", family: runConfigOf(m).model.family, id: m.id, g, state: saved } satisfies Checkpoint);
           next.set(m.id, { ...m, fitness: memberFitness(config.fitness.metric, ev.metrics), tieBreak: config.fitness.tieBreak ? memberFitness(config.fitness.tieBreak, ev.metrics) : undefined, metrics: ev.metrics, checkpoint: rel, iterations: it });
         }
 
@@ -248,7 +250,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           // timeline: its records go on from its own iteration count (the copy is in sweep.jsonl).
           const reseeded: WorkerMemberState = { ...copied, trainer: retimeTrainer(reseedTrainer(copied.trainer, new Rng(config.seed, STREAM_RESEED, target.index, g).state()), target.iterations) };
           const rel = checkpointPath(target.id, g);
-          yield* store.writeCheckpoint(sweepDir, rel, { kind: "egan-toy-member", id: target.id, g, state: reseeded } satisfies Checkpoint);
+          yield* store.writeCheckpoint(sweepDir, rel, { kind: "sweep-member", family: runConfigOf(source).model.family, id: target.id, g, state: reseeded } satisfies Checkpoint);
           // The copy takes the source's plan too: its weights only fit the source's architecture.
           const updated: MemberState = { ...target, plan: source.plan ?? source.index, status: "active", hypers: d.newHypers, checkpoint: rel, fitness: source.fitness, metrics: source.metrics };
           next.set(target.id, updated);

@@ -22,7 +22,7 @@ import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import type { AdamHyper } from "./adam.ts";
-import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
+import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { valueAndGradsOf } from "./named-grads.ts";
@@ -66,7 +66,7 @@ interface Side {
 const total = (s: BiScores, terms: BiTerms): tf.Tensor1D =>
   tf.addN([s.sxz, ...(terms.sx ? [s.sx] : []), ...(terms.sz ? [s.sz] : [])]) as tf.Tensor1D;
 
-export class BigbiganTrainer {
+export class BigbiganTrainer implements Trainer<BigbiganState> {
   private side: Side;
   private d: NamedAdam;
   private ema: GeneratorEma | undefined;

@@ -21,6 +21,9 @@ import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, noiseStdAt, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 import type { ParamData, Params } from "../models/image/params.ts";
+import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
+
+export { TrainingDiverged, type TrainerRecord } from "./trainer.ts";
 
 export interface EganOptions {
   readonly dataset: ToyDataset;
@@ -48,20 +51,6 @@ export interface EganOptions {
   readonly instanceNoise?: { readonly std: number; readonly until: number };
 }
 
-/** An iteration's record without the wall clock, which the caller stamps. */
-export interface TrainerRecord {
-  readonly it: number;
-  readonly children: ChildRecord[];
-  readonly survivors: number[];
-  dLoss: number;
-}
-
-export class TrainingDiverged extends Error {
-  constructor(readonly iteration: number) {
-    super(`training diverged at iteration ${iteration}: every child's fitness is NaN`);
-  }
-}
-
 /** What an implementation computes for one iteration before selection. */
 export interface ScoredChildren {
   /** Children in order parent-major, mutation-minor: child c = parent ⌊c/|M|⌋, mutation c mod |M|. */
@@ -84,7 +73,7 @@ export interface EganStateData {
   readonly ema?: ParamData;
 }
 
-export abstract class EganTrainer {
+export abstract class EganTrainer implements Trainer<EganStateData> {
   readonly plan: DrawPlan;
   readonly gSpec: MlpSpec;
   readonly dSpec: MlpSpec;

@@ -23,7 +23,7 @@ import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import type { AdamHyper } from "./adam.ts";
-import { TrainingDiverged, type TrainerRecord } from "./egan-trainer.ts";
+import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
@@ -56,7 +56,7 @@ export interface ImageEganState {
   readonly ema?: ParamData;
 }
 
-export class ImageEganTrainer {
+export class ImageEganTrainer implements Trainer<ImageEganState> {
   private parents: NamedAdam[];
   private d: NamedAdam;
   private ema: GeneratorEma | undefined;

@@ -7,8 +7,9 @@ import { bigbigan } from "../models/image/bigbigan.ts";
 import { biggan } from "../models/image/biggan.ts";
 import { dcgan } from "../models/image/dcgan.ts";
 import type { ImageGanModel, ImageShape } from "../models/image/image-model.ts";
-import { BigbiganTrainer, type BigbiganState } from "./bigbigan-trainer.ts";
-import { ImageEganTrainer, type ImageEganState } from "./image-egan-trainer.ts";
+import { BigbiganTrainer } from "./bigbigan-trainer.ts";
+import { ImageEganTrainer } from "./image-egan-trainer.ts";
+import { isBigbiganState, isImageEganState, type TrainerState } from "./trainer.ts";
 
 export type ImageTrainer = ImageEganTrainer | BigbiganTrainer;
 
@@ -44,7 +45,8 @@ export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasse
   }
 }
 
-export function makeImageTrainer(c: ImageTrainerConfig, state?: ImageEganState | BigbiganState): ImageTrainer {
+/** The trainer of an image member, fresh or from a state of its family (anything else is refused). */
+export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): ImageTrainer {
   const data = trainingData(c.task);
   const shape = { height: data.height, width: data.width, channels: data.channels };
   const t = c.trainer;
@@ -63,6 +65,7 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: ImageEganState |
   };
   const m = c.model;
   if (m.family === "bigbigan") {
+    if (state && !isBigbiganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
     return new BigbiganTrainer(
       {
         ...common,
@@ -71,8 +74,9 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: ImageEganState |
         terms: { sx: m.unaryX, sz: m.unaryZ },
         stochasticEncoder: m.stochasticEncoder,
       },
-      state as BigbiganState | undefined,
+      state,
     );
   }
-  return new ImageEganTrainer({ ...common, model: imageModel(m, shape, data.numClasses), mu: t.mu, dLoss: t.dLoss }, state as ImageEganState | undefined);
+  if (state && !isImageEganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
+  return new ImageEganTrainer({ ...common, model: imageModel(m, shape, data.numClasses), mu: t.mu, dLoss: t.dLoss }, state);
 }

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { fitness, type Mutation } from "../../strategies/egan.ts";
 import type { ChildRecord } from "../records.ts";
-import type { TrainerRecord } from "./egan-trainer.ts";
+import type { TrainerRecord } from "./trainer.ts";
 
 export class LaggedRecord {
   private pending: { record: TrainerRecord; loss: tf.Scalar } | undefined;

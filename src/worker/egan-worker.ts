@@ -9,20 +9,18 @@ import { toyMetrics } from "../metrics/toy-metrics.ts";
 import type { IterationRecord } from "../records.ts";
 import { EganFastTrainer } from "../trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../trainers/egan-reference.ts";
-import { TrainingDiverged, type EganStateData, type EganTrainer, type TrainerRecord } from "../trainers/egan-trainer.ts";
+import type { EganTrainer } from "../trainers/egan-trainer.ts";
 import { makeImageTrainer, type ImageTrainer } from "../trainers/image-trainer.ts";
-import type { BigbiganState } from "../trainers/bigbigan-trainer.ts";
-import type { ImageEganState } from "../trainers/image-egan-trainer.ts";
+import { isToyState, TrainingDiverged, type TrainerRecord } from "../trainers/trainer.ts";
 import { Rng } from "../util/rng.ts";
 import { loadImageData, type ImageDatasetName } from "../data/image-dataset.ts";
 import { BigbiganTrainer } from "../trainers/bigbigan-trainer.ts";
-import { isImageMember, type AdvanceResult, type EganMemberConfig, type Evaluation, type ImageMemberConfig, type ImagesResult, type InitResult, type MemberState, type WorkerTask } from "./protocol.ts";
+import { isImageMember, type AdvanceResult, type EganMemberConfig, type Evaluation, type ImageMemberConfig, type ImagesResult, type InitResult, type MemberState, type ToyMemberConfig, type WorkerTask } from "./protocol.ts";
 
-interface Member {
-  readonly config: EganMemberConfig;
-  readonly trainer: EganTrainer | ImageTrainer;
+/** A member resident in this worker: its config and trainer, told apart by kind (toy MLP or image). */
+type Member = ({ readonly kind: "toy"; readonly config: ToyMemberConfig; readonly trainer: EganTrainer } | { readonly kind: "image"; readonly config: ImageMemberConfig; readonly trainer: ImageTrainer }) & {
   trainMs: number;
-}
+};
 
 /** Stream ids of the evaluation draws: samples for metrics, and the fixed z of the sample grid. */
 const EVAL_STREAM = 2;
@@ -37,11 +35,7 @@ export default async function handle(task: WorkerTask): Promise<InitResult | Adv
       backend ??= useBackend(task.backend);
       const resolved = await backend;
       members.get(task.memberId)?.trainer.dispose();
-      members.set(task.memberId, {
-        config: task.config,
-        trainer: makeTrainer(task.config, task.state),
-        trainMs: task.state?.trainMs ?? 0,
-      });
+      members.set(task.memberId, makeMember(task.config, task.state));
       return { backend: resolved, matmul: matmulEngine() };
     }
     case "advance": {
@@ -54,16 +48,15 @@ export default async function handle(task: WorkerTask): Promise<InitResult | Adv
       return { trainer: m.trainer.exportState(), trainMs: m.trainMs };
     }
     case "sample": {
-      const t = imageTrainer(member(task.memberId));
+      const t = imageMember(member(task.memberId)).trainer;
       const drawn = t.sample(task.n, new Rng(task.seed), { truncation: task.truncation, classLabel: task.classLabel, ema: task.ema });
       return { iteration: t.iteration, shape: t.o.model.shape, images: drawn.images };
     }
     case "reconstruct": {
-      const m = member(task.memberId);
-      const t = imageTrainer(m);
+      const m = imageMember(member(task.memberId));
+      const t = m.trainer;
       if (!(t instanceof BigbiganTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN member");
-      const task0 = (m.config as ImageMemberConfig).task;
-      const test = loadImageData(task0.dataset as ImageDatasetName, "test", { limit: task.n });
+      const test = loadImageData(m.config.task.dataset as ImageDatasetName, "test", { limit: task.n });
       return { iteration: t.iteration, shape: t.o.model.shape, images: t.reconstruct(test.images, test.count, { ema: task.ema }), originals: test.images };
     }
     case "release":
@@ -73,9 +66,9 @@ export default async function handle(task: WorkerTask): Promise<InitResult | Adv
   }
 }
 
-function imageTrainer(m: Member): ImageTrainer {
-  if (!isImageMember(m.config)) throw new Error("this member is a toy MLP: it has no images to draw");
-  return m.trainer as ImageTrainer;
+function imageMember(m: Member): Extract<Member, { kind: "image" }> {
+  if (m.kind !== "image") throw new Error("this member is a toy MLP: it has no images to draw");
+  return m;
 }
 
 function member(id: string): Member {
@@ -84,21 +77,22 @@ function member(id: string): Member {
   return m;
 }
 
-function makeTrainer(c: EganMemberConfig, state?: MemberState): EganTrainer | ImageTrainer {
-  if (isImageMember(c)) return makeImageTrainer(c, state?.trainer as ImageEganState | BigbiganState | undefined);
+function makeMember(c: EganMemberConfig, state?: MemberState): Member {
+  const trainMs = state?.trainMs ?? 0;
+  if (isImageMember(c)) return { kind: "image", config: c, trainer: makeImageTrainer(c, state?.trainer), trainMs };
+  const s = state?.trainer;
+  if (s && !isToyState(s)) throw new Error("a toy member cannot continue from this checkpoint: it holds an image member's state");
   const options = { ...c, dataset: toyDataset(c.dataset) };
-  const s = state?.trainer as EganStateData | undefined;
-  return c.implementation === "reference" ? new EganReferenceTrainer(options, s) : new EganFastTrainer(options, s);
+  return { kind: "toy", config: c, trainer: c.implementation === "reference" ? new EganReferenceTrainer(options, s) : new EganFastTrainer(options, s), trainMs };
 }
 
 function evaluate(m: Member, samples: number): Evaluation {
   const it = m.trainer.iteration;
-  const c = m.config;
-  if (!isImageMember(c)) {
-    const points = (m.trainer as EganTrainer).sample(samples, new Rng(c.seed, EVAL_STREAM, it));
-    return { it, metrics: toyMetrics(points, toyDataset(c.dataset)), samples: points };
+  if (m.kind === "toy") {
+    const points = m.trainer.sample(samples, new Rng(m.config.seed, EVAL_STREAM, it));
+    return { it, metrics: toyMetrics(points, toyDataset(m.config.dataset)), samples: points };
   }
-  const t = m.trainer as ImageTrainer;
+  const { config: c, trainer: t } = m;
   const drawn = t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
   const metrics = imageMetrics(drawn.images, samples, c.task.dataset as "mnist" | "fashion-mnist");
   // The same z at every evaluation (no iteration in the stream id), so grids compare across time.

@@ -6,9 +6,8 @@ import type { ImageModelConfig, RunConfig, TaskConfig } from "../config/run-conf
 import type { ToyDatasetName } from "../data/toy-datasets.ts";
 import type { EvalMetrics, IterationRecord } from "../records.ts";
 import type { RngState } from "../util/rng.ts";
-import type { BigbiganState } from "../trainers/bigbigan-trainer.ts";
-import type { EganOptions, EganStateData } from "../trainers/egan-trainer.ts";
-import type { ImageEganState } from "../trainers/image-egan-trainer.ts";
+import type { EganOptions } from "../trainers/egan-trainer.ts";
+import type { TrainerState } from "../trainers/trainer.ts";
 
 /** What a worker needs to build a toy member's trainer: the trainer's options, the dataset by name. */
 export type ToyMemberConfig = Omit<EganOptions, "dataset"> & {
@@ -33,7 +32,7 @@ export type EganMemberConfig = ToyMemberConfig | ImageMemberConfig;
 
 export const isImageMember = (c: EganMemberConfig): c is ImageMemberConfig => c.kind === "image";
 
-export type TrainerState = EganStateData | ImageEganState | BigbiganState;
+export type { TrainerState } from "../trainers/trainer.ts";
 
 /** A copy of a trainer's state that draws from `rng` from now on (an exploited PBT member). */
 export function reseedTrainer(state: TrainerState, rng: RngState): TrainerState {

@@ -1,0 +1,49 @@
+// The one interface every trainer implements (toy E-GAN, image E-GAN for DCGAN and BigGAN,
+// BigBiGAN), so that the worker drives them all the same way: `step` per iteration, `flush` at a
+// segment's end, `exportState` for checkpoints and copies, `dispose` when the member leaves.
+// Each E-GAN iteration reads the device once (the children's fitness, which selection needs), so
+// an iteration's record (D's loss) is completed by the next one: `step` returns the previous
+// iteration's record and `flush` the last.
+import type { ChildRecord } from "../records.ts";
+import type { BigbiganState } from "./bigbigan-trainer.ts";
+import type { EganStateData } from "./egan-trainer.ts";
+import type { ImageEganState } from "./image-egan-trainer.ts";
+
+/** An iteration's record without the wall clock, which the caller stamps. */
+export interface TrainerRecord {
+  readonly it: number;
+  readonly children: ChildRecord[];
+  readonly survivors: number[];
+  dLoss: number;
+}
+
+/** Every child's fitness was NaN: there is nothing left to select (the records before it are kept). */
+export class TrainingDiverged extends Error {
+  constructor(readonly iteration: number) {
+    super(`training diverged at iteration ${iteration}: every child's fitness is NaN`);
+  }
+}
+
+export interface Trainer<State> {
+  /** Iterations done. */
+  readonly iteration: number;
+  /** One iteration (throws TrainingDiverged); returns the previous iteration's record, now complete. */
+  step(): TrainerRecord | undefined;
+  /** The record `step` still holds back. */
+  flush(): TrainerRecord | undefined;
+  /** The whole state as plain arrays: a trainer built from it continues exactly. */
+  exportState(): State;
+  /** Fault injection (EVOGAN_FAULT_INJECT): the generators' weights turn NaN. */
+  corruptGenerators(): void;
+  dispose(): void;
+}
+
+/** Any trainer's exported state. */
+export type TrainerState = EganStateData | ImageEganState | BigbiganState;
+
+/** A toy trainer's state: MLP parents with Adam moments and a plain rng. */
+export const isToyState = (s: TrainerState): s is EganStateData => "rng" in s;
+/** BigBiGAN's state: an encoder beside G and D. */
+export const isBigbiganState = (s: TrainerState): s is BigbiganState => "e" in s;
+/** An image E-GAN's state (DCGAN, BigGAN): parents on named parameters. */
+export const isImageEganState = (s: TrainerState): s is ImageEganState => "draws" in s && "parents" in s;
