@@ -27,12 +27,15 @@ const codeOf: Record<RunError["_tag"], number> = {
   RunStoreFailed: EXIT.io,
   RunNotFound: EXIT.notFound,
   RunBusy: EXIT.config,
+  PoolLost: EXIT.worker,
   CheckpointCorrupt: EXIT.checkpoint,
 };
 
 export interface Failure {
   readonly code: number;
   readonly message: string;
+  /** The tagged error it came from, when there was one. */
+  readonly tag?: RunError["_tag"];
 }
 
 /** Maps a program's exit to a one-line message and an exit code (undefined message: success). */
@@ -42,7 +45,7 @@ export function describeExit<A>(exit: Exit.Exit<A, RunError>): Failure | undefin
   const found = Cause.findError(exit.cause);
   if (found._tag === "Success") {
     const e = found.success;
-    return { code: codeOf[e._tag], message: e.message };
+    return { code: codeOf[e._tag], message: e.message, tag: e._tag };
   }
   return describeThrown(Cause.squash(exit.cause));
 }

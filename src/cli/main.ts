@@ -23,6 +23,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeExit, describeThrown, EXIT, type Failure } from "./exit-codes.ts";
 import { sweepQueuePool, type SweepQueueOptions } from "../queue/sweep-queue-pool.ts";
+import { redactRedisUrl } from "../queue/queue-protocol.ts";
 import { workerCommand } from "./worker-command.ts";
 import { positiveInt } from "./option-values.ts";
 import { registerClassifierCommands } from "./classifier-command.ts";
@@ -67,8 +68,8 @@ async function runCommand(configFile: string | undefined, opts: { set: string[];
 }
 
 /** Where an interrupted run or sweep continues from (interrupted before its directory existed, nothing was written). */
-const interruptedMessage = (dir: string | undefined) =>
-  dir ? `interrupted: resume with \`evogan resume ${dir}\`` : "interrupted before the run directory was created: nothing was written";
+const interruptedMessage = (dir: string | undefined, resumeOptions = "") =>
+  dir ? `interrupted: resume with \`evogan resume ${dir}${resumeOptions}\`` : "interrupted before the run directory was created: nothing was written";
 
 /** `evogan resume` of a single run: its own config.json, from its newest intact checkpoint. */
 async function resumeRun(dir: string): Promise<void> {
@@ -102,7 +103,11 @@ async function sweepWith(config: SweepConfig, resumeDir?: string, queue?: SweepQ
   const layers = Layer.mergeAll(SweepStoreLive, workersLayer(pool), progressLayer());
   let dir = resumeDir;
   const { exit, failure } = await interruptible(runSweep(config, resumeDir, (d) => (dir = d)).pipe(Effect.provide(layers)));
-  if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: interruptedMessage(dir) } : failure);
+  // A queue sweep resumes with its queue (and storage) again.
+  const again = queue ? ` --queue ${redactRedisUrl(queue.queue)}${queue.storage ? ` --storage ${queue.storage}` : ""}` : "";
+  if (failure?.code === EXIT.interrupted) fail({ ...failure, message: interruptedMessage(dir, again) });
+  if (failure?.tag === "PoolLost") fail({ ...failure, message: `${failure.message}; the sweep can be resumed with \`evogan resume ${dir}${again}\`` });
+  if (failure) fail(failure);
   if (exit._tag === "Success") {
     const dir = exit.value.dir;
     const members = exit.value.state.members.map((m) => join(dir, "members", m.id));

@@ -4,7 +4,6 @@
 // then its sampled hyperparameters, decoded by the run-config schema (errors name the member).
 // Loading a sweep config resolves every member this way, so a bad member fails before any file
 // is written.
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { applyOverrides } from "./overrides.ts";
 import { decodeRunConfig, isToyDataset, nameSchema, outDirSchema, BACKENDS, TOY_DATASETS, type Backend, type Dataset, type RunConfig } from "./run-config.ts";

@@ -11,6 +11,8 @@ export class BackendMissing extends Data.TaggedError("BackendMissing")<{ readonl
  * member back and try again: nothing is wrong with it).
  */
 export class WorkerFailed extends Data.TaggedError("WorkerFailed")<{ readonly message: string; readonly cause?: unknown; readonly lost?: "crashed" | "member" }> {}
+/** The worker pool is gone (the queue's Redis lost past its deadline): the whole program stops, resumable. */
+export class PoolLost extends Data.TaggedError("PoolLost")<{ readonly message: string }> {}
 export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{ readonly iteration: number; readonly message: string }> {}
 export class CheckpointCorrupt extends Data.TaggedError("CheckpointCorrupt")<{ readonly file: string; readonly message: string }> {}
 export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonly path: string; readonly message: string }> {}
@@ -18,4 +20,4 @@ export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonl
 export class RunBusy extends Data.TaggedError("RunBusy")<{ readonly path: string; readonly message: string }> {}
 export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly path: string; readonly message: string }> {}
 
-export type RunError = ConfigInvalid | BackendMissing | WorkerFailed | TrainingDiverged | CheckpointCorrupt | RunStoreFailed | RunNotFound | RunBusy;
+export type RunError = ConfigInvalid | BackendMissing | WorkerFailed | TrainingDiverged | CheckpointCorrupt | RunStoreFailed | RunNotFound | RunBusy | PoolLost;

@@ -138,3 +138,11 @@ export function localMemberPool(threads: number, options: { resourceLimits?: { m
     },
   };
 }
+
+/**
+ * The pool itself is gone for good (a queue whose Redis stayed away past its deadline): no task
+ * can run anywhere, so the program stops (resumable) instead of charging members for it.
+ */
+export class PoolLost extends Error {
+  override readonly name = "PoolLost";
+}

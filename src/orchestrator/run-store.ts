@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { basename, join } from "node:path";
 import { Context, Effect, Layer, Semaphore } from "effect";
 import { HEARTBEAT_MS, ownerStamp } from "../liveness.ts";
-import type { RunEvent, RunInfo, RunStatus } from "../records.ts";
+import type { RunEvent, RunInfo } from "../records.ts";
 import { CorruptCheckpoint, appendLines, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
 

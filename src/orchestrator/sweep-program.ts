@@ -171,6 +171,8 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
             }),
           );
           if (r._tag === "Success") return { m, ...r.success };
+          // The pool is gone for every member: stop the sweep (resumable), charge no member.
+          if (r.failure._tag === "PoolLost") return yield* Effect.fail(r.failure);
           const error = r.failure.message;
           if (lostWithWorker(r.failure)) {
             yield* store.appendSweep(sweepDir, [{ type: "warning", g, member: m.id, message: `${error}; put back from its checkpoint, no retry spent` }]);
@@ -186,6 +188,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           for (;;) {
             const back = yield* Effect.result(initMember(m, g));
             if (back._tag === "Success") break;
+            if (back.failure._tag === "PoolLost") return yield* Effect.fail(back.failure);
             if (!lostWithWorker(back.failure)) return { m, error: back.failure.message };
           }
         }

@@ -4,15 +4,15 @@
 // task (WorkerCrashed) or had died holding the task's member (MemberLost).
 import { Context, Effect, Layer } from "effect";
 import type { WorkerTask } from "../worker/protocol.ts";
-import { BackendMissing, WorkerFailed } from "./errors.ts";
-import { MemberLost, WorkerCrashed, type MemberPool } from "./member-pool.ts";
+import { BackendMissing, PoolLost as PoolLostError, WorkerFailed } from "./errors.ts";
+import { MemberLost, PoolLost, WorkerCrashed, type MemberPool } from "./member-pool.ts";
 
 export class Workers extends Context.Service<
   Workers,
   {
     readonly slots: number;
     readonly describe: readonly string[];
-    readonly run: <A>(slot: number, task: WorkerTask) => Effect.Effect<A, WorkerFailed | BackendMissing>;
+    readonly run: <A>(slot: number, task: WorkerTask) => Effect.Effect<A, WorkerFailed | BackendMissing | PoolLostError>;
   }
 >()("evogan/Workers") {}
 
@@ -29,6 +29,7 @@ export function workersLayer(make: () => Promise<MemberPool>) {
             try: (signal) => pool.run<A>(slot, task, signal),
             catch: (e) => {
               const message = e instanceof Error ? e.message : String(e);
+              if (e instanceof PoolLost) return new PoolLostError({ message });
               return message.startsWith("backend '")
                 ? new BackendMissing({ message })
                 : new WorkerFailed({

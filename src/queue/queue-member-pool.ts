@@ -10,6 +10,12 @@
 // and one that is still waiting or running is awaited, not run again. A job whose processor
 // throws is retried by BullMQ (attempts, exponential backoff); a job whose worker dies is taken
 // back by BullMQ's stalled-job check and run by another worker.
+//
+// Redis going away: the pool watches it (redis-watch.ts). While it is away, tasks wait; when it
+// is back, the jobs still awaited are added again if it lost them (a restart without
+// persistence), under the same ids. Once it has been away for `lostAfterMs`, `onLost` is told and
+// every task, pending or new, fails with RedisLost. An aborted task stops waiting at once, and
+// destroy() never waits on a dead server for longer than CLOSE_TIMEOUT_MS.
 import { createHash } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,6 +27,7 @@ import { AbortError } from "../orchestrator/device-pool.ts";
 import type { MemberPool } from "../orchestrator/member-pool.ts";
 import type { AdvanceResult, EganMemberConfig, InitResult, MemberState, WorkerTask } from "../worker/protocol.ts";
 import { reachable, throttled } from "./reachable.ts";
+import { CLOSE_TIMEOUT_MS, reconnectEvery, REDIS_LOST_DEADLINE_MS, isConnectionError, watchRedis, within, type RedisLost } from "./redis-watch.ts";
 import { asResultFile, asStateFile, QUEUE_NAME, redactRedisUrl, storagePath, type QueueJobData, type QueueJobResult, type QueueStateFile, type SegmentJob } from "./queue-protocol.ts";
 
 export interface QueueMemberPoolOptions {
@@ -35,11 +42,15 @@ export interface QueueMemberPoolOptions {
   readonly queueName?: string;
   /** Tries per segment job when its processor throws (exponential backoff from 1 s); default 3. */
   readonly attempts?: number;
-  /** Where to say that no worker has answered yet (after `quietMs`, default 15 s) or that Redis went away. */
+  /** Where to say that no worker has answered yet (after `quietMs`, default 15 s) or that Redis went away and came back. */
   readonly log?: (line: string) => void;
   readonly quietMs?: number;
   /** How long to wait for Redis at the start; default 15 s. */
   readonly connectTimeoutMs?: number;
+  /** How long Redis may be unreachable before every task fails with RedisLost; default REDIS_LOST_DEADLINE_MS. */
+  readonly lostAfterMs?: number;
+  /** Told once, when Redis is declared lost, before the pending tasks fail. */
+  readonly onLost?: (lost: RedisLost) => void;
 }
 
 interface Resident {
@@ -67,15 +78,55 @@ export async function queueMemberPool(options: QueueMemberPoolOptions): Promise<
   if (!/^[\w-]+$/.test(sweepId)) throw new Error(`invalid sweepId '${sweepId}': letters, digits, _ and - only`);
   const root = join(storagePath(options.storage), sweepId);
   const queueName = options.queueName ?? QUEUE_NAME;
-  const connection = { url: redisUrl };
+  // Commands wait while Redis is away (no per-command retry limit): the watch decides when to give up.
+  const connection = { url: redisUrl, retryStrategy: reconnectEvery, maxRetriesPerRequest: null };
   await reachable(redisUrl, options.connectTimeoutMs);
   await mkdir(join(root, "members"), { recursive: true });
+  const awaited = new Map<string, QueueJob>();
+  const watch = watchRedis(redisUrl, { deadlineMs: options.lostAfterMs ?? REDIS_LOST_DEADLINE_MS, log: options.log, onLost: options.onLost, onBack: () => void addLostJobs() });
   const queue = new Queue<QueueJobData, QueueJobResult>(queueName, { connection });
   const events = new QueueEvents(queueName, { connection });
-  const onError = throttled(options.log ?? (() => {}));
+  // An outage is reported by the watch; other errors (a failing script, say) at most every 30 s.
+  const logError = throttled(options.log ?? (() => {}));
+  const onError = (e: Error) => {
+    if (!isConnectionError(e)) logError(e);
+  };
   queue.on("error", onError);
   events.on("error", onError);
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  /** Drops both connections without waiting for a reply (Redis may be gone). */
+  const drop = () => {
+    watch.close();
+    void events.disconnect().catch(() => undefined);
+    void queue.disconnect().catch(() => undefined);
+  };
+  const ready = await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), watch.lost]).catch((e: Error) => e);
+  if (ready instanceof Error) {
+    drop();
+    throw ready;
+  }
+
+  /** After an outage: the awaited jobs that Redis no longer has, added again as they were. */
+  async function addLostJobs(): Promise<void> {
+    let added = 0;
+    for (const [id, job] of awaited) {
+      try {
+        if (await queue.getJob(id)) continue;
+        await queue.add(job.name, job.data, { ...job.opts, jobId: id });
+        added++;
+      } catch (e) {
+        options.log?.(`cannot check job ${id} after the outage: ${(e as Error).message}`);
+      }
+    }
+    if (added > 0) options.log?.(`the queue's Redis came back without ${added} job(s) of this sweep: added again`);
+  }
+
+  /** The reject of every wait in flight: a lost Redis fails them all, and every later task at once. */
+  const waiting = new Set<(e: Error) => void>();
+  let lostWith: RedisLost | undefined;
+  watch.lost.catch((e: RedisLost) => {
+    lostWith = e;
+    for (const reject of waiting) reject(e);
+  });
 
   const members = new Map<string, Resident>();
   const probes = new Map<BackendChoice, Promise<InitResult>>();
@@ -99,9 +150,10 @@ export async function queueMemberPool(options: QueueMemberPoolOptions): Promise<
     await Promise.all(names.filter((n) => !keep.includes(join(dir, n))).map((n) => rm(join(dir, n), { force: true })));
   };
 
-  /** Waits for a job, or on abort removes it if no worker has taken it yet (a running one is left to finish, unheard). */
+  /** Waits for a job, or on abort removes it if no worker has taken it yet (a running one is left to finish, unheard); fails when Redis is lost. */
   const finished = (job: QueueJob, signal?: AbortSignal): Promise<QueueJobResult> =>
     new Promise((resolve, reject) => {
+      if (lostWith) return reject(lostWith);
       const cancel = async () => {
         const state = await job.getState().catch(() => "unknown");
         if (WAITING_STATES.has(state)) await job.remove().catch(() => undefined);
@@ -110,14 +162,18 @@ export async function queueMemberPool(options: QueueMemberPoolOptions): Promise<
         void cancel();
         return reject(new AbortError(signal.reason));
       }
+      const settled = () => (signal?.removeEventListener("abort", onAbort), waiting.delete(reject), awaited.delete(job.id!));
       const onAbort = () => {
+        settled();
         void cancel();
         reject(new AbortError(signal?.reason));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      waiting.add(reject);
+      awaited.set(job.id!, job);
       job.waitUntilFinished(events).then(
-        (r: QueueJobResult) => (signal?.removeEventListener("abort", onAbort), resolve(r)),
-        (e: unknown) => (signal?.removeEventListener("abort", onAbort), reject(e instanceof Error ? e : new Error(String(e)))),
+        (r: QueueJobResult) => (settled(), resolve(r)),
+        (e: unknown) => (settled(), reject(e instanceof Error ? e : new Error(String(e)))),
       );
     });
 
@@ -191,6 +247,19 @@ export async function queueMemberPool(options: QueueMemberPoolOptions): Promise<
     return result;
   };
 
+  /** `work()`, unless Redis is lost or `signal` aborts first: a task never waits on Redis past either. */
+  const guarded = <T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
+    new Promise((resolve, reject) => {
+      if (lostWith) return reject(lostWith);
+      if (signal?.aborted) return reject(new AbortError(signal.reason));
+      const onAbort = () => reject(new AbortError(signal?.reason));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      waiting.add(reject);
+      work()
+        .then(resolve, reject)
+        .finally(() => (signal?.removeEventListener("abort", onAbort), waiting.delete(reject)));
+    });
+
   const run = async (slot: number, task: WorkerTask, signal?: AbortSignal): Promise<unknown> => {
     if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`slot ${slot} out of range: this pool has ${slots} slots`);
     switch (task.kind) {
@@ -230,11 +299,16 @@ export async function queueMemberPool(options: QueueMemberPoolOptions): Promise<
   return {
     slots,
     describe: Array.from({ length: slots }, (_, i) => `queue ${where} slot ${i}`),
-    run: <T>(slot: number, task: WorkerTask, signal?: AbortSignal) => run(slot, task, signal) as Promise<T>,
+    run: <T>(slot: number, task: WorkerTask, signal?: AbortSignal) => guarded(() => run(slot, task, signal), signal) as Promise<T>,
     destroy: async () => {
       // Finished jobs of this pool point at files removed below; running ones finish unheard.
-      await Promise.allSettled([...submitted].map((id) => queue.remove(id)));
-      await Promise.allSettled([events.close(), queue.close()]);
+      // With Redis away nothing is removed (they expire with KEEP_FINISHED) and nothing waits for a reply.
+      const closed =
+        watch.up() &&
+        (await within(CLOSE_TIMEOUT_MS, Promise.allSettled([...submitted].map((id) => queue.remove(id))))) &&
+        (await within(CLOSE_TIMEOUT_MS, Promise.allSettled([events.close(), queue.close()])));
+      if (closed) watch.close();
+      else drop();
       await rm(root, { recursive: true, force: true });
     },
   };

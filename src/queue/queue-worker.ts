@@ -5,8 +5,14 @@
 // result file, drop the member. Nothing stays resident, so any worker can take any job, and a
 // job whose worker dies is run again elsewhere: BullMQ's stalled-job check moves a job whose lock
 // was not renewed within `lockDurationMs` back to the queue.
+//
+// close() does not wait for running jobs (a segment can take minutes): it stops taking jobs,
+// hands each running job back to the queue (moved to waiting, first in line, for any worker),
+// and closes the connections, each step bounded by CLOSE_TIMEOUT_MS. A job that cannot be
+// handed back (Redis away) is taken back by the stalled-job check once its lock expires.
+// While Redis is away the worker waits for it, however long; it never gives up on its own.
 import { availableParallelism, hostname } from "node:os";
-import { Worker, type Job } from "bullmq";
+import { WaitingError, Worker, type Job } from "bullmq";
 import { readCheckpoint, writeCheckpoint } from "../orchestrator/checkpoint-file.ts";
 import { memberPoolFor } from "../orchestrator/device-pool.ts";
 import { discoverGpus, resolveDevices } from "../orchestrator/devices.ts";
@@ -24,6 +30,7 @@ import {
   type SegmentJob,
 } from "./queue-protocol.ts";
 import { reachable, throttled } from "./reachable.ts";
+import { CLOSE_TIMEOUT_MS, reconnectEvery, within } from "./redis-watch.ts";
 
 export interface QueueWorkerOptions {
   readonly redisUrl: string;
@@ -44,8 +51,8 @@ export interface QueueWorkerOptions {
 export interface QueueWorker {
   /** The slots jobs run on, e.g. "cpu thread 0". */
   readonly describe: readonly string[];
-  /** Stops taking jobs, waits for the running ones, then closes the pool. */
-  close(): Promise<void>;
+  /** Stops taking jobs, hands the running ones back to the queue, closes the connections and the pool; returns the ids handed back. */
+  close(): Promise<{ readonly handedBack: readonly string[] }>;
 }
 
 type QueueJob = Job<QueueJobData, QueueJobResult>;
@@ -84,28 +91,58 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
     }
   };
 
-  const processor = async (job: QueueJob): Promise<QueueJobResult> => {
+  /** The running jobs, each with a way to stop waiting for it (close() hands them back). */
+  const running = new Map<string, { readonly job: QueueJob; readonly token: string | undefined; readonly abandon: () => void }>();
+  let stopping = false;
+  const handedBack: string[] = [];
+
+  /** Moves a running job back to waiting (a WaitingError then tells BullMQ the job has moved on). */
+  const handBack = async (job: QueueJob, token: string | undefined): Promise<void> => {
+    let failure = "Redis did not answer";
+    const moved = job.moveToWait(token).then(
+      () => true,
+      (e: Error) => ((failure = e.message), false),
+    );
+    if ((await within(CLOSE_TIMEOUT_MS, moved)) && (await moved)) {
+      handedBack.push(job.id!);
+      log(`job ${job.id} handed back to the queue`);
+    } else log(`job ${job.id} not handed back (${failure}): the stalled-job check takes it back once its lock expires`);
+  };
+
+  const processor = async (job: QueueJob, token?: string): Promise<QueueJobResult> => {
+    // Taken as the worker stopped: back at once.
+    if (stopping) {
+      await handBack(job, token);
+      throw new WaitingError();
+    }
     const slot = free.shift();
     if (slot === undefined) throw new Error("no free slot (the worker's concurrency exceeds its pool)");
     const data = job.data;
     const what = data.kind === "probe" ? `probe ${data.backend}` : `${data.memberId} generation ${data.generation ?? "-"}`;
     const t0 = performance.now();
     log(`job ${job.id} start: ${what}, try ${job.attemptsStarted}, on ${pool.describe[slot]}`);
+    let abandon = () => {};
+    const abandoned = new Promise<never>((_, reject) => (abandon = () => reject(new WaitingError())));
+    abandoned.catch(() => {});
+    running.set(job.id!, { job, token, abandon });
     try {
-      const r = data.kind === "probe" ? await probe(slot, data) : await segment(slot, data, Math.max(0, job.attemptsStarted - 1));
+      const work = data.kind === "probe" ? probe(slot, data) : segment(slot, data, Math.max(0, job.attemptsStarted - 1));
+      const r = await Promise.race([work, abandoned]);
       log(`job ${job.id} done in ${Math.round(performance.now() - t0)} ms`);
       return r;
     } catch (e) {
-      log(`job ${job.id} failed: ${(e as Error).message}`);
+      if (!(e instanceof WaitingError)) log(`job ${job.id} failed: ${(e as Error).message}`);
       throw e;
     } finally {
+      running.delete(job.id!);
       free.push(slot);
     }
   };
 
   const lockDuration = options.lockDurationMs ?? 30_000;
   const worker = new Worker<QueueJobData, QueueJobResult>(options.queueName ?? QUEUE_NAME, processor, {
-    connection: { url: options.redisUrl },
+    // Redis back within a second of its return, however long it was away.
+    connection: { url: options.redisUrl, retryStrategy: reconnectEvery },
     concurrency: pool.slots,
     lockDuration,
     stalledInterval: options.stalledIntervalMs ?? lockDuration,
@@ -119,8 +156,21 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   return {
     describe: pool.describe,
     close: async () => {
-      await worker.close();
-      if (!options.pool) await pool.destroy();
+      stopping = true;
+      // Stops fetching at once; resolves when the processors below have returned and the connections are
+      // closed. Its bound counts from now and covers the hand-backs (each up to CLOSE_TIMEOUT_MS) too.
+      const closed = within((running.size > 0 ? 2 : 1) * CLOSE_TIMEOUT_MS, worker.close());
+      await Promise.all(
+        [...running.values()].map(async ({ job, token, abandon }) => {
+          await handBack(job, token);
+          abandon();
+        }),
+      );
+      // A graceful close waits on Redis; with Redis away it never ends: drop the connections instead.
+      if (!(await closed)) void worker.disconnect().catch(() => undefined);
+      // The jobs handed back still run in the pool's threads until it is destroyed.
+      if (!options.pool) await within(CLOSE_TIMEOUT_MS, pool.destroy());
+      return { handedBack };
     },
   };
 }

@@ -1,20 +1,27 @@
 // Connecting to the queue's Redis. BullMQ's clients (ioredis) reconnect forever, which is what a
-// sweep or worker wants once running (Redis restarted, network blip), but at the start a wrong
-// URL should be an error, not a silent wait: one plain connection is tried first.
+// worker wants once running (Redis restarted, network blip; a sweep gives up after a deadline,
+// redis-watch.ts), but at the start a wrong URL should be an error, not a silent wait: one plain
+// connection is tried first.
 import { Redis } from "ioredis";
 import { redactRedisUrl } from "./queue-protocol.ts";
 
-/** Resolves once Redis at `redisUrl` answers PING; rejects within about `timeoutMs` otherwise. */
+/**
+ * Resolves once Redis at `redisUrl` answers PING; rejects within about `timeoutMs` otherwise, also
+ * when something accepts the connection and never answers (ioredis' connectTimeout covers only
+ * the TCP connect, and its ready check would wait forever).
+ */
 export async function reachable(redisUrl: string, timeoutMs = 15_000): Promise<void> {
   let cause = "";
+  let timer: NodeJS.Timeout | undefined;
   const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
   client.on("error", (e: Error) => (cause ||= e.message));
+  const silent = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)));
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([client.connect().then(() => client.ping()), silent]);
   } catch (e) {
     throw new Error(`cannot reach the queue at ${redactRedisUrl(redisUrl)}: ${cause || (e as Error).message}`);
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }

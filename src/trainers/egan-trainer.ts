@@ -14,7 +14,6 @@ import * as tf from "@tensorflow/tfjs";
 import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
 import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
-import type { ChildRecord } from "../records.ts";
 import { Rng, type RngState } from "../util/rng.ts";
 import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";

@@ -1,5 +1,6 @@
 // A throwaway redis-server for tests and benches: a free loopback port, no persistence, killed
-// on stop(). `haveRedisServer()` says whether the binary is installed at all.
+// (-9) on stop(); started again on the same port, it stands for a Redis that came back.
+// `haveRedisServer()` says whether the binary is installed at all.
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -25,10 +26,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server on a free loopback port and waits until it accepts connections. */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Starts redis-server on `port` (default: a free loopback port) and waits until it accepts connections. */
+export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
   for (let tries = 0; ; tries++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
     const ready = await new Promise<boolean>((resolve, reject) => {
       let log = "";

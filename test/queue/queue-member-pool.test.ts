@@ -1,15 +1,18 @@
 // queueMemberPool against a real redis-server and an in-process runQueueWorker whose local pool
 // is a stand-in (no tfjs): state goes through files, identical tasks are answered once, failing
-// jobs are retried by BullMQ, and an aborted task leaves no job behind.
+// jobs are retried by BullMQ, and an aborted task leaves no job behind. With the redis-server
+// killed: a task fails once Redis has been gone past the deadline, an aborted one at once, and
+// nothing waits on the dead server.
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MemberPool } from "../../src/orchestrator/member-pool.ts";
-import { queueMemberPool } from "../../src/queue/queue-member-pool.ts";
+import { queueMemberPool, type QueueMemberPoolOptions } from "../../src/queue/queue-member-pool.ts";
 import { runQueueWorker, type QueueWorker } from "../../src/queue/queue-worker.ts";
+import { RedisLost } from "../../src/queue/redis-watch.ts";
 import type { AdvanceResult, EganMemberConfig, MemberState, WorkerTask } from "../../src/worker/protocol.ts";
 import type { ToyMetrics } from "../../src/records.ts";
 import { haveRedisServer, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
@@ -132,4 +135,73 @@ describe.skipIf(!enabled)("queueMemberPool", () => {
       await idle.destroy();
     }
   });
+});
+
+describe.skipIf(!enabled)("queueMemberPool when Redis goes away", () => {
+  let redis: RedisServer;
+  let storage: string;
+  beforeEach(async () => {
+    redis = await startRedisServer();
+    storage = await mkdtemp(join(tmpdir(), "evogan-queue-lost-"));
+  });
+  afterEach(async () => {
+    await redis?.stop();
+  });
+
+  // No worker listens on these queues: a task waits until Redis is lost or it is aborted.
+  const idlePool = (extra: Partial<QueueMemberPoolOptions>) =>
+    queueMemberPool({ redisUrl: redis.url, queueName: "nobody-listens", storage: pathToFileURL(storage).href, sweepId: "lost", slots: 1, ...extra });
+
+  it("fails a waiting task with RedisLost once Redis has been gone for lostAfterMs, tells onLost first, and fails later tasks at once", async () => {
+    const told: string[] = [];
+    const log: string[] = [];
+    const pool = await idlePool({ lostAfterMs: 1000, onLost: (e) => told.push(e.message), log: (l) => log.push(l) });
+    const init = pool.run(0, { kind: "init", memberId: "a", backend: "auto", config });
+    const settled = init.then(
+      () => "resolved",
+      () => (told.length === 1 ? "rejected after onLost" : "rejected before onLost"),
+    );
+    await redis.stop();
+    await expect(init).rejects.toThrow(new RegExp(`^lost the queue's Redis at ${redis.url.replace(/[.]/g, "\\.")} for 1 s \\(.+\\)$`));
+    await expect(init).rejects.toBeInstanceOf(RedisLost);
+    expect(await settled).toBe("rejected after onLost");
+    expect(told).toHaveLength(1);
+    // One line while it lasted, no "retrying" stream.
+    expect(log).toEqual([expect.stringMatching(/^lost the connection to the queue's Redis at .*; trying again for up to 1 s$/)]);
+    await expect(pool.run(0, { kind: "init", memberId: "b", backend: "auto", config })).rejects.toBeInstanceOf(RedisLost);
+    await pool.destroy();
+  }, 30_000);
+
+  it("adds the awaited jobs again when Redis comes back without them (restarted without persistence), and the task completes", async () => {
+    const log: string[] = [];
+    const pool = await idlePool({ queueName: "restarted", log: (l) => log.push(l) });
+    const init = pool.run(0, { kind: "init", memberId: "a", backend: "auto", config });
+    const queue = new Queue("restarted", { connection: { url: redis.url } });
+    await expect.poll(() => queue.getWaitingCount()).toBe(1);
+    await queue.close();
+    await redis.stop();
+    redis = await startRedisServer({ port: redis.port });
+    await expect.poll(() => log.at(-1), { timeout: 15_000 }).toBe("the queue's Redis came back without 1 job(s) of this sweep: added again");
+    const worker = await runQueueWorker({ redisUrl: redis.url, queueName: "restarted", pool: countingPool([], new Set()) });
+    try {
+      expect(await init).toEqual({ backend: "wasm", matmul: "stand-in" });
+    } finally {
+      await worker.close();
+      await pool.destroy();
+    }
+  }, 30_000);
+
+  it("stops waiting at once when a task is aborted while Redis is away, and destroy does not wait on the dead server", async () => {
+    const log: string[] = [];
+    const pool = await idlePool({ lostAfterMs: 600_000, log: (l) => log.push(l) });
+    const abort = new AbortController();
+    const init = pool.run(0, { kind: "init", memberId: "a", backend: "auto", config }, abort.signal);
+    init.catch(() => {});
+    await redis.stop();
+    await expect.poll(() => log.length, { timeout: 10_000 }).toBe(1);
+    abort.abort();
+    await expect(init).rejects.toThrow(/aborted/);
+    // Bounded by this test's timeout, far below the 10 minutes Redis may still come back in.
+    await pool.destroy();
+  }, 30_000);
 });
