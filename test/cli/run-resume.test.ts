@@ -55,8 +55,13 @@ const whenExists = (dir: string, then: () => boolean) => {
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), "evogan-resume-"));
   let appeared = 0;
-  const r = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=ref"], { killWhen: whenExists(join(out, "ref"), () => ((appeared ||= Date.now()), false)) });
-  lifeMs = Date.now() - appeared;
+  let finished = 0;
+  // The life a kill can interrupt: from the directory's creation to run.json saying finished (not the process exit after it).
+  const r = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=ref"], {
+    killWhen: whenExists(join(out, "ref"), () => ((appeared ||= Date.now()), false)),
+    onPoll: async () => void (finished ||= (await readFile(join(out, "ref", "run.json"), "utf8").catch(() => "")).includes('"finished"') ? Date.now() : 0),
+  });
+  lifeMs = (finished || Date.now()) - appeared;
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   reference = await records(join(out, "ref"));

@@ -15,9 +15,11 @@ export interface RunOptions {
   readonly env?: Record<string, string>;
   readonly killWhen?: () => Promise<boolean>;
   readonly signal?: NodeJS.Signals;
+  /** Called at every poll (with or without killWhen), e.g. to note when a file changes. */
+  readonly onPoll?: () => Promise<void>;
 }
 
-export function evogan(args: string[], { env = {}, killWhen, signal = "SIGKILL" }: RunOptions = {}): Promise<Done> {
+export function evogan(args: string[], { env = {}, killWhen, signal = "SIGKILL", onPoll }: RunOptions = {}): Promise<Done> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: "1", ...env } });
     let stdout = "";
@@ -25,9 +27,10 @@ export function evogan(args: string[], { env = {}, killWhen, signal = "SIGKILL" 
     p.stdout.on("data", (d: Buffer) => (stdout += d));
     p.stderr.on("data", (d: Buffer) => (stderr += d));
     let timer: NodeJS.Timeout | undefined;
-    if (killWhen) {
+    if (killWhen || onPoll) {
       timer = setInterval(async () => {
-        if (await killWhen()) {
+        await onPoll?.();
+        if (killWhen && (await killWhen())) {
           clearInterval(timer);
           p.kill(signal);
         }

@@ -24,10 +24,13 @@ let lifeMs: number;
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), "evogan-sweep-"));
   let appeared = 0;
+  let finished = 0;
+  // The life a kill can interrupt: from the directory's creation to sweep.json saying finished (not the process exit after it).
   const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"], {
     killWhen: async () => ((appeared ||= await readdir(join(out, "ref")).then(() => Date.now(), () => 0)), false),
+    onPoll: async () => void (finished ||= (await readFile(join(out, "ref", "sweep.json"), "utf8").catch(() => "")).includes('"status": "finished"') ? Date.now() : 0),
   });
-  lifeMs = Date.now() - appeared;
+  lifeMs = (finished || Date.now()) - appeared;
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   reference = await sweepRecords(join(out, "ref"));
