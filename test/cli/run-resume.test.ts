@@ -141,7 +141,7 @@ describe("evogan resume <runDir>", () => {
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/warning: corrupt checkpoint \S*latest\.ckpt: (checksum mismatch|not msgpack)[^\n]*; trying an older checkpoint/);
-    expect(resumed.stdout).toMatch(/from iteration 40\b/);
+    expect(resumed.stdout).toMatch(/from iteration 80\b/);
     expect(await records(dir)).toEqual(reference);
   });
 
