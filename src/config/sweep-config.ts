@@ -141,6 +141,28 @@ const STRATEGY_DEFAULTS = { kind: "pbt" as const, ...DEFAULT_PBT_OPTIONS };
 /** Two positive factors a perturbed number is multiplied by (one chosen uniformly). */
 const perturbFactors: Schema<readonly [number, number]> = map(array(num({ exclusiveMin: 0 }), { minLength: 2, maxLength: 2 }), (f) => [f[0], f[1]] as const);
 
+/** Every default of a sweep config, each with its reason (as the run defaults in run-config.ts). */
+export const SWEEP_DEFAULTS = {
+  // Fixed, so that running one config twice gives the same sweep; change it to repeat a search.
+  seed: 1,
+  // The fastest backend installed (tfjs-node-gpu, tfjs-node, else wasm with the native GEMM).
+  backend: "auto" as const,
+  // Every GPU nvidia-smi sees (a process each), else one worker thread per core.
+  devices: "auto",
+  // Beside the single runs, so one `report runs/*` compares them all.
+  outDir: "runs",
+  strategy: STRATEGY_DEFAULTS,
+  // −MMD² to the mixture on toy data, −FID on images: neither depends on a member's own
+  // discriminator (members compare fairly) and a generator smeared over the plane cannot game them.
+  fitness: { metric: "auto" as const, tieBreak: undefined },
+  // 2,500 samples: the toy metrics' size in VEEGAN and PacGAN (their tables are comparable).
+  eval: { samples: 2500 },
+  // Three checkpoints per member leave two to fall back on when the newest is damaged.
+  checkpoints: { keep: 3 },
+  // Two retries ride out a transient fault (a worker killed by the OS); a third failure is the member's.
+  retries: 2,
+};
+
 const sweepFileSchema = struct(
   {
     name: nameSchema({ dots: true }),
@@ -166,9 +188,7 @@ const sweepFileSchema = struct(
     checkpoints: struct({ keep: int({ min: 1 }) }, { keep: 3 }),
     retries: int({ min: 0, max: 10 }),
   },
-  // A crashed segment is retried twice (transient faults) before the member is marked failed;
-  // three checkpoints per member leave two to fall back on when the newest is corrupt.
-  { seed: 1, backend: "auto", devices: "auto", outDir: "runs", retries: 2, strategy: STRATEGY_DEFAULTS, fitness: { metric: "auto", tieBreak: undefined }, eval: { samples: 2500 }, checkpoints: { keep: 3 } },
+  SWEEP_DEFAULTS,
 );
 
 /**
