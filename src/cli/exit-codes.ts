@@ -4,7 +4,7 @@ import { BackendUnavailable } from "../compute/backend.ts";
 import { ConfigError } from "../config/schema.ts";
 import { ClassifierWeightsError } from "../metrics/classifier/classifier-weights.ts";
 import { CorruptCheckpoint } from "../orchestrator/checkpoint-file.ts";
-import type { RunError } from "../orchestrator/errors.ts";
+import type { RunError } from "../errors.ts";
 
 export const EXIT = {
   ok: 0,
@@ -30,6 +30,11 @@ const codeOf: Record<RunError["_tag"], number> = {
   PoolLost: EXIT.worker,
   CheckpointCorrupt: EXIT.checkpoint,
 };
+
+function isRunError(e: unknown): e is RunError {
+  const tag: unknown = e instanceof Error ? (e as unknown as { _tag?: unknown })._tag : undefined;
+  return typeof tag === "string" && Object.hasOwn(codeOf, tag);
+}
 
 export interface Failure {
   readonly code: number;
@@ -62,6 +67,8 @@ export class CliError extends Error {
 
 /** Errors thrown outside Effect (config loading, report reading, the image commands). */
 export function describeThrown(e: unknown): Failure {
+  // A tagged error thrown outside an Effect program (e.g. by `report`) maps as it would inside one.
+  if (isRunError(e)) return { code: codeOf[e._tag], message: e.message, tag: e._tag };
   if (e instanceof CliError) return { code: e.code, message: e.message };
   if (e instanceof ConfigError) return { code: EXIT.config, message: `invalid config: ${e.message}` };
   if (e instanceof CorruptCheckpoint) return { code: EXIT.checkpoint, message: e.message };
@@ -69,7 +76,6 @@ export function describeThrown(e: unknown): Failure {
   if (e instanceof ClassifierWeightsError) return { code: e.reason === "missing" ? EXIT.notFound : EXIT.checkpoint, message: e.message };
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (e instanceof Error && typeof errno === "string" && /^E[A-Z]+$/.test(errno)) return { code: EXIT.io, message: e.message };
-  if (e instanceof Error && /^not a run directory/.test(e.message)) return { code: EXIT.notFound, message: e.message };
   return { code: EXIT.defect, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
 }
 

@@ -7,7 +7,7 @@ import { loadRunConfig, parseConfigText } from "../config/load-config.ts";
 import { progressLayer } from "../orchestrator/progress.ts";
 import { runEgan } from "../orchestrator/run-program.ts";
 import { exists, RunStore, RunStoreLive } from "../orchestrator/run-store.ts";
-import { ConfigInvalid, RunBusy, type RunError } from "../orchestrator/errors.ts";
+import { ConfigInvalid, RunBusy, type RunError } from "../errors.ts";
 import { ownerGone } from "../liveness.ts";
 import { decodeRunConfig } from "../config/run-config.ts";
 import { htmlReportFor, report } from "../report/report.ts";

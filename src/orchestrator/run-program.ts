@@ -11,7 +11,7 @@ import { Effect, Exit } from "effect";
 import type { RunConfig } from "../config/run-config.ts";
 import type { EndRecord, EvalMetrics, EvalRecord, RunInfo, RunStatus } from "../records.ts";
 import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
-import { TrainingDiverged } from "./errors.ts";
+import { TrainingDiverged } from "../errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { LATEST_CHECKPOINT, makeInfoKeeper, PREVIOUS_CHECKPOINT, RunStore, type RunHandle } from "./run-store.ts";

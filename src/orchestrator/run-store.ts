@@ -10,7 +10,7 @@ import { Context, Effect, Layer, Semaphore } from "effect";
 import { HEARTBEAT_MS, ownerStamp } from "../liveness.ts";
 import type { RunEvent, RunInfo } from "../records.ts";
 import { CorruptCheckpoint, appendLines, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
-import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
+import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "../errors.ts";
 
 /** The checkpoint a run continues from, and the one before it (a fallback when the newest is damaged). */
 export const LATEST_CHECKPOINT = "checkpoints/latest.ckpt";

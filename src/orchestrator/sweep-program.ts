@@ -19,7 +19,7 @@ import type { EvalRecord, EndRecord, RunStatus } from "../records.ts";
 import { Rng } from "../util/rng.ts";
 import { reseedTrainer, retimeTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
 import { ownerGone, ownerStamp } from "../liveness.ts";
-import { CheckpointCorrupt, RunBusy, type RunError } from "./errors.ts";
+import { CheckpointCorrupt, RunBusy, type RunError } from "../errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { attempt, makeInfoKeeper, removeTemporaries } from "./run-store.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Context, Effect, Layer } from "effect";
 import type { RunEvent, RunInfo } from "../records.ts";
 import { appendLines, CorruptCheckpoint, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
-import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "./errors.ts";
+import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "../errors.ts";
 import { attempt, createUniqueDir, exists, filterJsonl } from "./run-store.ts";
 import type { SweepEvent, SweepState } from "./sweep-state.ts";
 

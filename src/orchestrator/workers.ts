@@ -4,7 +4,7 @@
 // task (WorkerCrashed) or had died holding the task's member (MemberLost).
 import { Context, Effect, Layer } from "effect";
 import type { WorkerTask } from "../worker/protocol.ts";
-import { BackendMissing, PoolLost as PoolLostError, WorkerFailed } from "./errors.ts";
+import { BackendMissing, PoolLost as PoolLostError, WorkerFailed } from "../errors.ts";
 import { MemberLost, PoolLost, WorkerCrashed, type MemberPool } from "./member-pool.ts";
 
 export class Workers extends Context.Service<

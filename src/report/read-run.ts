@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { RunNotFound } from "../errors.ts";
 import { observedStatus } from "../liveness.ts";
 import type { ChildRecord, EndRecord, EvalMetrics, EvalRecord, ImageMetrics, IterationRecord, RunEvent, RunInfo, RunStatus, ToyMetrics } from "../records.ts";
 
@@ -217,8 +218,8 @@ export async function readRun(runDir: string): Promise<RunData> {
   const eventsPath = join(runDir, "events.jsonl");
   const configPath = join(runDir, "config.json");
   const [infoText, eventsText, configText] = await Promise.all([readText(infoPath), readText(eventsPath), readText(configPath)]);
-  if (infoText === undefined) throw new Error(`not a run directory: ${runDir} (no run.json)`);
-  if (eventsText === undefined) throw new Error(`not a run directory: ${runDir} (no events.jsonl)`);
+  if (infoText === undefined) throw new RunNotFound({ path: runDir, message: `not a run directory: ${runDir} (no run.json)` });
+  if (eventsText === undefined) throw new RunNotFound({ path: runDir, message: `not a run directory: ${runDir} (no events.jsonl)` });
   const warnings: string[] = [];
   return {
     dir: runDir,
