@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evogan } from "../helpers/cli-process.ts";
+import { evogan, evoganLife, killAfterCreated } from "../helpers/cli-process.ts";
 import { readJsonl } from "../helpers/sweep-records.ts";
 import { Rng } from "../../src/util/rng.ts";
 
@@ -43,25 +43,11 @@ let reference: Array<Record<string, unknown>>;
 /** From the moment the run directory appears to the end of the process, in the reference run. */
 let lifeMs: number;
 
-/** Calls `then` once `dir` exists (polled); never asks for a kill by itself. */
-const whenExists = (dir: string, then: () => boolean) => {
-  let seen = 0;
-  return async () => {
-    if (!seen) seen = (await readdir(dir).then(() => Date.now(), () => 0));
-    return seen > 0 && then();
-  };
-};
-
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), "evogan-resume-"));
-  let appeared = 0;
-  let finished = 0;
-  // The life a kill can interrupt: from the directory's creation to run.json saying finished (not the process exit after it).
-  const r = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=ref"], {
-    killWhen: whenExists(join(out, "ref"), () => ((appeared ||= Date.now()), false)),
-    onPoll: async () => void (finished ||= (await readFile(join(out, "ref", "run.json"), "utf8").catch(() => "")).includes('"finished"') ? Date.now() : 0),
-  });
-  lifeMs = (finished || Date.now()) - appeared;
+  const life = await evoganLife(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=ref"], join(out, "ref"), "run.json", '"finished"');
+  const r = life.done;
+  lifeMs = life.lifeMs;
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   reference = await records(join(out, "ref"));
@@ -76,8 +62,7 @@ describe("evogan resume <runDir>", () => {
       const dir = join(out, name);
       // Uniform over the run's life from the moment its directory exists (the start-up before it writes nothing).
       const delay = rng.int(Math.max(1, lifeMs));
-      let t0 = 0;
-      const killed = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", `name=${name}`], { killWhen: whenExists(dir, () => Date.now() - (t0 ||= Date.now()) >= delay) });
+      const killed = await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", `name=${name}`], { killWhen: killAfterCreated(dir, delay) });
       const resumed = await evogan(["resume", dir]);
       expect(resumed.stderr).toBe("");
       expect(resumed.code).toBe(0);

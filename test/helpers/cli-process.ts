@@ -1,6 +1,8 @@
 // Runs the real `evogan` CLI in a child process and collects its output; optionally sends it a
 // signal once a condition holds (polled every 25 ms), for kill -9 and Ctrl-C tests.
 import { spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 
@@ -41,4 +43,29 @@ export function evogan(args: string[], { env = {}, killWhen, signal = "SIGKILL",
       resolve({ code, signal: exitSignal, stdout, stderr });
     });
   });
+}
+
+/** Polls until `dir` exists, then asks for a kill `delayMs` later (a kill point measured from the directory's creation). */
+export function killAfterCreated(dir: string, delayMs: number): () => Promise<boolean> {
+  let seen = 0;
+  return async () => {
+    seen ||= await readdir(dir).then(() => Date.now(), () => 0);
+    return seen > 0 && Date.now() - seen >= delayMs;
+  };
+}
+
+/**
+ * Runs evogan to its end and measures the part of its life a kill can interrupt: from `dir`
+ * appearing to `stateFile` in it containing `finished` (not the process exit after that).
+ */
+export async function evoganLife(args: string[], dir: string, stateFile: string, finished: string): Promise<{ done: Done; lifeMs: number }> {
+  let appeared = 0;
+  let ended = 0;
+  const done = await evogan(args, {
+    onPoll: async () => {
+      appeared ||= await readdir(dir).then(() => Date.now(), () => 0);
+      ended ||= (await readFile(join(dir, stateFile), "utf8").catch(() => "")).includes(finished) ? Date.now() : 0;
+    },
+  });
+  return { done, lifeMs: (ended || Date.now()) - appeared };
 }

@@ -6,28 +6,13 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AdvanceResult, EganMemberConfig, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
+import type { AdvanceResult, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
+import { initTiny } from "../helpers/tiny-member.ts";
 import { devicePool, memberPoolFor, type DevicePool } from "../../src/orchestrator/device-pool.ts";
 import { MemberLost, WorkerCrashed } from "../../src/orchestrator/member-pool.ts";
 import { discoverGpus, NVIDIA_SMI_ARGS, resolveDevices } from "../../src/orchestrator/devices.ts";
 
-const config: EganMemberConfig = {
-  dataset: "ring8",
-  zDim: 2,
-  gHidden: [8],
-  dHidden: [8],
-  mutations: ["minimax", "heuristic"],
-  mu: 1,
-  gamma: 1,
-  nD: 1,
-  batchSize: 8,
-  evalBatchSize: 16,
-  implementation: "fast",
-  g: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-  d: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-  seed: 1,
-};
-const init = (memberId: string): WorkerTask => ({ kind: "init", memberId, backend: "wasm", config });
+const init = initTiny;
 const advance = (memberId: string, iterations: number, samples?: number): WorkerTask => ({
   kind: "advance",
   memberId,

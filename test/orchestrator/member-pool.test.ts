@@ -4,25 +4,10 @@
 // it is put back, so that the orchestrator can charge the crash to one member only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localMemberPool, MemberLost, WorkerCrashed, type MemberPool } from "../../src/orchestrator/member-pool.ts";
-import type { AdvanceResult, EganMemberConfig, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
+import type { AdvanceResult, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
+import { initTiny } from "../helpers/tiny-member.ts";
 
-const config: EganMemberConfig = {
-  dataset: "ring8",
-  zDim: 2,
-  gHidden: [8],
-  dHidden: [8],
-  mutations: ["minimax", "heuristic"],
-  mu: 1,
-  gamma: 1,
-  nD: 1,
-  batchSize: 8,
-  evalBatchSize: 16,
-  implementation: "fast",
-  g: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-  d: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-  seed: 1,
-};
-const init = (memberId: string): WorkerTask => ({ kind: "init", memberId, backend: "wasm", config });
+const init = initTiny;
 /** Generation 0, first attempt: where the injected crash of member "crasher" fires. */
 const advance = (memberId: string, iterations: number): WorkerTask => ({ kind: "advance", memberId, iterations, generation: 0, attempt: 0 });
 

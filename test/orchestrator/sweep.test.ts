@@ -1,11 +1,11 @@
 // Population sweeps through the real CLI in real processes: exact resume after kill -9,
 // injected worker crashes and NaN members (EVOGAN_FAULT_INJECT), and corrupt checkpoints.
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
-import { evogan } from "../helpers/cli-process.ts";
+import { evogan, evoganLife, killAfterCreated } from "../helpers/cli-process.ts";
 import { Rng } from "../../src/util/rng.ts";
 
 const CONFIG = new URL("../../configs/sweep-tiny.json", import.meta.url).pathname;
@@ -23,14 +23,9 @@ let lifeMs: number;
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), "evogan-sweep-"));
-  let appeared = 0;
-  let finished = 0;
-  // The life a kill can interrupt: from the directory's creation to sweep.json saying finished (not the process exit after it).
-  const r = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"], {
-    killWhen: async () => ((appeared ||= await readdir(join(out, "ref")).then(() => Date.now(), () => 0)), false),
-    onPoll: async () => void (finished ||= (await readFile(join(out, "ref", "sweep.json"), "utf8").catch(() => "")).includes('"status": "finished"') ? Date.now() : 0),
-  });
-  lifeMs = (finished || Date.now()) - appeared;
+  const life = await evoganLife(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=ref"], join(out, "ref"), "sweep.json", '"status": "finished"');
+  const r = life.done;
+  lifeMs = life.lifeMs;
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   reference = await sweepRecords(join(out, "ref"));
@@ -89,13 +84,7 @@ describe("evogan sweep", () => {
       const name = `any-${k}`;
       const dir = join(out, name);
       const delay = rng.int(Math.max(1, lifeMs));
-      let seen = 0;
-      const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", `name=${name}`], {
-        killWhen: async () => {
-          seen ||= await readdir(dir).then(() => Date.now(), () => 0);
-          return seen > 0 && Date.now() - seen >= delay;
-        },
-      });
+      const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", `name=${name}`], { killWhen: killAfterCreated(dir, delay) });
       const state = await readFile(join(dir, "sweep.json"), "utf8").then((t) => JSON.parse(t) as { generationsDone: number; status: string }, () => undefined);
       outcomes.push(`${delay} ms: ${killed.signal === "SIGKILL" ? "killed" : "finished first"} at generation ${state?.generationsDone ?? "-"}`);
       if (state?.status === "finished") continue;
