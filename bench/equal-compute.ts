@@ -5,7 +5,7 @@
 // worker slot per core. What an arm "found" is what a user would take away: a run's final
 // evaluation; a sweep's best member by its fitness at the end.
 //
-//   node --import tsx bench/equal-compute.ts --task grid25 --seconds 300 --seeds 1,2,3,4,5 [--arms plain,egan,pbt,search]
+//   node --import tsx bench/equal-compute.ts --task grid25 --seconds 300 --seeds 1,2,3,4,5 [--arms plain,egan,pbt,search,random,shipped]
 //     [--tune-seeds 101,102] [--out /tmp/evogan-equal] [--tag note]
 //
 // The plain arm is the single-loss run at the best learning rate of a small grid, chosen on the
@@ -47,6 +47,8 @@ interface Arm {
   readonly kind: "run" | "sweep";
   readonly config: string;
   readonly set: readonly string[];
+  /** Run the config as shipped (its own generations), with the budget only as a cap. */
+  readonly asShipped?: boolean;
 }
 
 /** The plain arm's learning-rate grid (G and D alike): around each task's default. */
@@ -78,6 +80,8 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
     search: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: ["strategy.kind=pbt", "strategy.quantile=0.5"] },
     // The same population without exploitation: the better of two independent members (what the config ships).
     random: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: ["strategy.kind=random-search"] },
+    // What a user gets from the shipped search config, untouched (the budget only caps it).
+    shipped: { kind: "sweep", config: cfg(`sweep-search-${task}.json`), set: [], asShipped: true },
   };
 }
 
@@ -118,7 +122,7 @@ async function runArm(name: string, arm: Arm, seed: number): Promise<Result> {
     const last = events.filter((e) => e.type === "eval").at(-1);
     result = { arm: name, seed, metrics: last.metrics, memberIterations: last.it, wallSeconds: (Date.now() - t0) / 1000 };
   } else {
-    const sets = [...arm.set, `seed=${seed}`, "generations=100000", `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
+    const sets = [...arm.set, `seed=${seed}`, ...(arm.asShipped ? [] : ["generations=100000"]), `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
     await cli(["sweep", arm.config, ...sets.flatMap((s) => ["--set", s])]);
     const state = JSON.parse(await readFile(join(workDir, runName, "sweep.json"), "utf8"));
     const best = [...state.members].filter((m) => m.status === "active").sort((a, b) => (b.fitness ?? -Infinity) - (a.fitness ?? -Infinity))[0];
