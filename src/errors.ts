@@ -14,7 +14,8 @@ export class WorkerFailed extends Data.TaggedError("WorkerFailed")<{ readonly me
 /** The worker pool is gone (the queue's Redis lost past its deadline): the whole program stops, resumable. */
 export class PoolLost extends Data.TaggedError("PoolLost")<{ readonly message: string }> {}
 export class TrainingDiverged extends Data.TaggedError("TrainingDiverged")<{ readonly iteration: number; readonly message: string }> {}
-export class CheckpointCorrupt extends Data.TaggedError("CheckpointCorrupt")<{ readonly file: string; readonly message: string }> {}
+/** A checkpoint that cannot be used: damaged, unreadable, or (`missing`) not there at all. */
+export class CheckpointCorrupt extends Data.TaggedError("CheckpointCorrupt")<{ readonly file: string; readonly message: string; readonly missing?: boolean }> {}
 export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonly path: string; readonly message: string }> {}
 /** A run or sweep whose process is still alive: resuming it would write the same files twice. */
 export class RunBusy extends Data.TaggedError("RunBusy")<{ readonly path: string; readonly message: string }> {}

@@ -58,7 +58,7 @@ const resumeCheckpoint = (run: RunHandle) =>
       const r = yield* Effect.result(store.readCheckpoint(run, rel));
       if (r._tag === "Success") return r.success as RunCheckpoint;
       // A missing latest.ckpt is normal before the first evaluation; anything else is worth a line.
-      if (!/ENOENT/.test(r.failure.message)) yield* progress.line(`  warning: ${r.failure.message}; trying an older checkpoint`);
+      if (!r.failure.missing) yield* progress.line(`  warning: ${r.failure.message}; trying an older checkpoint`);
     }
     return undefined;
   });

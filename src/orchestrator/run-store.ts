@@ -62,6 +62,18 @@ export async function filterJsonl(file: string, keep: (value: Record<string, unk
   await writeFileAtomic(file, Buffer.from(kept.map((l) => l + "\n").join("")));
 }
 
+/** A checkpoint file as an Effect: CheckpointCorrupt names `file` (and says `shown` where it cannot be read; `missing` when absent). */
+export const loadCheckpoint = (path: string, file: string, shown: string) =>
+  Effect.tryPromise({
+    try: () => readCheckpoint(path),
+    catch: (e) =>
+      new CheckpointCorrupt({
+        file,
+        message: e instanceof CorruptCheckpoint ? e.message : `cannot read checkpoint ${shown}: ${(e as Error).message}`,
+        missing: (e as NodeJS.ErrnoException).code === "ENOENT",
+      }),
+  });
+
 /** Deletes `*.tmp` files (an atomic write cut short by a kill) under dir, two levels deep at most. */
 export async function removeTemporaries(dir: string, depth = 2): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -134,11 +146,7 @@ export const RunStoreLive = Layer.succeed(RunStore, {
       },
       catch: (e) => new RunNotFound({ path: dir, message: (e as Error).message }),
     }),
-  readCheckpoint: (run, relPath) =>
-    Effect.tryPromise({
-      try: () => readCheckpoint(join(run.dir, relPath)),
-      catch: (e) => new CheckpointCorrupt({ file: relPath, message: e instanceof CorruptCheckpoint ? e.message : `cannot read checkpoint ${join(run.dir, relPath)}: ${(e as Error).message}` }),
-    }),
+  readCheckpoint: (run, relPath) => loadCheckpoint(join(run.dir, relPath), relPath, join(run.dir, relPath)),
   removeTemporaries: (run) => attempt(run.dir, () => removeTemporaries(run.dir)),
   truncateEvents: (run, maxIt) =>
     attempt(join(run.dir, "events.jsonl"), () => filterJsonl(join(run.dir, "events.jsonl"), (e) => typeof e.it === "number" && e.it <= maxIt && e.type !== "end")),

@@ -4,9 +4,9 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Context, Effect, Layer } from "effect";
 import type { RunEvent, RunInfo } from "../records.ts";
-import { appendLines, CorruptCheckpoint, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
+import { appendLines, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "../errors.ts";
-import { attempt, createUniqueDir, exists, filterJsonl } from "./run-store.ts";
+import { attempt, createUniqueDir, exists, filterJsonl, loadCheckpoint } from "./run-store.ts";
 import type { SweepEvent, SweepState } from "./sweep-state.ts";
 
 export class SweepStore extends Context.Service<
@@ -75,11 +75,7 @@ export const SweepStoreLive = Layer.succeed(SweepStore, {
   writeMemberInfo: (dir, id, info) => attempt(join(dir, "members", id), () => writeFileAtomic(join(dir, "members", id, "run.json"), Buffer.from(JSON.stringify(info, null, 2) + "\n"))),
   writeMemberFile: (dir, id, rel, bytes) => attempt(join(dir, "members", id, rel), () => writeFileAtomic(join(dir, "members", id, rel), bytes).then(() => rel)),
   writeCheckpoint: (dir, rel, value) => attempt(join(dir, rel), () => writeCheckpoint(join(dir, rel), value)),
-  readCheckpoint: (dir, rel) =>
-    Effect.tryPromise({
-      try: () => readCheckpoint(join(dir, rel)),
-      catch: (e) => new CheckpointCorrupt({ file: rel, message: e instanceof CorruptCheckpoint ? e.message : `cannot read checkpoint ${rel}: ${(e as Error).message}` }),
-    }),
+  readCheckpoint: (dir, rel) => loadCheckpoint(join(dir, rel), rel, rel),
   listCheckpoints: (dir, id) =>
     attempt(join(dir, "checkpoints", id), async () =>
       (await readdir(join(dir, "checkpoints", id)).catch(() => [] as string[]))
