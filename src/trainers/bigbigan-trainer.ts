@@ -9,6 +9,7 @@
 //      the best child survives (μ = 1: D's real pairs need one encoder);
 //   3. D takes n_D hinge steps on fresh batches against the survivor's pairs;
 //   4. the EMA copy of G follows the survivor.
+// With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
 import * as tf from "@tensorflow/tfjs";
 import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { ImageData } from "../data/image-dataset.ts";
@@ -21,6 +22,7 @@ import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, t
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
+import { nanIfAnyNaN, plainChild } from "./plain-fitness.ts";
 import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
@@ -143,6 +145,35 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
       }),
     );
     tf.dispose([x, z, ...(eps ? [eps] : [])]);
+    return children.length === 1 ? this.finishPlain(children[0]) : this.finishEgan(children);
+  }
+
+  /**
+   * A plain run (one mutation): no fitness work. Fq = mean σ(Σ s_fake) comes from D's first
+   * step (its scores of the fake pairs before it moves); Fd is not computed (NaN) and F = Fq.
+   */
+  private finishPlain(child: Side): TrainerRecord | undefined {
+    const { d, loss, fq } = this.trainD(child, true);
+    const read = tf.reshape(fq!, [1]) as tf.Tensor1D;
+    const Fq = this.lag.read(read)[0];
+    tf.dispose([read, fq!]);
+    const records = [plainChild(this.o.mutations[0], Fq)];
+    this.it++;
+    if (Number.isNaN(Fq)) {
+      disposeSide(child);
+      disposeNamedAdam(d);
+      loss.dispose();
+      throw new TrainingDiverged(this.it);
+    }
+    this.adopt(child, d);
+    this.lag.hold({ it: this.it, children: records, survivors: [0], dLoss: NaN }, loss);
+    return this.lag.take();
+  }
+
+  /** E-GAN's 2.–4.: fitness on the evaluation batch, the best child, D's steps, the EMA. */
+  private finishEgan(children: Side[]): TrainerRecord | undefined {
+    const { model, mutations, evalBatchSize: E, terms } = this.o;
+    const D = this.d;
     // 2. fitness on the evaluation batch
     const xe = this.draws.real(E).x;
     const ze = this.draws.z(E);
@@ -165,44 +196,61 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     const records = childRecords(values, children.length, mutations, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), 1);
     this.it++;
-    const dispose = (s: Side) => (disposeNamedAdam(s.g), disposeNamedAdam(s.e));
     if (survivors.length === 0) {
-      children.forEach(dispose);
+      children.forEach(disposeSide);
       throw new TrainingDiverged(this.it);
     }
     const best = children[survivors[0]];
     // 3. D steps against the survivor's pairs
-    let d = D;
+    const { d, loss } = this.trainD(best, false);
+    this.adopt(best, d);
+    children.forEach((c, i) => i === survivors[0] || disposeSide(c));
+    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
+    return this.lag.take();
+  }
+
+  /** n_D hinge steps of D on fresh batches against `side`'s pairs; with `score`, also D's mean σ of the first step's fake pairs before it moves. */
+  private trainD(side: Side, score: boolean): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
+    const { model, batchSize: B, terms } = this.o;
+    let d = this.d;
     let loss: tf.Scalar | undefined;
+    let fq: tf.Scalar | undefined;
     for (let step = 0; step < this.o.nD; step++) {
       const xr = this.draws.real(B).x;
       const zr = this.draws.z(B);
       const er = this.eps(B);
       const next = scoped(() => {
-        const encoded = model.encode(best.e.p, xr, er);
-        const fakeX = model.gen.generate(best.g.p, zr, undefined);
+        const encoded = model.encode(side.e.p, xr, er);
+        const fakeX = model.gen.generate(side.g.p, zr, undefined);
         const updates: Updates = new Map();
+        let s: tf.Scalar | undefined;
         const { value, grads } = valueAndGradsOf(d.p, (w) => {
-          const l = bigbiganDLoss(model.scores(w, xr, encoded, updates), model.scores(w, fakeX, zr), terms);
+          const real = model.scores(w, xr, encoded, updates);
+          const fake = model.scores(w, fakeX, zr);
+          if (score && step === 0) s = tf.keep(nanIfAnyNaN(tf.mean(tf.sigmoid(total(fake, terms))) as tf.Scalar, fakeX));
+          const l = bigbiganDLoss(real, fake, terms);
           keepUpdates(updates);
           return l;
         });
-        return { d: keepNamedAdam(namedAdamStep(d, grads, this.o.d, updates)), loss: tf.keep(value) };
+        return { d: keepNamedAdam(namedAdamStep(d, grads, this.o.d, updates)), loss: tf.keep(value), s };
       });
       tf.dispose([xr, zr, ...(er ? [er] : [])]);
-      if (d !== D) disposeNamedAdam(d);
+      if (d !== this.d) disposeNamedAdam(d);
       loss?.dispose();
       d = next.d;
       loss = next.loss;
+      fq ??= next.s;
     }
-    disposeNamedAdam(D);
+    return { d, loss: loss!, fq };
+  }
+
+  /** `side` becomes the generator side and `d` the discriminator; the EMA follows G (4.). */
+  private adopt(side: Side, d: NamedAdam): void {
+    disposeNamedAdam(this.d);
     this.d = d;
-    dispose(parent);
-    this.side = best;
-    children.forEach((c, i) => i === survivors[0] || dispose(c));
-    this.ema?.follow(best.g.p, this.it);
-    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
-    return this.lag.take();
+    disposeSide(this.side);
+    this.side = side;
+    this.ema?.follow(side.g.p, this.it);
   }
 
   flush(): TrainerRecord | undefined {
@@ -258,4 +306,9 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     this.ema?.dispose();
     this.lag.dispose();
   }
+}
+
+function disposeSide(s: Side): void {
+  disposeNamedAdam(s.g);
+  disposeNamedAdam(s.e);
 }

@@ -9,6 +9,7 @@
 //   3. the best μ children survive (strategies/egan), and D takes n_D steps on fresh real
 //      batches against the survivors' samples (the first step reuses their evaluation samples);
 //   4. the EMA copy of G (when configured) follows the best survivor.
+// A plain run (one mutation, μ = 1) skips 2.: its Fq comes from D's first step, Fd is not computed.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
 import { needsRealScores, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
@@ -22,6 +23,7 @@ import { disposeParams, filledLike, ParamInit, type ParamData, type Params, type
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
+import { nanIfAnyNaN, plainChild } from "./plain-fitness.ts";
 import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
@@ -88,11 +90,24 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     return this.it;
   }
 
+  /**
+   * A plain run: one mutation and μ = 1, so selection has nothing to choose and the fitness
+   * work (an extra generator pass and D's gradient norm per child) would be paid for nothing.
+   */
+  get plain(): boolean {
+    return this.o.mutations.length === 1 && this.o.mu === 1;
+  }
+
   step(): TrainerRecord | undefined {
-    const { model, mutations, batchSize: B, evalBatchSize: E, mu } = this.o;
+    const children = this.makeChildren();
+    return this.plain ? this.finishPlain(children[0]) : this.finishEgan(children);
+  }
+
+  /** 1. Every parent's children: one Adam step of G per mutation (plus β·orthogonal regularization). */
+  private makeChildren(): NamedAdam[] {
+    const { model, mutations, batchSize: B } = this.o;
     const D = this.d;
     const children: NamedAdam[] = [];
-    // 1. children
     for (const parent of this.parents) {
       const z = this.draws.z(B);
       const y = this.draws.labels(B);
@@ -115,6 +130,36 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
       }
       tf.dispose([z, ...(y ? [y] : []), ...(realScores ? [realScores] : [])]);
     }
+    return children;
+  }
+
+  /**
+   * The plain iteration's end: D's steps against the one child, whose Fq = mean σ(D(G(z))) comes
+   * from D's first step (its scores of the fakes before it moves): no work beyond training.
+   * Fd is not computed (NaN in the record) and F = Fq; a NaN Fq still means divergence.
+   */
+  private finishPlain(child: NamedAdam): TrainerRecord | undefined {
+    const { d, loss, fq } = this.trainD([child], undefined);
+    const read = tf.reshape(fq!, [1]) as tf.Tensor1D;
+    const Fq = this.lag.read(read)[0];
+    tf.dispose([read, fq!]);
+    const records = [plainChild(this.o.mutations[0], Fq)];
+    this.it++;
+    if (Number.isNaN(Fq)) {
+      disposeNamedAdam(child);
+      disposeNamedAdam(d);
+      loss.dispose();
+      throw new TrainingDiverged(this.it);
+    }
+    this.adopt([child], d);
+    this.lag.hold({ it: this.it, children: records, survivors: [0], dLoss: NaN }, loss);
+    return this.lag.take();
+  }
+
+  /** 2.–4. of E-GAN: fitness on the evaluation batch, selection, D's steps, the EMA. */
+  private finishEgan(children: NamedAdam[]): TrainerRecord | undefined {
+    const { model, mutations, evalBatchSize: E, mu } = this.o;
+    const D = this.d;
     // 2. fitness on the evaluation batch
     const real = this.draws.real(E);
     const zEval = this.draws.z(E);
@@ -135,57 +180,87 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     const records = childRecords(values, children.length, mutations, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), mu);
     this.it++;
+    const drop = () => tf.dispose([real.x, ...(real.y ? [real.y] : []), zEval, ...(yEval ? [yEval] : []), ...fakes]);
     if (survivors.length === 0) {
-      tf.dispose([real.x, ...(real.y ? [real.y] : []), zEval, ...(yEval ? [yEval] : []), ...fakes]);
+      drop();
       children.forEach(disposeNamedAdam);
       throw new TrainingDiverged(this.it);
     }
-    // 3. D steps against the survivors
+    // 3. D steps against the survivors (the first on their evaluation samples)
+    const { d, loss } = this.trainD(
+      survivors.map((s) => children[s]),
+      { x: survivors.map((s) => fakes[s]), y: yEval },
+    );
+    drop();
+    this.adopt(
+      survivors.map((s) => children[s]),
+      d,
+    );
+    children.forEach((c, i) => survivors.includes(i) || disposeNamedAdam(c));
+    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
+    return this.lag.take();
+  }
+
+  /**
+   * n_D steps of D on fresh real batches against an equal share of fakes from each survivor:
+   * the first step's fakes from `first` (the survivors' evaluation samples) when given, else
+   * drawn fresh. Without `first`, also D's mean σ score of the first step's fakes before the step.
+   */
+  private trainD(survivors: readonly NamedAdam[], first: { x: tf.Tensor4D[]; y: tf.Tensor1D | undefined } | undefined): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
+    const { model, batchSize: B } = this.o;
     const q = Math.max(1, Math.floor(B / survivors.length));
-    let d = D;
+    let d = this.d;
     let loss: tf.Scalar | undefined;
+    let fq: tf.Scalar | undefined;
     for (let step = 0; step < this.o.nD; step++) {
       const r = this.draws.real(B);
-      const fz = step === 0 ? undefined : this.draws.z(q * survivors.length);
-      const fy = step === 0 ? undefined : this.draws.labels(q * survivors.length);
+      const reuse = step === 0 && first !== undefined;
+      const fz = reuse ? undefined : this.draws.z(q * survivors.length);
+      const fy = reuse ? undefined : this.draws.labels(q * survivors.length);
       const next = scoped(() => {
         const xs: tf.Tensor[] = [];
         const ys: tf.Tensor[] = [];
         survivors.forEach((s, i) => {
-          if (step === 0) {
-            xs.push(tf.slice(fakes[s], [0, 0, 0, 0], [Math.min(q, E), -1, -1, -1]));
-            if (yEval) ys.push(tf.slice(yEval, [0], [Math.min(q, E)]));
+          if (reuse) {
+            const n = Math.min(q, first.x[i].shape[0]);
+            xs.push(tf.slice(first.x[i], [0, 0, 0, 0], [n, -1, -1, -1]));
+            if (first.y) ys.push(tf.slice(first.y, [0], [n]));
           } else {
-            xs.push(model.generate(children[s].p, tf.slice(fz!, [i * q, 0], [q, -1]), fy ? tf.slice(fy, [i * q], [q]) : undefined));
+            xs.push(model.generate(s.p, tf.slice(fz!, [i * q, 0], [q, -1]), fy ? tf.slice(fy, [i * q], [q]) : undefined));
             if (fy) ys.push(tf.slice(fy, [i * q], [q]));
           }
         });
         const fake = tf.concat(xs) as tf.Tensor4D;
         const fakeY = ys.length > 0 ? (tf.concat(ys) as tf.Tensor1D) : undefined;
         const updates: Updates = new Map();
+        let score: tf.Scalar | undefined;
         const { value, grads } = valueAndGradsOf(d.p, (w) => {
-          const l = dLoss(this.o.dLoss, model.discriminate(w, r.x, r.y, updates), model.discriminate(w, fake, fakeY));
+          const realLogits = model.discriminate(w, r.x, r.y, updates);
+          const fakeLogits = model.discriminate(w, fake, fakeY);
+          if (step === 0 && first === undefined) score = tf.keep(nanIfAnyNaN(tf.mean(tf.sigmoid(fakeLogits)) as tf.Scalar, fake));
+          const l = dLoss(this.o.dLoss, realLogits, fakeLogits);
           keepUpdates(updates);
           return l;
         });
-        return { d: keepNamedAdam(namedAdamStep(d, grads, this.o.d, updates)), loss: tf.keep(value) };
+        return { d: keepNamedAdam(namedAdamStep(d, grads, this.o.d, updates)), loss: tf.keep(value), score };
       });
       tf.dispose([r.x, ...(r.y ? [r.y] : []), ...(fz ? [fz] : []), ...(fy ? [fy] : [])]);
-      if (d !== D) disposeNamedAdam(d);
+      if (d !== this.d) disposeNamedAdam(d);
       loss?.dispose();
       d = next.d;
       loss = next.loss;
+      fq ??= next.score;
     }
-    tf.dispose([real.x, ...(real.y ? [real.y] : []), zEval, ...(yEval ? [yEval] : []), ...fakes]);
-    disposeNamedAdam(D);
+    return { d, loss: loss!, fq };
+  }
+
+  /** The survivors become the parents and `d` the discriminator; the EMA follows the best (4.). */
+  private adopt(survivors: NamedAdam[], d: NamedAdam): void {
+    disposeNamedAdam(this.d);
     this.d = d;
     this.parents.forEach(disposeNamedAdam);
-    this.parents = survivors.map((s) => children[s]);
-    children.forEach((c, i) => survivors.includes(i) || disposeNamedAdam(c));
-    // 4. EMA of the best survivor
+    this.parents = survivors;
     this.ema?.follow(this.parents[0].p, this.it);
-    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss!);
-    return this.lag.take();
   }
 
   /** D's scores of n fresh real images (constants for G). */

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeRunConfig, type ImageModelConfig } from "../../src/config/run-config.ts";
 import { loadImageData } from "../../src/data/image-dataset.ts";
 import type { TrainerRecord } from "../../src/trainers/egan-trainer.ts";
-import { makeImageTrainer, type ImageTrainer } from "../../src/trainers/image-trainer.ts";
+import { imageModel, makeImageTrainer, type ImageTrainer } from "../../src/trainers/image-trainer.ts";
+import { ImageEganTrainer } from "../../src/trainers/image-egan-trainer.ts";
 import { BigbiganTrainer } from "../../src/trainers/bigbigan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
@@ -106,5 +107,71 @@ describe("image trainer state", () => {
     expect(s.labels).toEqual(Int32Array.from([3, 3, 3, 3, 3, 3, 3, 3]));
     expect(() => t.sample(2, new Rng(2), { classLabel: 10 })).toThrow(/class must be an integer in 0\.\.9/);
     t.dispose();
+  });
+});
+
+// A plain run (one mutation, μ = 1) skips the fitness passes: its Fq comes from D's training step.
+describe.each([
+  ["dcgan", "heuristic", 30],
+  ["biggan", "hinge", 12],
+  ["bigbigan", "hinge", 12],
+] as const)("plain %s (%s only)", (family, mutation, iterations) => {
+  it("trains with Fq from D's step: Fq in (0, 1), Fd not computed, F = Fq; loss moves, samples move towards the data, tensors flat", () => {
+    const t = makeImageTrainer(config(family, { mutations: [mutation], mu: 1 }));
+    const fixed = () => t.sample(16, new Rng(9), { ema: false }).images;
+    const before = fixed();
+    const records = train(t, 2);
+    const tensors = tf.memory().numTensors;
+    records.push(...train(t, iterations - 2));
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(records.map((r) => r.it)).toEqual(Array.from({ length: iterations }, (_, i) => i + 1));
+    for (const r of records) {
+      expect(r.children).toHaveLength(1);
+      const [c] = r.children;
+      expect(c.Fq).toBeGreaterThan(0);
+      expect(c.Fq).toBeLessThan(1);
+      expect(c.Fd).toBeNaN();
+      expect(c.F).toBe(c.Fq);
+      expect(r.survivors).toEqual([0]);
+    }
+    const losses = records.map((r) => r.dLoss);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...losses) - Math.min(...losses)).toBeGreaterThan(1e-3);
+    const target = dataMean();
+    expect(Math.abs(meanOf(fixed()) - target)).toBeLessThan(Math.abs(meanOf(before) - target));
+    t.dispose();
+  });
+
+  it("still reports divergence: NaN generators end the next iteration with TrainingDiverged", () => {
+    const t = makeImageTrainer(config(family, { mutations: [mutation], mu: 1 }));
+    train(t, 1);
+    t.corruptGenerators();
+    expect(() => t.step()).toThrow(/diverged at iteration 2/);
+    t.dispose();
+  });
+});
+
+describe("plain DCGAN iteration", () => {
+  it("runs G twice and D three times (G's step; D's step on real and fakes): no fitness passes, unlike a two-mutation E-GAN iteration", () => {
+    const c = config("dcgan", { mutations: ["heuristic"], mu: 1 });
+    const count = (mutations: string[]) => {
+      const data = loadImageData("mnist", "train", { limit: LIMIT });
+      const model = imageModel(c.model, { height: 28, width: 28, channels: 1 }, data.numClasses);
+      const calls = { generate: 0, discriminate: 0 };
+      const counted = {
+        ...model,
+        generate: (...a: Parameters<typeof model.generate>) => (calls.generate++, model.generate(...a)),
+        discriminate: (...a: Parameters<typeof model.discriminate>) => (calls.discriminate++, model.discriminate(...a)),
+      };
+      const t = new ImageEganTrainer({ ...c.trainer, mutations: mutations as never, mu: 1, model: counted, data, seed: 3 });
+      train(t, 1);
+      calls.generate = calls.discriminate = 0;
+      train(t, 1);
+      t.dispose();
+      return calls;
+    };
+    expect(count(["heuristic"])).toEqual({ generate: 2, discriminate: 3 });
+    // E-GAN, 2 children: 2 G steps, 2 evaluation samples, each scored (Fq) and D's gradient on real + fake, then D's step.
+    expect(count(["heuristic", "minimax"])).toEqual({ generate: 4, discriminate: 2 + 2 + 4 + 2 });
   });
 });
