@@ -1,34 +1,51 @@
-// Conv-training kernels on the wasm backend, before and after src/compute/wasm-conv-kernels.ts.
-//   node --import tsx bench/conv-kernels.ts [--reps 9] [--quick]
-// "before": registerWasmKernels() with wasm's own Conv2DBackpropInput, Tile, AvgPoolGrad,
-// MaxPoolGrad and ResizeNearestNeighborGrad put back (i.e. the kernels as they were before
-// wasm-conv-kernels.ts; stock tfjs-wasm has no Conv2DBackpropFilter, so no conv gradient at all).
-// "after": registerWasmKernels() as shipped. The two are timed alternately, call by call, and
-// the medians compared, so a busy machine slows both alike. Prints a table and appends one line
-// to bench/results/conv-kernels.jsonl.
+// Conv-training kernels on the wasm backend, before and after a change, in one of two arms:
+//   node --import tsx bench/conv-kernels.ts [--arm wasm-conv|native] [--reps 9] [--quick]
+// --arm wasm-conv (default): src/compute/wasm-conv-kernels.ts. "before": registerWasmKernels()
+//   with wasm's own Conv2DBackpropInput, Tile, AvgPoolGrad, MaxPoolGrad and
+//   ResizeNearestNeighborGrad put back (i.e. the kernels as they were before wasm-conv-kernels.ts;
+//   stock tfjs-wasm has no Conv2DBackpropFilter, so no conv gradient at all). "after":
+//   registerWasmKernels() as shipped.
+// --arm native: src/compute/native-conv-kernels.ts (needs the addon: npm run build:native).
+//   "before": registerWasmKernels() + the native GEMM with the conv kernels of registerWasmKernels
+//   (XNNPACK Conv2D/FusedConv2D, evogan's JS Conv2DBackpropInput/Filter). "after": the native
+//   conv kernels as registered by registerNativeGemm(), on the DCGAN and BigGAN-like shapes.
+// The two are timed alternately, call by call, and the medians compared, so a busy machine slows
+// both alike. Prints a table and appends one line to bench/results/conv-kernels.jsonl.
 import { appendFile, mkdir } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { registerNativeGemm } from "../src/compute/native-kernels.ts";
 import { registerWasmKernels } from "../src/compute/wasm-kernels.ts";
 
 const { values } = parseArgs({
   options: {
+    arm: { type: "string", default: "wasm-conv" },
     reps: { type: "string", default: "9" },
     // Fewer shapes and steps, for a smoke run.
     quick: { type: "boolean", default: false },
   },
 });
+const arm = values.arm;
+if (arm !== "wasm-conv" && arm !== "native") throw new Error(`--arm must be wasm-conv or native, got '${arm}'`);
 const reps = Number(values.reps);
 const loadAtStart = loadavg()[0];
 
 await tf.setBackend("wasm");
 await tf.ready();
-const REPLACED = ["Conv2DBackpropInput", "Tile", "AvgPoolGrad", "MaxPoolGrad", "ResizeNearestNeighborGrad"];
+const REPLACED =
+  arm === "native"
+    ? ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]
+    : ["Conv2DBackpropInput", "Tile", "AvgPoolGrad", "MaxPoolGrad", "ResizeNearestNeighborGrad"];
+if (arm === "native") registerWasmKernels();
 const stock = new Map(REPLACED.map((n) => [n, tf.getKernel(n, "wasm")!]));
-registerWasmKernels();
+if (arm === "native") {
+  if (!registerNativeGemm()) throw new Error("the native addon is not built (npm run build:native) or EVOGAN_NATIVE_GEMM=off");
+} else {
+  registerWasmKernels();
+}
 const ours = new Map(REPLACED.map((n) => [n, tf.getKernel(n, "wasm")!]));
 
 type Config = "before" | "after";
@@ -79,44 +96,79 @@ function kernel(name: string, inputs: Record<string, tf.Tensor>, attrs: object):
 const rnd = (shape: number[]) => tf.randomNormal(shape, 0, 1, "float32", 1);
 const rows: Row[] = [];
 
-// --- Conv2DBackpropInput: conv2dTranspose forward (generators) and conv input gradients -------
-const backpropInput: [string, number[], number[], number][] = [
-  // [label, dx shape, filter [kh, kw, dx channels, dy channels], stride]; pad 'same'
-  ["DCGAN G up1 (convT [16,7,7,64]->[16,14,14,32])", [16, 14, 14, 32], [4, 4, 32, 64], 2],
-  ["DCGAN G up2 (convT [16,14,14,32]->[16,28,28,1])", [16, 28, 28, 1], [4, 4, 1, 32], 2],
-  ["DCGAN G up1, batch 64", [64, 14, 14, 32], [4, 4, 32, 64], 2],
-  ["DCGAN G up2, batch 64", [64, 28, 28, 1], [4, 4, 1, 32], 2],
-  ["BigGAN 3x3 conv dx [16,28,28,32] (32 out)", [16, 28, 28, 32], [3, 3, 32, 32], 1],
-  ["BigGAN 3x3 conv dx [16,14,14,64] (64 out)", [16, 14, 14, 64], [3, 3, 64, 64], 1],
-  ["BigGAN 3x3 conv dx [16,28,28,16] (16 out)", [16, 28, 28, 16], [3, 3, 16, 16], 1],
-  ["BigGAN G to-image 3x3 dx [16,28,28,32] (1 out)", [16, 28, 28, 32], [3, 3, 32, 1], 1],
-  ["BigGAN D first 3x3 dx [16,28,28,1] (32 out)", [16, 28, 28, 1], [3, 3, 1, 32], 1],
-];
-for (const [label, xs, fs, s] of values.quick ? backpropInput.slice(0, 2) : backpropInput) {
-  const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], fs as [number, number, number, number], s, 1, "same");
-  const dy = rnd(info.outShape);
-  const filter = rnd(fs);
-  rows.push(compare(`Conv2DBackpropInput ${label}`, kernel("Conv2DBackpropInput", { dy, filter }, { inputShape: xs, strides: s, pad: "same", dataFormat: "NHWC" })));
-  tf.dispose([dy, filter]);
+// --- native arm: the three conv kernels on the DCGAN and BigGAN-like conv geometries ----------
+// A conv2dTranspose is the same geometry read backwards: G's convT1 x[B,7,7,64] -> [B,14,14,32]
+// (filter [4,4,32,64]) runs Conv2DBackpropInput of the conv x[B,14,14,32] * w[4,4,32,64] /2 as
+// its forward, that conv's Conv2D as its input gradient and Conv2DBackpropFilter (x and dy
+// swapped) as its filter gradient; G's convT2 likewise is D conv1's geometry.
+function nativeRows(): void {
+  const geometries: [string, number[], number[], number][] = [
+    // [label, conv x NHWC, filter [kh, kw, ci, co], stride]; pad 'same'
+    ["D conv1 / G convT2: x[B,28,28,1] w[4,4,1,32] /2", [28, 28, 1], [4, 4, 1, 32], 2],
+    ["D conv2 / G convT1: x[B,14,14,32] w[4,4,32,64] /2", [14, 14, 32], [4, 4, 32, 64], 2],
+    ["BigGAN 3x3: x[B,14,14,32] w[3,3,32,32] /1", [14, 14, 32], [3, 3, 32, 32], 1],
+    ["1x1: x[B,14,14,64] w[1,1,64,32] /1", [14, 14, 64], [1, 1, 64, 32], 1],
+  ];
+  for (const batch of values.quick ? [32] : [32, 64]) {
+    for (const [label, hwc, fs, s] of values.quick ? geometries.slice(0, 2) : geometries) {
+      const xs = [batch, ...hwc];
+      const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], fs as [number, number, number, number], s, 1, "same");
+      const x = rnd(xs);
+      const filter = rnd(fs);
+      const dy = rnd(info.outShape);
+      const common = { strides: s, pad: "same", dataFormat: "NHWC" };
+      const name = label.replace("[B,", `[${batch},`);
+      rows.push(compare(`Conv2D (forward) ${name}`, kernel("Conv2D", { x, filter }, { ...common, dilations: 1 })));
+      rows.push(compare(`Conv2DBackpropInput (input grad; convT forward) ${name}`, kernel("Conv2DBackpropInput", { dy, filter }, { ...common, inputShape: xs })));
+      rows.push(compare(`Conv2DBackpropFilter (filter grad) ${name}`, kernel("Conv2DBackpropFilter", { x, dy }, { ...common, filterShape: fs })));
+      tf.dispose([x, filter, dy]);
+    }
+  }
 }
 
-// --- the other kernels a GAN step on these shapes hits -----------------------------------------
-{
-  const x = rnd([16, 28, 28, 32]);
-  const dyHalf = rnd([16, 14, 14, 32]);
-  const y = tf.maxPool(x as tf.Tensor4D, 2, 2, "valid");
-  const scale = rnd([1, 1, 1, 32]);
-  rows.push(compare("Tile [1,1,1,32] x [16,28,28,1] (tf.batchNorm gradient)", kernel("Tile", { x: scale }, { reps: [16, 28, 28, 1] })));
-  rows.push(compare("AvgPoolGrad 2x2/2 [16,28,28,32]", kernel("AvgPoolGrad", { dy: dyHalf, input: x }, { filterSize: 2, strides: 2, pad: "valid" })));
-  rows.push(compare("MaxPoolGrad 2x2/2 [16,28,28,32]", kernel("MaxPoolGrad", { dy: dyHalf, input: x, output: y }, { filterSize: 2, strides: 2, pad: "valid" })));
-  rows.push(
-    compare(
-      "ResizeNearestNeighborGrad x2 [16,14,14,32]<-[16,28,28,32]",
-      kernel("ResizeNearestNeighborGrad", { images: dyHalf, dy: x }, { alignCorners: false, halfPixelCenters: false, size: [28, 28] }),
-    ),
-  );
-  tf.dispose([x, dyHalf, y, scale]);
+function wasmConvRows(): void {
+  // --- Conv2DBackpropInput: conv2dTranspose forward (generators) and conv input gradients -------
+  const backpropInput: [string, number[], number[], number][] = [
+    // [label, dx shape, filter [kh, kw, dx channels, dy channels], stride]; pad 'same'
+    ["DCGAN G up1 (convT [16,7,7,64]->[16,14,14,32])", [16, 14, 14, 32], [4, 4, 32, 64], 2],
+    ["DCGAN G up2 (convT [16,14,14,32]->[16,28,28,1])", [16, 28, 28, 1], [4, 4, 1, 32], 2],
+    ["DCGAN G up1, batch 64", [64, 14, 14, 32], [4, 4, 32, 64], 2],
+    ["DCGAN G up2, batch 64", [64, 28, 28, 1], [4, 4, 1, 32], 2],
+    ["BigGAN 3x3 conv dx [16,28,28,32] (32 out)", [16, 28, 28, 32], [3, 3, 32, 32], 1],
+    ["BigGAN 3x3 conv dx [16,14,14,64] (64 out)", [16, 14, 14, 64], [3, 3, 64, 64], 1],
+    ["BigGAN 3x3 conv dx [16,28,28,16] (16 out)", [16, 28, 28, 16], [3, 3, 16, 16], 1],
+    ["BigGAN G to-image 3x3 dx [16,28,28,32] (1 out)", [16, 28, 28, 32], [3, 3, 32, 1], 1],
+    ["BigGAN D first 3x3 dx [16,28,28,1] (32 out)", [16, 28, 28, 1], [3, 3, 1, 32], 1],
+  ];
+  for (const [label, xs, fs, s] of values.quick ? backpropInput.slice(0, 2) : backpropInput) {
+    const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], fs as [number, number, number, number], s, 1, "same");
+    const dy = rnd(info.outShape);
+    const filter = rnd(fs);
+    rows.push(compare(`Conv2DBackpropInput ${label}`, kernel("Conv2DBackpropInput", { dy, filter }, { inputShape: xs, strides: s, pad: "same", dataFormat: "NHWC" })));
+    tf.dispose([dy, filter]);
+  }
+
+  // --- the other kernels a GAN step on these shapes hits -----------------------------------------
+  {
+    const x = rnd([16, 28, 28, 32]);
+    const dyHalf = rnd([16, 14, 14, 32]);
+    const y = tf.maxPool(x as tf.Tensor4D, 2, 2, "valid");
+    const scale = rnd([1, 1, 1, 32]);
+    rows.push(compare("Tile [1,1,1,32] x [16,28,28,1] (tf.batchNorm gradient)", kernel("Tile", { x: scale }, { reps: [16, 28, 28, 1] })));
+    rows.push(compare("AvgPoolGrad 2x2/2 [16,28,28,32]", kernel("AvgPoolGrad", { dy: dyHalf, input: x }, { filterSize: 2, strides: 2, pad: "valid" })));
+    rows.push(compare("MaxPoolGrad 2x2/2 [16,28,28,32]", kernel("MaxPoolGrad", { dy: dyHalf, input: x, output: y }, { filterSize: 2, strides: 2, pad: "valid" })));
+    rows.push(
+      compare(
+        "ResizeNearestNeighborGrad x2 [16,14,14,32]<-[16,28,28,32]",
+        kernel("ResizeNearestNeighborGrad", { images: dyHalf, dy: x }, { alignCorners: false, halfPixelCenters: false, size: [28, 28] }),
+      ),
+    );
+    tf.dispose([x, dyHalf, y, scale]);
+  }
 }
+
+if (arm === "native") nativeRows();
+else wasmConvRows();
 
 // --- whole forward + backward steps ------------------------------------------------------------
 const v = (shape: number[], std = 0.05) => tf.variable(tf.randomNormal(shape, 0, std, "float32", 2));
@@ -200,6 +252,7 @@ function bigganStep(batch: number, ch: number): Step {
 
 const steps: [string, () => Step, number][] = [
   ["small DCGAN G+D forward+backward, batch 16 (convT 7->14->28, D 1->32->64+dense)", () => dcganStep(16), reps],
+  ...(arm === "native" ? [["small DCGAN G+D forward+backward, batch 32", () => dcganStep(32), reps] as [string, () => Step, number]] : []),
   ["small DCGAN G+D forward+backward, batch 64", () => dcganStep(64), reps],
   ["BigGAN-like G+D forward+backward, batch 16, ch 32 (upsample+3x3, 3x3+avgpool)", () => bigganStep(16, 32), Math.max(3, reps >> 1)],
 ];
@@ -221,8 +274,17 @@ const commit = (() => {
 const line = {
   date: new Date().toISOString(),
   commit,
-  backend: "wasm (registerWasmKernels; no native GEMM)",
-  before: "evogan wasm kernels without wasm-conv-kernels.ts (stock Conv2DBackpropInput, Tile, AvgPoolGrad, MaxPoolGrad, ResizeNearestNeighborGrad)",
+  arm,
+  ...(arm === "native"
+    ? {
+        backend: "wasm (registerWasmKernels + registerNativeGemm: OpenBLAS matmuls in both configs)",
+        before: "conv kernels of registerWasmKernels (XNNPACK Conv2D/FusedConv2D, evogan JS Conv2DBackpropInput/Filter)",
+        after: "native-conv-kernels.ts (im2col/col2im + OpenBLAS sgemm on the wasm heap)",
+      }
+    : {
+        backend: "wasm (registerWasmKernels; no native GEMM)",
+        before: "evogan wasm kernels without wasm-conv-kernels.ts (stock Conv2DBackpropInput, Tile, AvgPoolGrad, MaxPoolGrad, ResizeNearestNeighborGrad)",
+      }),
   cpu: cpus()[0]?.model,
   cores: cpus().length,
   loadavg1mStart: +loadAtStart.toFixed(2),

@@ -1,14 +1,17 @@
 // Optional native kernels for the wasm backend: matrix products and a fused Adam update. When evogan's addon was built at install
 // (src/compute/native, OpenBLAS), BatchMatMul and _FusedMatMul run cblas_sgemm directly on the
 // wasm heap: no copies, transposes for free, ~110 GFLOPS on one core here against ~37 for
-// wasm's XNNPACK path (measured on [256,512]x[512,512]; bench/results/). Everything else stays
-// on wasm's kernels, and without the addon nothing changes. EVOGAN_NATIVE_GEMM=off disables it.
+// wasm's XNNPACK path (measured on [256,512]x[512,512]; bench/results/). Convolutions (Conv2D,
+// FusedConv2D and both conv gradients) go through the same GEMM after an im2col: see
+// native-conv-kernels.ts. Everything else stays on wasm's kernels, and without the addon nothing
+// changes. EVOGAN_NATIVE_GEMM=off disables it all.
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { type ConvAddon, registerNativeConv, unregisterNativeConv } from "./native-conv-kernels.ts";
 import { broadcastIndices } from "./wasm-kernels.ts";
 
-interface GemmAddon {
+interface GemmAddon extends Partial<ConvAddon> {
   sgemm(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, m: number, n: number, k: number, transA: number, transB: number): void;
   biasAct(heap: ArrayBuffer, cOff: number, rows: number, n: number, biasOff: number, biasLen: number, relu: number): void;
   adam(heap: ArrayBuffer, p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number, alpha: number, b1: number, b2: number, eps: number): void;
@@ -96,8 +99,9 @@ function replace(name: string, make: (previous: tf.KernelFunc) => tf.KernelFunc)
   tf.registerKernel({ ...current, kernelFunc: make(current.kernelFunc) });
 }
 
-/** Puts wasm's own (evogan-wrapped) matmul kernels back; the native path is off until re-registered. */
+/** Puts wasm's own (evogan-wrapped) matmul and conv kernels back; the native path is off until re-registered. */
 export function unregisterNativeKernels(): void {
+  unregisterNativeConv();
   for (const [name, previous] of replaced) {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel(previous);
@@ -106,8 +110,9 @@ export function unregisterNativeKernels(): void {
 }
 
 /**
- * Routes wasm's BatchMatMul and _FusedMatMul (bias + linear/relu) through the native GEMM.
- * Returns false, and changes nothing, when the addon is not available. Idempotent.
+ * Routes wasm's BatchMatMul and _FusedMatMul (bias + linear/relu) through the native GEMM, and
+ * the convolutions of native-conv-kernels.ts. Returns false, and changes nothing, when the addon
+ * is not available. Idempotent.
  */
 export function registerNativeGemm(): boolean {
   const g = loadGemmAddon();
@@ -138,6 +143,7 @@ export function registerNativeGemm(): boolean {
       return out;
     }),
   );
+  registerNativeConv(g);
   return true;
 }
 
