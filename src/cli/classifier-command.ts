@@ -3,10 +3,10 @@
 // against the training-set reference: the numbers generated samples are compared to.
 import { Command, Option } from "commander";
 import { dirname, relative } from "node:path";
-import { BACKEND_CHOICES, BackendUnavailable, useBackend, type BackendChoice } from "../compute/backend.ts";
+import { BACKEND_CHOICES, useBackend, type BackendChoice } from "../compute/backend.ts";
 import { loadImageData } from "../data/image-dataset.ts";
 import { MNIST_CLASSIFIER_SPEC } from "../metrics/classifier/classifier-model.ts";
-import { classifierFile, classifierName, ClassifierWeightsError, readSidecar, saveClassifier } from "../metrics/classifier/classifier-weights.ts";
+import { classifierFile, classifierName, readSidecar, saveClassifier } from "../metrics/classifier/classifier-weights.ts";
 import { classify, classScores, DEFAULT_REFERENCE_SIZE, evaluationClassifier, imageMetrics, REFERENCE_SEED } from "../metrics/classifier/image-metrics.ts";
 import { CLASSIFIER_DATASETS, defaultRecipe, trainClassifier, type ClassifierDataset, type EpochLog } from "../metrics/classifier/train-classifier.ts";
 import { exitWith } from "./exit-codes.ts";

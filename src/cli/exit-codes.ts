@@ -1,10 +1,8 @@
-// The one place where failures become messages and exit codes.
+// The one place where failures become messages and exit codes: every error evogan raises on
+// purpose is tagged (src/errors.ts) and `codeOf` gives each tag its code; a file system error is
+// an I/O failure; anything else is a defect.
 import { Cause, Exit } from "effect";
-import { BackendUnavailable } from "../compute/backend.ts";
-import { ConfigError } from "../config/schema.ts";
-import { ClassifierWeightsError } from "../metrics/classifier/classifier-weights.ts";
-import { CorruptCheckpoint } from "../orchestrator/checkpoint-file.ts";
-import type { RunError } from "../errors.ts";
+import { isEvoganError, type ErrorTag, type EvoganError } from "../errors.ts";
 
 export const EXIT = {
   ok: 0,
@@ -19,61 +17,63 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-const codeOf: Record<RunError["_tag"], number> = {
-  ConfigInvalid: EXIT.config,
-  BackendMissing: EXIT.backend,
-  TrainingDiverged: EXIT.diverged,
-  WorkerFailed: EXIT.worker,
-  RunStoreFailed: EXIT.io,
-  RunNotFound: EXIT.notFound,
-  RunBusy: EXIT.config,
-  PoolLost: EXIT.worker,
-  CheckpointCorrupt: EXIT.checkpoint,
-};
-
-function isRunError(e: unknown): e is RunError {
-  const tag: unknown = e instanceof Error ? (e as unknown as { _tag?: unknown })._tag : undefined;
-  return typeof tag === "string" && Object.hasOwn(codeOf, tag);
+/** Each error's exit code, by tag (README, "exit code"). */
+export function codeOf(e: EvoganError): number {
+  switch (e._tag) {
+    case "ConfigError":
+    case "ConfigInvalid":
+    case "RunBusy":
+      return EXIT.config;
+    case "BackendMissing":
+      return EXIT.backend;
+    case "TrainingDiverged":
+      return EXIT.diverged;
+    case "WorkerFailed":
+    case "WorkerCrashed":
+    case "MemberLost":
+    case "DeviceHostExited":
+    case "PoolLost":
+      return EXIT.worker;
+    case "RunStoreFailed":
+      return EXIT.io;
+    case "RunNotFound":
+      return EXIT.notFound;
+    case "CheckpointCorrupt":
+      return EXIT.checkpoint;
+    case "ClassifierWeightsError":
+      return e.reason === "missing" ? EXIT.notFound : EXIT.checkpoint;
+    case "AbortError":
+      return EXIT.interrupted;
+    case "CliError":
+      return e.code;
+  }
 }
+
+/** The one line printed for an error: its message (a config field's error says it is one). */
+const messageOf = (e: EvoganError): string => (e._tag === "ConfigError" ? `invalid config: ${e.message}` : e.message);
 
 export interface Failure {
   readonly code: number;
   readonly message: string;
   /** The tagged error it came from, when there was one. */
-  readonly tag?: RunError["_tag"];
+  readonly tag?: ErrorTag;
 }
 
+const describeError = (e: EvoganError): Failure => ({ code: codeOf(e), message: messageOf(e), tag: e._tag });
+
 /** Maps a program's exit to a one-line message and an exit code (undefined message: success). */
-export function describeExit<A>(exit: Exit.Exit<A, RunError>): Failure | undefined {
+export function describeExit<A>(exit: Exit.Exit<A, EvoganError>): Failure | undefined {
   if (Exit.isSuccess(exit)) return undefined;
   if (Exit.hasInterrupts(exit)) return { code: EXIT.interrupted, message: "interrupted: the run directory keeps every record and the last checkpoint" };
   const found = Cause.findError(exit.cause);
-  if (found._tag === "Success") {
-    const e = found.success;
-    return { code: codeOf[e._tag], message: e.message, tag: e._tag };
-  }
+  if (found._tag === "Success") return describeError(found.success);
   return describeThrown(Cause.squash(exit.cause));
 }
 
-/** A command's own failure, with the exit code it maps to. */
-export class CliError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Errors thrown outside Effect (config loading, report reading, the image commands). */
+/** Errors thrown outside Effect (config loading, report reading, the image commands), or a program's defect. */
 export function describeThrown(e: unknown): Failure {
   // A tagged error thrown outside an Effect program (e.g. by `report`) maps as it would inside one.
-  if (isRunError(e)) return { code: codeOf[e._tag], message: e.message, tag: e._tag };
-  if (e instanceof CliError) return { code: e.code, message: e.message };
-  if (e instanceof ConfigError) return { code: EXIT.config, message: `invalid config: ${e.message}` };
-  if (e instanceof CorruptCheckpoint) return { code: EXIT.checkpoint, message: e.message };
-  if (e instanceof BackendUnavailable) return { code: EXIT.backend, message: e.message };
-  if (e instanceof ClassifierWeightsError) return { code: e.reason === "missing" ? EXIT.notFound : EXIT.checkpoint, message: e.message };
+  if (isEvoganError(e)) return describeError(e);
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (e instanceof Error && typeof errno === "string" && /^E[A-Z]+$/.test(errno)) return { code: EXIT.io, message: e.message };
   return { code: EXIT.defect, message: e instanceof Error ? (e.stack ?? e.message) : String(e) };

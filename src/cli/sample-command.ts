@@ -12,7 +12,8 @@ import { readCheckpoint, writeFileAtomic } from "../orchestrator/checkpoint-file
 import { localMemberPool } from "../orchestrator/member-pool.ts";
 import { renderImageGrid } from "../report/image-grid.ts";
 import { isImageMember, type EganMemberConfig, type ImagesResult, type MemberState, type WorkerTask } from "../worker/protocol.ts";
-import { CliError, EXIT, exitWith } from "./exit-codes.ts";
+import { CliError, isEvoganError } from "../errors.ts";
+import { EXIT, exitWith } from "./exit-codes.ts";
 import { nonNegativeInt, positiveInt, positiveNumber } from "./option-values.ts";
 
 /**
@@ -53,7 +54,8 @@ async function imagesFrom(runDir: string, backend: BackendChoice, task: WorkerTa
     await pool.run(0, { kind: "init", memberId: task.memberId, backend, config, state });
     return await pool.run<ImagesResult>(0, task);
   } catch (e) {
-    throw e instanceof CliError ? e : new CliError(EXIT.config, e instanceof Error ? e.message : String(e));
+    // evogan's own errors (a missing backend, a crashed worker) keep their codes; the worker's other refusals are the command's.
+    throw isEvoganError(e) ? e : new CliError(EXIT.config, e instanceof Error ? e.message : String(e));
   } finally {
     await pool.destroy();
   }

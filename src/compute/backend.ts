@@ -1,11 +1,12 @@
 // Choosing the compute backend. `auto` takes tfjs-node-gpu if it loads, else tfjs-node, else
 // wasm. The two native packages are optional peer dependencies: their installer downloads
 // libtensorflow, which GPU users can do and these CPU machines cannot, so asking for one that
-// is not installed is a one-line error naming the package to install.
+// is not installed is a one-line error naming the package to install (BackendMissing).
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { nativeGemmActive, registerNativeGemm } from "./native-kernels.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
+import { BackendMissing } from "../errors.ts";
 
 export const BACKEND_CHOICES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -16,20 +17,6 @@ export const NATIVE_PACKAGES = {
   "tensorflow-gpu": "@tensorflow/tfjs-node-gpu",
   tensorflow: "@tensorflow/tfjs-node",
 } as const;
-
-export class BackendUnavailable extends Error {
-  constructor(
-    readonly backend: ResolvedBackend,
-    readonly pkg: string,
-    readonly cause: unknown,
-  ) {
-    super(`backend '${backend}' is not available: install it with \`npm install ${pkg}\` (${firstLine(cause)})`);
-  }
-}
-
-function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n")[0];
-}
 
 /** How a package is loaded; a parameter so that tests can stand in for a GPU machine. */
 export type Importer = (pkg: string) => Promise<unknown>;
@@ -71,7 +58,7 @@ async function loadNative(backend: "tensorflow-gpu" | "tensorflow", importer: Im
     await importer(pkg);
     await activate("tensorflow");
   } catch (e) {
-    throw new BackendUnavailable(backend, pkg, e);
+    throw new BackendMissing(backend, pkg, e);
   }
 }
 

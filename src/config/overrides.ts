@@ -5,7 +5,8 @@
 // else the plain string (`name=my-run`). Path segments are object keys or array indices:
 // `model.gHidden.1=256` and `model.gHidden[1]=256` are the same.
 
-import { ConfigError, describe, isPlainObject } from "./schema.ts";
+import { ConfigError } from "../errors.ts";
+import { describe, isPlainObject } from "./schema.ts";
 
 type Container = Record<string, unknown> | unknown[];
 

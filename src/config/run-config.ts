@@ -3,8 +3,8 @@
 
 import { resolve, sep } from "node:path";
 
+import { ConfigError } from "../errors.ts";
 import {
-  ConfigError,
   ROOT,
   array,
   bool,

@@ -3,19 +3,7 @@
 // dot-path (`trainer.g.lr`, `trainer.mutations[2]`). Top-level fields have no prefix; the
 // config as a whole (path "") is reported as `config`.
 
-export class ConfigError extends Error {
-  readonly path: string;
-  readonly reason: string;
-
-  constructor(path: string, reason: string) {
-    // The CLI prints the message as one line: a line break from a key, a file name or a parser
-    // message must not split it.
-    super(`${path}: ${reason}`.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " "));
-    this.name = "ConfigError";
-    this.path = path;
-    this.reason = reason;
-  }
-}
+import { ConfigError } from "../errors.ts";
 
 export interface Schema<T> {
   decode(value: unknown, path: string): T;

@@ -7,7 +7,8 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { applyOverrides } from "./overrides.ts";
 import { decodeRunConfig, isToyDataset, nameSchema, outDirSchema, BACKENDS, TOY_DATASETS, type Backend, type Dataset, type RunConfig } from "./run-config.ts";
-import { ConfigError, ROOT, array, bool, describe, fail, fieldPath, indexPath, int, isPlainObject, json, literal, map, num, optional, record, str, struct, tagged, type Schema } from "./schema.ts";
+import { ConfigError } from "../errors.ts";
+import { ROOT, array, bool, describe, fail, fieldPath, indexPath, int, isPlainObject, json, literal, map, num, optional, record, str, struct, tagged, type Schema } from "./schema.ts";
 import { readConfigFile } from "./load-config.ts";
 import { FITNESS_METRICS, METRIC_DATA, type FitnessMetric } from "../metrics/member-fitness.ts";
 

@@ -4,16 +4,14 @@
 import { createHash } from "node:crypto";
 import { appendFile, open, readFile, rename, stat, truncate, unlink } from "node:fs/promises";
 import { Packr } from "msgpackr";
+import { CheckpointCorrupt } from "../errors.ts";
 
 const packr = new Packr({ moreTypes: true });
 const FORMAT = "evogan-checkpoint";
 const VERSION = 1;
 
-export class CorruptCheckpoint extends Error {
-  constructor(readonly file: string, reason: string) {
-    super(`corrupt checkpoint ${file}: ${reason}`);
-  }
-}
+/** A file that is not an intact checkpoint, and why. */
+const corrupt = (file: string, reason: string): CheckpointCorrupt => new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: ${reason}` });
 
 interface Envelope {
   format: string;
@@ -33,13 +31,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file = "<buffer>"): unknown 
   try {
     env = packr.unpack(bytes) as Partial<Envelope>;
   } catch (e) {
-    throw new CorruptCheckpoint(file, `not msgpack (${(e as Error).message})`);
+    throw corrupt(file, `not msgpack (${(e as Error).message})`);
   }
-  if (env?.format !== FORMAT) throw new CorruptCheckpoint(file, "not an evogan checkpoint");
-  if (env.version !== VERSION) throw new CorruptCheckpoint(file, `unsupported version ${env.version}`);
-  if (!(env.body instanceof Uint8Array)) throw new CorruptCheckpoint(file, "no body");
+  if (env?.format !== FORMAT) throw corrupt(file, "not an evogan checkpoint");
+  if (env.version !== VERSION) throw corrupt(file, `unsupported version ${env.version}`);
+  if (!(env.body instanceof Uint8Array)) throw corrupt(file, "no body");
   const sha = createHash("sha256").update(env.body).digest("hex");
-  if (sha !== env.sha256) throw new CorruptCheckpoint(file, "checksum mismatch");
+  if (sha !== env.sha256) throw corrupt(file, "checksum mismatch");
   return packr.unpack(env.body);
 }
 

@@ -9,6 +9,7 @@
 // Usage: fork(thisFile, [String(threads)], { execArgv: ["--import", "tsx"], serialization: "advanced",
 //        env: { ...process.env, CUDA_VISIBLE_DEVICES: "1", TF_FORCE_GPU_ALLOW_GROWTH: "true" } })
 import type { WorkerTask } from "../worker/protocol.ts";
+import { isEvoganError, toWire, type WireError } from "../errors.ts";
 import { localMemberPool } from "./member-pool.ts";
 
 /** Parent → host. `slot` is the thread inside this host. */
@@ -28,7 +29,8 @@ export interface HostIdentity {
 export type HostReply =
   | { readonly kind: "ready"; readonly identity: HostIdentity }
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: { readonly message: string; readonly name: string } };
+  /** A failure: one of evogan's errors as its wire form (rebuilt by tag in the parent), anything else as its name and message. */
+  | { readonly id: number; readonly ok: false; readonly error: WireError | { readonly message: string; readonly name: string } };
 
 function serve(): void {
   const send = process.send?.bind(process);
@@ -61,7 +63,7 @@ function serve(): void {
     running.set(id, abort);
     void pool.run<unknown>(slot, task, abort.signal).then(
       (result) => reply({ id, ok: true, result }),
-      (e: unknown) => reply({ id, ok: false, error: e instanceof Error ? { message: e.message, name: e.name } : { message: String(e), name: "Error" } }),
+      (e: unknown) => reply({ id, ok: false, error: isEvoganError(e) ? toWire(e) : e instanceof Error ? { message: e.message, name: e.name } : { message: String(e), name: "Error" } }),
     ).finally(() => running.delete(id));
   });
 

@@ -10,7 +10,7 @@
 // host (the orchestrator re-initialises members from their last exported state). As with worker
 // threads (member-pool.ts, Residency), the task each of its threads was running fails with
 // WorkerCrashed and any task of a member it held with MemberLost; a thread that dies inside a
-// living host is classified by the host's own pool, and the names cross IPC.
+// living host is classified by the host's own pool, and its tag crosses IPC (src/errors.ts, toWire).
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { extname } from "node:path";
@@ -18,7 +18,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { WorkerTask } from "../worker/protocol.ts";
 import type { HostIdentity, HostReply, HostRequest } from "./device-host.ts";
 import type { DevicePlan } from "./devices.ts";
-import { localMemberPool, MemberLost, Residency, WorkerCrashed, type MemberPool } from "./member-pool.ts";
+import { AbortError, DeviceHostExited, fromWire, WorkerCrashed } from "../errors.ts";
+import { localMemberPool, Residency, type MemberPool } from "./member-pool.ts";
 
 /** The host entry next to this file, .ts under tsx or .js when built. */
 export const DEVICE_HOST_FILE = fileURLToPath(new URL(`./device-host${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -47,25 +48,6 @@ export interface DevicePool extends MemberPool {
   readonly threadsPerDevice: number;
   /** Asks the host serving `slot` who it is (pid, CUDA_VISIBLE_DEVICES); starts it if needed. */
   whoami(slot: number): Promise<HostIdentity>;
-}
-
-/** Rejection of a task whose signal aborted; same name and message as Piscina's. */
-export class AbortError extends Error {
-  constructor(reason?: unknown) {
-    super("The task has been aborted", { cause: reason });
-    this.name = "AbortError";
-  }
-}
-
-/** The host process serving a GPU died; its resident members are lost. */
-export class DeviceHostExited extends Error {
-  constructor(
-    readonly device: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "DeviceHostExited";
-  }
 }
 
 interface Pending {
@@ -114,7 +96,7 @@ class Host {
         if (!p) return; // aborted meanwhile
         this.pending.delete(m.id);
         if (m.ok) p.resolve(m.result);
-        else p.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+        else p.reject(fromWire(m.error) ?? Object.assign(new Error(m.error.message), { name: m.error.name }));
       });
       this.child.on("error", () => {
         // fork failures and failed sends surface here; 'exit' follows and does the reporting
@@ -161,12 +143,13 @@ class Host {
   }
 }
 
-/** A host's own pool tells a dead thread's task (WorkerCrashed) from a lost member's (MemberLost); only the names cross IPC. */
+/**
+ * A host's own pool tells a dead thread's task (WorkerCrashed) from a lost member's (MemberLost),
+ * and both cross IPC by tag; a WorkerCrashed names the host's own thread, which is this pool's
+ * `slot`.
+ */
 function fromHost(e: unknown, slot: number): unknown {
-  if (!(e instanceof Error)) return e;
-  if (e.name === "WorkerCrashed") return new WorkerCrashed(e.message, [slot], { cause: e });
-  if (e.name === "MemberLost") return new MemberLost(e.message, { cause: e });
-  return e;
+  return e instanceof WorkerCrashed ? new WorkerCrashed(e.message, [slot], { cause: e }) : e;
 }
 
 /** Waits for a (re)starting host, giving up early when the task is aborted meanwhile. */

@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
 import type { WorkerTask } from "../worker/protocol.ts";
+import { fromWire, MemberLost, WorkerCrashed } from "../errors.ts";
 
 export interface MemberPool {
   /** Number of slots; tasks name the slot whose worker holds the member. */
@@ -21,24 +22,6 @@ export interface MemberPool {
   readonly describe: readonly string[];
   run<T>(slot: number, task: WorkerTask, signal?: AbortSignal): Promise<T>;
   destroy(): Promise<void>;
-}
-
-/** The task was the one running in a worker when the worker died: it may have brought it down. Every member the worker held is lost. */
-export class WorkerCrashed extends Error {
-  override readonly name = "WorkerCrashed";
-  constructor(
-    message: string,
-    /** The slots whose worker died (one thread, or every thread of a host process). */
-    readonly slots: readonly number[],
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** The task's member was resident in a worker that died under another task (or the task was queued there): put the member back with an `init`, then try again. */
-export class MemberLost extends Error {
-  override readonly name = "MemberLost";
 }
 
 interface InFlight {
@@ -111,6 +94,11 @@ export class Residency {
   }
 }
 
+/** A task's failure as the worker thread sent it: an evogan error comes as its wire form (egan-worker.ts) and is rebuilt into its class. */
+const fromThread = (e: unknown): never => {
+  throw fromWire(e) ?? e;
+};
+
 export const WORKER_FILE = new URL("../worker/egan-worker.ts", import.meta.url).href;
 
 /** tsx's loader as an absolute URL: `--import tsx` alone resolves from the cwd and fails outside the repo. */
@@ -131,18 +119,10 @@ export function localMemberPool(threads: number, options: { resourceLimits?: { m
   return {
     slots: threads,
     describe,
-    run: <T>(slot: number, task: WorkerTask, signal?: AbortSignal) => residency.run(slot, task, () => pools[slot].run(task, { signal }) as Promise<T>),
+    run: <T>(slot: number, task: WorkerTask, signal?: AbortSignal) => residency.run(slot, task, () => (pools[slot].run(task, { signal }) as Promise<T>).catch(fromThread)),
     destroy: async () => {
       destroying = true;
       await Promise.all(pools.map((p) => p.destroy()));
     },
   };
-}
-
-/**
- * The pool itself is gone for good (a queue whose Redis stayed away past its deadline): no task
- * can run anywhere, so the program stops (resumable) instead of charging members for it.
- */
-export class PoolLost extends Error {
-  override readonly name = "PoolLost";
 }

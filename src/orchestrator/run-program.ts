@@ -115,7 +115,7 @@ export const runEgan = (config: RunConfig, { resume, onDir }: RunOptions = {}) =
         yield* store.appendEvents(run, res.records);
         it = res.records.at(-1)?.it ?? it;
         if (res.divergedAt !== undefined) {
-          return yield* Effect.fail(new TrainingDiverged({ iteration: res.divergedAt, message: `training diverged at iteration ${res.divergedAt}: every child's fitness was NaN (records kept in ${run.dir})` }));
+          return yield* Effect.fail(new TrainingDiverged(res.divergedAt, `training diverged at iteration ${res.divergedAt}: every child's fitness was NaN (records kept in ${run.dir})`));
         }
         const rate = (it / trainMs) * 1000;
         if (res.evaluation) {

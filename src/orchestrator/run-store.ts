@@ -9,7 +9,7 @@ import { basename, join } from "node:path";
 import { Context, Effect, Layer, Semaphore } from "effect";
 import { HEARTBEAT_MS, ownerStamp } from "../liveness.ts";
 import type { RunEvent, RunInfo } from "../records.ts";
-import { CorruptCheckpoint, appendLines, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
+import { appendLines, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "../errors.ts";
 
 /** The checkpoint a run continues from, and the one before it (a fallback when the newest is damaged). */
@@ -69,7 +69,7 @@ export const loadCheckpoint = (path: string, file: string, shown: string) =>
     catch: (e) =>
       new CheckpointCorrupt({
         file,
-        message: e instanceof CorruptCheckpoint ? e.message : `cannot read checkpoint ${shown}: ${(e as Error).message}`,
+        message: e instanceof CheckpointCorrupt ? e.message : `cannot read checkpoint ${shown}: ${(e as Error).message}`,
         missing: (e as NodeJS.ErrnoException).code === "ENOENT",
       }),
   });

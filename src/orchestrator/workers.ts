@@ -1,20 +1,33 @@
-// The worker pool as an Effect service: the MemberPool (local threads or per-GPU processes)
-// acquired for the program's scope and destroyed with it; task failures become WorkerFailed
-// (or BackendMissing when the backend cannot load), marked `lost` when the worker died under the
-// task (WorkerCrashed) or had died holding the task's member (MemberLost).
+// The worker pool as an Effect service: the MemberPool (local threads, per-GPU processes or the
+// Redis queue) acquired for the program's scope and destroyed with it. Task failures are told
+// apart by tag (the pools rebuild evogan's errors that cross a thread, process or queue boundary,
+// src/errors.ts): BackendMissing and PoolLost stop the program as they are; anything else becomes
+// WorkerFailed, marked `lost` when the worker died under the task (WorkerCrashed) or had died
+// holding the task's member (MemberLost).
 import { Context, Effect, Layer } from "effect";
 import type { WorkerTask } from "../worker/protocol.ts";
-import { BackendMissing, PoolLost as PoolLostError, WorkerFailed } from "../errors.ts";
-import { MemberLost, PoolLost, WorkerCrashed, type MemberPool } from "./member-pool.ts";
+import { BackendMissing, isEvoganError, PoolLost, WorkerFailed } from "../errors.ts";
+import type { MemberPool } from "./member-pool.ts";
 
 export class Workers extends Context.Service<
   Workers,
   {
     readonly slots: number;
     readonly describe: readonly string[];
-    readonly run: <A>(slot: number, task: WorkerTask) => Effect.Effect<A, WorkerFailed | BackendMissing | PoolLostError>;
+    readonly run: <A>(slot: number, task: WorkerTask) => Effect.Effect<A, WorkerFailed | BackendMissing | PoolLost>;
   }
 >()("evogan/Workers") {}
+
+/** A task's failure as the program sees it. */
+function taskFailure(e: unknown, task: WorkerTask, where: string): WorkerFailed | BackendMissing | PoolLost {
+  if (isEvoganError(e) && (e._tag === "BackendMissing" || e._tag === "PoolLost")) return e;
+  const tag = isEvoganError(e) ? e._tag : undefined;
+  return new WorkerFailed({
+    message: `${task.kind} of member ${task.memberId} on ${where}: ${e instanceof Error ? e.message : String(e)}`,
+    cause: e,
+    lost: tag === "WorkerCrashed" ? "crashed" : tag === "MemberLost" ? "member" : undefined,
+  });
+}
 
 export function workersLayer(make: () => Promise<MemberPool>) {
   return Layer.effect(
@@ -27,17 +40,7 @@ export function workersLayer(make: () => Promise<MemberPool>) {
         run: <A>(slot: number, task: WorkerTask) =>
           Effect.tryPromise({
             try: (signal) => pool.run<A>(slot, task, signal),
-            catch: (e) => {
-              const message = e instanceof Error ? e.message : String(e);
-              if (e instanceof PoolLost) return new PoolLostError({ message });
-              return message.startsWith("backend '")
-                ? new BackendMissing({ message })
-                : new WorkerFailed({
-                    message: `${task.kind} of member ${task.memberId} on ${pool.describe[slot]}: ${message}`,
-                    cause: e,
-                    lost: e instanceof WorkerCrashed ? "crashed" : e instanceof MemberLost ? "member" : undefined,
-                  });
-            },
+            catch: (e) => taskFailure(e, task, pool.describe[slot]),
           }),
       };
     }),

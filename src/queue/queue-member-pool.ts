@@ -9,7 +9,9 @@
 // submitting a job that already completed returns its stored result (completed jobs are kept),
 // and one that is still waiting or running is awaited, not run again. A job whose processor
 // throws is retried by BullMQ (attempts, exponential backoff); a job whose worker dies is taken
-// back by BullMQ's stalled-job check and run by another worker.
+// back by BullMQ's stalled-job check and run by another worker. A job that finally fails with one
+// of evogan's errors (a missing backend, say) rejects with that error, rebuilt by its tag
+// (queue-protocol.ts, jobError/jobFailure).
 //
 // Redis going away: the pool watches it (redis-watch.ts). While it is away, tasks wait; when it
 // is back, the jobs still awaited are added again if it lost them (a restart without
@@ -23,12 +25,12 @@ import { pathToFileURL } from "node:url";
 import { Queue, QueueEvents, type Job } from "bullmq";
 import type { BackendChoice } from "../compute/backend.ts";
 import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
-import { AbortError } from "../orchestrator/device-pool.ts";
+import { AbortError } from "../errors.ts";
 import type { MemberPool } from "../orchestrator/member-pool.ts";
 import type { AdvanceResult, EganMemberConfig, InitResult, MemberState, WorkerTask } from "../worker/protocol.ts";
 import { reachable, throttled } from "./reachable.ts";
 import { CLOSE_TIMEOUT_MS, reconnectEvery, REDIS_LOST_DEADLINE_MS, isConnectionError, watchRedis, within, type RedisLost } from "./redis-watch.ts";
-import { asResultFile, asStateFile, QUEUE_NAME, redactRedisUrl, storagePath, type QueueJobData, type QueueJobResult, type QueueStateFile, type SegmentJob } from "./queue-protocol.ts";
+import { asResultFile, asStateFile, jobFailure, QUEUE_NAME, redactRedisUrl, storagePath, type QueueJobData, type QueueJobResult, type QueueStateFile, type SegmentJob } from "./queue-protocol.ts";
 
 export interface QueueMemberPoolOptions {
   /** e.g. redis://127.0.0.1:6379 */
@@ -173,7 +175,7 @@ export async function queueMemberPool(options: QueueMemberPoolOptions): Promise<
       awaited.set(job.id!, job);
       job.waitUntilFinished(events).then(
         (r: QueueJobResult) => (settled(), resolve(r)),
-        (e: unknown) => (settled(), reject(e instanceof Error ? e : new Error(String(e)))),
+        (e: unknown) => (settled(), reject(jobFailure(e))),
       );
     });
 

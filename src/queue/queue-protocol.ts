@@ -4,6 +4,7 @@
 // storage that every machine mounts at the same path (file:// URIs).
 import { fileURLToPath } from "node:url";
 import type { BackendChoice, ResolvedBackend } from "../compute/backend.ts";
+import { fromWire, isEvoganError, toWire } from "../errors.ts";
 import type { AdvanceResult, EganMemberConfig, MemberState } from "../worker/protocol.ts";
 
 /** The BullMQ queue that orchestrators feed and workers drain. */
@@ -89,4 +90,35 @@ export function asStateFile(value: unknown, uri: string): QueueStateFile {
 export function asResultFile(value: unknown, uri: string): QueueResultFile {
   if (typeof value === "object" && value !== null && "kind" in value && value.kind === "evogan-queue-result") return value as QueueResultFile;
   throw new Error(`${uri} is not an evogan queue result file`);
+}
+
+/**
+ * What a processor throws for a failed job. BullMQ keeps only the message of a failed job's error
+ * (its `failedReason`), so one of evogan's errors goes as the JSON of its wire form (tag, message,
+ * fields), which `jobFailure` rebuilds on the orchestrator's side; anything else goes as it is.
+ */
+export function jobError(e: unknown): unknown {
+  return isEvoganError(e) ? new Error(JSON.stringify(toWire(e))) : e;
+}
+
+/**
+ * A failed job's error as the orchestrator's pool rejects with it: one of evogan's errors rebuilt
+ * from its wire form (see jobError), else an Error with the job's failure reason. WorkerCrashed and
+ * MemberLost tell the worker machine's own threads apart, which hold no member of this pool (a
+ * queue member lives in files, and BullMQ has tried the job again already): they arrive as plain
+ * failures of the job.
+ */
+export function jobFailure(e: unknown): Error {
+  const reason = e instanceof Error ? e.message : String(e);
+  const tagged = fromWire(parseJson(reason));
+  if (!tagged) return e instanceof Error ? e : new Error(reason);
+  return tagged._tag === "WorkerCrashed" || tagged._tag === "MemberLost" ? new Error(tagged.message) : tagged;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

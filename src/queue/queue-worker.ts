@@ -20,6 +20,7 @@ import type { MemberPool } from "../orchestrator/member-pool.ts";
 import type { AdvanceResult, InitResult, MemberState } from "../worker/protocol.ts";
 import {
   asStateFile,
+  jobError,
   QUEUE_NAME,
   storagePath,
   type ProbeJob,
@@ -132,7 +133,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
       return r;
     } catch (e) {
       if (!(e instanceof WaitingError)) log(`job ${job.id} failed: ${(e as Error).message}`);
-      throw e;
+      throw jobError(e);
     } finally {
       running.delete(job.id!);
       free.push(slot);

@@ -4,7 +4,7 @@
 // Every connection is tried again at a short fixed interval, and every close is bounded: a
 // graceful close of a BullMQ connection waits on a server that may be gone, and must not hold
 // Ctrl-C hostage.
-import { PoolLost } from "../orchestrator/member-pool.ts";
+import { PoolLost } from "../errors.ts";
 import { Redis } from "ioredis";
 import { redactRedisUrl } from "./queue-protocol.ts";
 
@@ -48,7 +48,13 @@ export async function within(ms: number, work: Promise<unknown>): Promise<boolea
   }
 }
 
-/** A socket-level error (refused, reset, timed out, unknown host) or a closed connection: an outage, not a fault of the queue. */
+/**
+ * A socket-level error (refused, reset, timed out, unknown host) or a closed connection: an outage,
+ * not a fault of the queue. Socket errors carry an errno code; the rest are ioredis' own plain
+ * Errors ("Connection is closed.", "Stream isn't writeable ...", "Command timed out", and
+ * MaxRetriesPerRequestError, which ioredis does not export), with no code or class to test, so
+ * their fixed texts are matched.
+ */
 export function isConnectionError(e: Error): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return (typeof code === "string" && /^E[A-Z]+$/.test(code)) || /Connection is closed|Stream isn't writeable|Command timed out|max retries per request/i.test(e.message);
@@ -65,7 +71,7 @@ export class RedisLost extends PoolLost {
     /** The last connection error, e.g. "connect ECONNREFUSED 127.0.0.1:6379". */
     readonly reason: string,
   ) {
-    super(`lost the queue's Redis at ${where} for ${seconds(forMs)} (${reason})`);
+    super({ message: `lost the queue's Redis at ${where} for ${seconds(forMs)} (${reason})` });
   }
 }
 

@@ -20,9 +20,10 @@ import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, noiseStdAt, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 import type { ParamData, Params } from "../models/image/params.ts";
-import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
+import { TrainingDiverged } from "../errors.ts";
+import type { Trainer, TrainerRecord } from "./trainer.ts";
 
-export { TrainingDiverged, type TrainerRecord } from "./trainer.ts";
+export type { TrainerRecord } from "./trainer.ts";
 
 export interface EganOptions {
   readonly dataset: ToyDataset;

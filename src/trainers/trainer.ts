@@ -17,12 +17,8 @@ export interface TrainerRecord {
   dLoss: number;
 }
 
-/** Every child's fitness was NaN: there is nothing left to select (the records before it are kept). */
-export class TrainingDiverged extends Error {
-  constructor(readonly iteration: number) {
-    super(`training diverged at iteration ${iteration}: every child's fitness is NaN`);
-  }
-}
+/** Every child's fitness was NaN (`new TrainingDiverged(iteration)`); the tagged error of src/errors.ts, re-exported for the trainers. */
+export { TrainingDiverged } from "../errors.ts";
 
 export interface Trainer<State> {
   /** Iterations done. */

@@ -1,7 +1,8 @@
 // Piscina worker entry: trains E-GAN members, toy (MLP) or image (DCGAN, BigGAN, BigBiGAN). One
 // tfjs runtime per worker thread; the backend is chosen on the first `init` and members stay
 // resident between tasks. Evaluations happen here too: toy metrics, or the classifier's image
-// metrics plus a sample grid from a fixed z.
+// metrics plus a sample grid from a fixed z. A task that fails with one of evogan's errors
+// (src/errors.ts) rejects with its wire form, so that the pool can rebuild it by tag.
 import { matmulEngine, useBackend, type ResolvedBackend } from "../compute/backend.ts";
 import { toyDataset } from "../data/toy-datasets.ts";
 import { imageMetrics } from "../metrics/classifier/image-metrics.ts";
@@ -11,7 +12,8 @@ import { EganFastTrainer } from "../trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../trainers/egan-reference.ts";
 import type { EganTrainer } from "../trainers/egan-trainer.ts";
 import { makeImageTrainer, type ImageTrainer } from "../trainers/image-trainer.ts";
-import { isToyState, TrainingDiverged, type TrainerRecord } from "../trainers/trainer.ts";
+import { isToyState, type TrainerRecord } from "../trainers/trainer.ts";
+import { isEvoganError, toWire, TrainingDiverged } from "../errors.ts";
 import { Rng } from "../util/rng.ts";
 import { loadImageData, type ImageDatasetName } from "../data/image-dataset.ts";
 import { BigbiganTrainer } from "../trainers/bigbigan-trainer.ts";
@@ -30,6 +32,16 @@ const members = new Map<string, Member>();
 let backend: Promise<ResolvedBackend> | undefined;
 
 export default async function handle(task: WorkerTask): Promise<InitResult | AdvanceResult | MemberState | ImagesResult | null> {
+  try {
+    return await run(task);
+  } catch (e) {
+    // A structured clone keeps an Error's message and stack, not its class or tag: evogan's own
+    // errors cross to the pool as their wire form (a plain object), which rebuilds them.
+    throw isEvoganError(e) ? toWire(e) : e;
+  }
+}
+
+async function run(task: WorkerTask): Promise<InitResult | AdvanceResult | MemberState | ImagesResult | null> {
   switch (task.kind) {
     case "init": {
       backend ??= useBackend(task.backend);

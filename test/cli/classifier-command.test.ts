@@ -2,10 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeThrown } from "../../src/cli/exit-codes.ts";
-import { EXIT } from "../../src/cli/exit-codes.ts";
-import { BackendUnavailable } from "../../src/compute/backend.ts";
-import { ClassifierWeightsError, readSidecar } from "../../src/metrics/classifier/classifier-weights.ts";
+import { readSidecar } from "../../src/metrics/classifier/classifier-weights.ts";
 import { evogan } from "../helpers/cli-process.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "evogan-classifier-cli-"));
@@ -37,15 +34,5 @@ describe("evogan classifier / metrics commands", () => {
     const r = await evogan(["metrics", "real", "--n", "0"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/expected a positive integer/);
-  });
-});
-
-describe("describeThrown on the classifier commands' failures", () => {
-  it("maps missing weights to not-found, corrupt ones to checkpoint, a missing backend to backend", () => {
-    expect(describeThrown(new ClassifierWeightsError("/x/a.bin", "is missing", "missing"))).toEqual({ code: EXIT.notFound, message: "classifier weights /x/a.bin: is missing" });
-    expect(describeThrown(new ClassifierWeightsError("/x/a.bin", "sha256 differs")).code).toBe(EXIT.checkpoint);
-    expect(describeThrown(new BackendUnavailable("tensorflow", "@tensorflow/tfjs-node", new Error("nope"))).code).toBe(EXIT.backend);
-    const io = Object.assign(new Error("EACCES: permission denied, open '/x'"), { code: "EACCES" });
-    expect(describeThrown(io)).toEqual({ code: EXIT.io, message: io.message });
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { BackendUnavailable, useBackend, type Importer } from "../../src/compute/backend.ts";
+import { useBackend, type Importer } from "../../src/compute/backend.ts";
+import { BackendMissing } from "../../src/errors.ts";
 
 const realImport: Importer = (pkg) => import(pkg);
 
@@ -28,7 +29,7 @@ describe("backend choice", () => {
 
   it("asking for tensorflow-gpu when it is not installed names the package to install", async () => {
     await expect(useBackend("tensorflow-gpu", realImport)).rejects.toThrow(/install it with `npm install @tensorflow\/tfjs-node-gpu`/);
-    await expect(useBackend("tensorflow", realImport)).rejects.toBeInstanceOf(BackendUnavailable);
+    await expect(useBackend("tensorflow", realImport)).rejects.toBeInstanceOf(BackendMissing);
     await expect(useBackend("tensorflow", realImport)).rejects.toThrow(/npm install @tensorflow\/tfjs-node`/);
   });
 

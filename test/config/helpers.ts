@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 
-import { ConfigError } from "../../src/config/schema.ts";
+import { ConfigError } from "../../src/errors.ts";
 
 /** Run `f`, expect a ConfigError, and return it so the caller can check path and reason. */
 export function configError(f: () => unknown): ConfigError {

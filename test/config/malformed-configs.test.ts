@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { describeThrown, EXIT } from "../../src/cli/exit-codes.ts";
 import { loadRunConfig } from "../../src/config/load-config.ts";
-import { ConfigError } from "../../src/config/schema.ts";
+import { ConfigError } from "../../src/errors.ts";
 import { loadSweepConfig } from "../../src/config/sweep-config.ts";
 import { evogan } from "../helpers/cli-process.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
+import { ConfigError } from "../../src/errors.ts";
 import {
-  ConfigError,
   ROOT,
   array,
   bool,

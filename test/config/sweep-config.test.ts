@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { POPULATION_STRATEGY_NAMES } from "../../strategies/index.ts";
 import { decodeSweepConfig, fitnessMetricsFor, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
-import { ConfigError } from "../../src/config/schema.ts";
+import { ConfigError } from "../../src/errors.ts";
 import { FITNESS_METRICS, memberFitness } from "../../src/metrics/member-fitness.ts";
 import type { ImageMetrics, ToyMetrics } from "../../src/records.ts";
 

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CorruptCheckpoint, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint } from "../../src/orchestrator/checkpoint-file.ts";
+import { CheckpointCorrupt } from "../../src/errors.ts";
+import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint } from "../../src/orchestrator/checkpoint-file.ts";
 
 const state = { it: 7, params: [Float32Array.from([0.1, -2.5, 3.75e-8, 1e30]), new Float32Array(1000).fill(0.123)], t: 3 };
 
@@ -18,14 +19,14 @@ describe("checkpoint files", () => {
     for (const at of [bytes.length - 10, Math.floor(bytes.length / 2), 200]) {
       const bad = Uint8Array.from(bytes);
       bad[at] ^= 0x10;
-      expect(() => decodeCheckpoint(bad, "x.ckpt")).toThrow(CorruptCheckpoint);
+      expect(() => decodeCheckpoint(bad, "x.ckpt")).toThrow(CheckpointCorrupt);
     }
   });
 
   it("reject a truncated file and a file that is not a checkpoint", () => {
     const bytes = encodeCheckpoint(state);
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 100), "t.ckpt")).toThrow(/corrupt checkpoint t\.ckpt/);
-    expect(() => decodeCheckpoint(Buffer.from('{"json": true}'), "j.ckpt")).toThrow(CorruptCheckpoint);
+    expect(() => decodeCheckpoint(Buffer.from('{"json": true}'), "j.ckpt")).toThrow(CheckpointCorrupt);
   });
 
   it("are written atomically: no temp file is left and a rewrite replaces the whole file", async () => {

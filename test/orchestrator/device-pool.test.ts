@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AdvanceResult, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
-import { initTiny } from "../helpers/tiny-member.ts";
+import { initTiny, tinyMember } from "../helpers/tiny-member.ts";
 import { devicePool, memberPoolFor, type DevicePool } from "../../src/orchestrator/device-pool.ts";
-import { MemberLost, WorkerCrashed } from "../../src/orchestrator/member-pool.ts";
+import { BackendMissing, MemberLost, WorkerCrashed } from "../../src/errors.ts";
 import { discoverGpus, NVIDIA_SMI_ARGS, resolveDevices } from "../../src/orchestrator/devices.ts";
 
 const init = initTiny;
@@ -117,6 +117,13 @@ describe("devicePool", () => {
     await pool.run<InitResult>(0, init("neighbour"));
     expect((await pool.run<AdvanceResult>(0, advance("neighbour", 2))).records.map((x) => x.it)).toEqual([1, 2]);
     expect((await pool.run<AdvanceResult>(1, advance("elsewhere", 1))).records.map((x) => x.it)).toEqual([1]);
+  }, 30_000);
+
+  it("an error of evogan's inside a host's thread crosses IPC by tag: a missing backend arrives as BackendMissing (fake GPU: wasm backend in a process pinned by CUDA_VISIBLE_DEVICES)", async () => {
+    pool = await devicePool([0]);
+    const e = await pool.run(0, { kind: "init", memberId: "gpu", backend: "tensorflow-gpu", config: tinyMember }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BackendMissing);
+    expect(e).toMatchObject({ backend: "tensorflow-gpu", pkg: "@tensorflow/tfjs-node-gpu", message: expect.stringMatching(/npm install @tensorflow\/tfjs-node-gpu/) });
   }, 30_000);
 
   it("aborts a task with an AbortError and keeps the host (fake GPUs: wasm backend in processes pinned by CUDA_VISIBLE_DEVICES)", async () => {

@@ -1,11 +1,16 @@
 // The CPU MemberPool's answer to a worker thread that dies: real worker threads, a crash injected
 // with EVOGAN_FAULT_INJECT (the thread exits mid-task). The task that was running is told its
 // worker crashed; every other member the thread held is told it was lost, and works again once
-// it is put back, so that the orchestrator can charge the crash to one member only.
+// it is put back, so that the orchestrator can charge the crash to one member only. An error of
+// evogan's raised inside a thread (a backend that is not installed) arrives as its tagged class.
+import { Cause, Effect, Exit } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localMemberPool, MemberLost, WorkerCrashed, type MemberPool } from "../../src/orchestrator/member-pool.ts";
+import { describeExit, EXIT } from "../../src/cli/exit-codes.ts";
+import { BackendMissing, MemberLost, WorkerCrashed } from "../../src/errors.ts";
+import { localMemberPool, type MemberPool } from "../../src/orchestrator/member-pool.ts";
+import { Workers, workersLayer } from "../../src/orchestrator/workers.ts";
 import type { AdvanceResult, InitResult, WorkerTask } from "../../src/worker/protocol.ts";
-import { initTiny } from "../helpers/tiny-member.ts";
+import { initTiny, tinyMember } from "../helpers/tiny-member.ts";
 
 const init = initTiny;
 /** Generation 0, first attempt: where the injected crash of member "crasher" fires. */
@@ -58,4 +63,24 @@ describe("localMemberPool", () => {
     expect(e).not.toBeInstanceOf(WorkerCrashed);
     expect((e as Error).message).toMatch(/member stranger is not resident in this worker/);
   });
+});
+
+describe("a failure inside a worker thread", () => {
+  it("a backend that is not installed arrives as BackendMissing, by tag and with its fields, and the program exits 3", async () => {
+    // A fresh thread: a thread keeps the backend of its first init.
+    const program = Effect.gen(function* () {
+      const workers = yield* Workers;
+      return yield* workers.run(0, { kind: "init", memberId: "gpu", backend: "tensorflow-gpu", config: tinyMember });
+    }).pipe(Effect.provide(workersLayer(async () => localMemberPool(1))));
+    const exit = await Effect.runPromiseExit(program);
+    const found = Exit.isFailure(exit) ? Cause.findError(exit.cause) : undefined;
+    const e = found?._tag === "Success" ? found.success : undefined;
+    expect(e).toBeInstanceOf(BackendMissing);
+    expect(e).toMatchObject({ _tag: "BackendMissing", backend: "tensorflow-gpu", pkg: "@tensorflow/tfjs-node-gpu" });
+    expect(describeExit(exit)).toEqual({
+      code: EXIT.backend,
+      tag: "BackendMissing",
+      message: expect.stringMatching(/^backend 'tensorflow-gpu' is not available: install it with `npm install @tensorflow\/tfjs-node-gpu` \(.+\)$/),
+    });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 // queueMemberPool against a real redis-server and an in-process runQueueWorker whose local pool
 // is a stand-in (no tfjs): state goes through files, identical tasks are answered once, failing
-// jobs are retried by BullMQ, and an aborted task leaves no job behind. With the redis-server
+// jobs are retried by BullMQ, a job failing with an error of evogan's rejects with it (by tag),
+// and an aborted task leaves no job behind. With the redis-server
 // killed: a task fails once Redis has been gone past the deadline, an aborted one at once, and
 // nothing waits on the dead server.
 import { mkdtemp, readdir } from "node:fs/promises";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BackendMissing } from "../../src/errors.ts";
 import type { MemberPool } from "../../src/orchestrator/member-pool.ts";
 import { queueMemberPool, type QueueMemberPoolOptions } from "../../src/queue/queue-member-pool.ts";
 import { runQueueWorker, type QueueWorker } from "../../src/queue/queue-worker.ts";
@@ -28,6 +30,7 @@ function countingPool(trained: string[], failOnce: Set<string>): MemberPool {
   const handle = async (task: WorkerTask): Promise<unknown> => {
     switch (task.kind) {
       case "init":
+        if (task.backend === "tensorflow-gpu") throw new BackendMissing(task.backend, "@tensorflow/tfjs-node-gpu", new Error("Cannot find package '@tensorflow/tfjs-node-gpu'"));
         members.set(task.memberId, task.state?.trainer.it ?? 0);
         return { backend: "wasm", matmul: "stand-in" };
       case "advance": {
@@ -118,6 +121,14 @@ describe.skipIf(!enabled)("queueMemberPool", () => {
     expect(log.some((l) => /d generation 0, try 1/.test(l))).toBe(true);
     expect(log.some((l) => /failed: injected failure of d/.test(l))).toBe(true);
     expect(log.some((l) => /d generation 0, try 2/.test(l))).toBe(true);
+  });
+
+  it("a job that fails with one of evogan's errors rejects with it, rebuilt by tag: a worker without the backend asked for", async () => {
+    const e = await pool.run(0, { kind: "init", memberId: "gpu", backend: "tensorflow-gpu", config }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BackendMissing);
+    expect(e).toMatchObject({ backend: "tensorflow-gpu", pkg: "@tensorflow/tfjs-node-gpu", message: "backend 'tensorflow-gpu' is not available: install it with `npm install @tensorflow/tfjs-node-gpu` (Cannot find package '@tensorflow/tfjs-node-gpu')" });
+    // The worker's log says it in words.
+    expect(log.some((l) => /failed: backend 'tensorflow-gpu' is not available/.test(l))).toBe(true);
   });
 
   it("on abort removes a job that no worker has taken", async () => {

@@ -4,7 +4,8 @@ import { toyDataset } from "../../src/data/toy-datasets.ts";
 import { toyMetrics } from "../../src/metrics/toy-metrics.ts";
 import { EganFastTrainer } from "../../src/trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../../src/trainers/egan-reference.ts";
-import { TrainingDiverged, type EganOptions, type EganTrainer, type TrainerRecord } from "../../src/trainers/egan-trainer.ts";
+import { TrainingDiverged } from "../../src/errors.ts";
+import type { EganOptions, EganTrainer, TrainerRecord } from "../../src/trainers/egan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { kernelModes, useWasm } from "../helpers/tf-backend.ts";
 

@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { classifierFromArrays, PARAM_NAMES, paramShapes, type Classifier, type ClassifierSpec, type ParamName } from "./classifier-model.ts";
 import type { ClassifierDataset, ClassifierRecipe, EpochLog } from "./train-classifier.ts";
+import { ClassifierWeightsError } from "../../errors.ts";
 
 export const WEIGHTS_FORMAT = "evogan-classifier/1";
 
@@ -36,18 +37,6 @@ export interface ClassifierSidecar {
   readonly epochs: readonly EpochLog[];
   readonly backend: string;
   readonly trainedAt: string;
-}
-
-/** A missing, unreadable or corrupt weights file; `file` is the path at fault. */
-export class ClassifierWeightsError extends Error {
-  constructor(
-    readonly file: string,
-    detail: string,
-    readonly reason: "missing" | "corrupt" = "corrupt",
-  ) {
-    super(`classifier weights ${file}: ${detail}`);
-    this.name = "ClassifierWeightsError";
-  }
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");

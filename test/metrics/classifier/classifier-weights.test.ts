@@ -4,8 +4,9 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disposeClassifier, initClassifier, MNIST_CLASSIFIER_SPEC, PARAM_NAMES } from "../../../src/metrics/classifier/classifier-model.ts";
-import { ClassifierWeightsError, loadClassifier, MNIST_CLASSIFIER_FILE, readSidecar, saveClassifier, weightsFileOf } from "../../../src/metrics/classifier/classifier-weights.ts";
+import { loadClassifier, MNIST_CLASSIFIER_FILE, readSidecar, saveClassifier, weightsFileOf } from "../../../src/metrics/classifier/classifier-weights.ts";
 import { DEFAULT_RECIPE } from "../../../src/metrics/classifier/train-classifier.ts";
+import { ClassifierWeightsError } from "../../../src/errors.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { useWasm } from "../../helpers/tf-backend.ts";
 
