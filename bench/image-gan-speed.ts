@@ -1,8 +1,10 @@
 // Training speed of the image families on this machine's backend: iterations per second of the
-// shipped small configs (28×28 MNIST, width 16, batch 32), for plain training (one generator
-// loss: one G step + n_D D steps + one child's fitness) and for E-GAN (three mutations).
+// shipped configs (28×28 MNIST, batch 32), for plain training (one generator loss, μ = 1: one G
+// step + n_D D steps, no fitness work) and for E-GAN (three mutations, each child scored).
+// bench/pytorch-image-gan.py runs the same DCGAN workloads in PyTorch, for comparison.
 //   node --import tsx bench/image-gan-speed.ts [--iterations 20] [--families dcgan,biggan,bigbigan]
 // Prints a table and appends one line per measurement to bench/results/image-gan-speed.jsonl.
+import { execSync } from "node:child_process";
 import { appendFile, mkdir } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -47,6 +49,8 @@ for (const family of values.families.split(",")) {
     t.dispose();
   }
 }
-const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, backend, matmul: matmulEngine() };
+const commit = execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+const command = `node --import tsx bench/image-gan-speed.ts ${process.argv.slice(2).join(" ")}`.trim();
+const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, commit, command, backend, matmul: matmulEngine() };
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await appendFile(new URL("./results/image-gan-speed.jsonl", import.meta.url), rows.map((r) => JSON.stringify({ date: new Date().toISOString(), ...machine, iterations, ...r })).join("\n") + "\n");
