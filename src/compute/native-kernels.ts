@@ -3,15 +3,18 @@
 // wasm heap: no copies, transposes for free, ~110 GFLOPS on one core here against ~37 for
 // wasm's XNNPACK path (measured on [256,512]x[512,512]; bench/results/). Convolutions (Conv2D,
 // FusedConv2D and both conv gradients) go through the same GEMM after an im2col: see
-// native-conv-kernels.ts. Everything else stays on wasm's kernels, and without the addon nothing
-// changes. EVOGAN_NATIVE_GEMM=off disables it all.
+// native-conv-kernels.ts; Sum and Mean over contiguous axes and LeakyRelu are one C++ pass each
+// (native-reduce-kernels.ts, leaky-relu.ts). Everything else stays on wasm's kernels, and without
+// the addon nothing changes. EVOGAN_NATIVE_GEMM=off disables it all.
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { type LeakyReluAddon, registerNativeLeakyRelu, unregisterNativeLeakyRelu } from "./leaky-relu.ts";
 import { type ConvAddon, registerNativeConv, unregisterNativeConv } from "./native-conv-kernels.ts";
+import { type ReduceAddon, registerNativeReduce, unregisterNativeReduce } from "./native-reduce-kernels.ts";
 import { broadcastIndices } from "./wasm-kernels.ts";
 
-interface GemmAddon extends Partial<ConvAddon> {
+interface GemmAddon extends Partial<ConvAddon>, Partial<ReduceAddon>, Partial<LeakyReluAddon> {
   sgemm(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, m: number, n: number, k: number, transA: number, transB: number): void;
   biasAct(heap: ArrayBuffer, cOff: number, rows: number, n: number, biasOff: number, biasLen: number, relu: number): void;
   adam(heap: ArrayBuffer, p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number, alpha: number, b1: number, b2: number, eps: number): void;
@@ -102,6 +105,8 @@ function replace(name: string, make: (previous: tf.KernelFunc) => tf.KernelFunc)
 /** Puts wasm's own (evogan-wrapped) matmul and conv kernels back; the native path is off until re-registered. */
 export function unregisterNativeKernels(): void {
   unregisterNativeConv();
+  unregisterNativeReduce();
+  unregisterNativeLeakyRelu();
   for (const [name, previous] of replaced) {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel(previous);
@@ -144,6 +149,8 @@ export function registerNativeGemm(): boolean {
     }),
   );
   registerNativeConv(g);
+  registerNativeReduce(g);
+  registerNativeLeakyRelu(g);
   return true;
 }
 

@@ -17,6 +17,11 @@
 // conv2dBackpropFilter(heap, x, dy, dw, g...) dw[K, Co] = cols[M, K]ᵀ · dy[M, Co]
 // geometry: B, H, W, Ci, OH, OW, Co, kh, kw, sh, sw, top, left. A 1×1 stride-1 unpadded conv uses
 // x (or dx) itself as cols.
+//
+// Reductions and elementwise kernels (native-reduce-kernels.ts, leaky-relu.ts):
+// reduceSum(heap, x, out, P, R, C, scale)     out[p, c] = scale · Σ_r x[p, r, c], x viewed as [P, R, C]
+//                                             (Sum: scale 1; Mean: scale 1/R), accumulated in double
+// leakyRelu(heap, x, out, n, alpha)           out[i] = x[i] < 0 ? α·x[i] : x[i]
 #include <algorithm>
 #include <cblas.h>
 #include <cmath>
@@ -317,6 +322,82 @@ static napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reductions over a block of axes, and LeakyRelu
+// ---------------------------------------------------------------------------------------------
+
+// A whole number in [0, 1e12]: the sizes the reduction takes (their products are checked in doubles).
+static bool sizeArg(napi_env env, double d, size_t* out) {
+  if (!(d >= 0 && d <= 1e12 && d == std::floor(d))) {
+    napi_throw_range_error(env, nullptr, "evogan_native: bad reduction size");
+    return false;
+  }
+  *out = static_cast<size_t>(d);
+  return true;
+}
+
+// Accumulator lanes: at least this many, so that a reduction to few columns (C = 1 for a sum over
+// every axis, the bias gradient of a one-channel image) still runs as one vectorised loop. Row i of
+// x[p] is added into lanes (i mod k)·C .. (i mod k)·C + C − 1, k = ⌈LANES / C⌉, and the k partial
+// sums of each column are added at the end.
+static const size_t LANES = 32;
+
+static napi_value ReduceSum(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  float* heap;
+  size_t heapLen;
+  if (!heapArgs(env, info, 7, argv, &heap, &heapLen)) return nullptr;
+  double v[6];
+  if (!numbers(env, argv + 1, 6, v)) return nullptr;
+  size_t P, R, C;
+  if (!sizeArg(env, v[2], &P) || !sizeArg(env, v[3], &R) || !sizeArg(env, v[4], &C)) return nullptr;
+  if (!inBounds(env, v[0], 1.0 * P * R * C, heapLen) || !inBounds(env, v[1], 1.0 * P * C, heapLen)) return nullptr;
+  if (P == 0 || C == 0) return nullptr;
+  const float* x = heap + static_cast<size_t>(v[0]) / 4;
+  float* out = heap + static_cast<size_t>(v[1]) / 4;
+  const double scale = v[5];
+  const size_t k = C >= LANES ? 1 : (LANES + C - 1) / C, L = k * C, full = R / k;
+  static thread_local std::vector<double> lanes;
+  if (lanes.size() < L) lanes.resize(L);
+  double* __restrict acc = lanes.data();
+  for (size_t p = 0; p < P; p++) {
+    const float* __restrict xp = x + p * R * C;
+    std::fill(acc, acc + L, 0.0);
+    for (size_t i = 0; i < full; i++) {
+      const float* __restrict row = xp + i * L;
+      for (size_t j = 0; j < L; j++) acc[j] += row[j];
+    }
+    for (size_t r = full * k; r < R; r++) {
+      const float* __restrict row = xp + r * C;
+      for (size_t c = 0; c < C; c++) acc[c] += row[c];
+    }
+    for (size_t c = 0; c < C; c++) {
+      double s = 0;
+      for (size_t q = 0; q < k; q++) s += acc[q * C + c];
+      out[p * C + c] = static_cast<float>(s * scale);
+    }
+  }
+  return nullptr;
+}
+
+static napi_value LeakyRelu(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  float* heap;
+  size_t heapLen;
+  if (!heapArgs(env, info, 5, argv, &heap, &heapLen)) return nullptr;
+  double v[4];
+  if (!numbers(env, argv + 1, 4, v)) return nullptr;
+  size_t n;
+  if (!sizeArg(env, v[2], &n) || !inBounds(env, v[0], static_cast<double>(n), heapLen) || !inBounds(env, v[1], static_cast<double>(n), heapLen)) return nullptr;
+  const float* __restrict x = heap + static_cast<size_t>(v[0]) / 4;
+  float* __restrict out = heap + static_cast<size_t>(v[1]) / 4;
+  const float alpha = static_cast<float>(v[3]);
+  // max(x, 0) + α·min(x, 0): the same value as x < 0 ? α·x : x (NaN and −0 included), without a
+  // branch, so that it vectorises.
+  for (size_t i = 0; i < n; i++) out[i] = std::max(x[i], 0.0f) + alpha * std::min(x[i], 0.0f);
+  return nullptr;
+}
+
 NAPI_MODULE_INIT() {
   openblas_set_num_threads(1);
   napi_value fn;
@@ -332,5 +413,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "conv2dBackpropInput", fn);
   napi_create_function(env, "conv2dBackpropFilter", NAPI_AUTO_LENGTH, Conv2dBackpropFilter, nullptr, &fn);
   napi_set_named_property(env, exports, "conv2dBackpropFilter", fn);
+  napi_create_function(env, "reduceSum", NAPI_AUTO_LENGTH, ReduceSum, nullptr, &fn);
+  napi_set_named_property(env, exports, "reduceSum", fn);
+  napi_create_function(env, "leakyRelu", NAPI_AUTO_LENGTH, LeakyRelu, nullptr, &fn);
+  napi_set_named_property(env, exports, "leakyRelu", fn);
   return exports;
 }
