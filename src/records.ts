@@ -1,97 +1,143 @@
 // What a run leaves in its directory. The worker produces these records, the orchestrator
 // appends them to `events.jsonl` (one JSON object per line), and `evogan report` reads them
-// back. Nothing else is needed to compare runs, finished or still going.
+// back (src/report/read-run.ts decodes each with the schemas below). Nothing else is needed to
+// compare runs, finished or still going.
 //
 //   runs/<name>/config.json      the fully resolved config
 //   runs/<name>/run.json         RunInfo (rewritten when the status changes)
 //   runs/<name>/events.jsonl     IterationRecord | EvalRecord | EndRecord, in order
 //   runs/<name>/checkpoints/     msgpackr checkpoints (checksummed)
 //   runs/<name>/samples/         PNG scatter plots, one per evaluation
+//
+// The schemas are the one place a record's shape is written; the types are derived from them.
+// A reader names a bad field by its key (`"Fq" must be a number or null`); a schema annotated
+// `what` names itself instead (`a child must be an object`), and one annotated `message` says it
+// all (`"survivors" must hold integers`).
+
+import * as Schema from "effect/Schema";
+import * as SchemaTransformation from "effect/SchemaTransformation";
 
 import type { OwnerStamp } from "./liveness.ts";
 
-/** One child of one E-GAN iteration: F = Fq + γ·Fd (higher is better; NaN is never selected). */
-export interface ChildRecord {
-  readonly mutation: string;
-  /** Index of the parent this child was made from (0..μ-1). */
-  readonly parent: number;
-  /** Fq = mean D(G(z)) over the evaluation batch. */
-  readonly Fq: number;
-  /** Fd = −log ‖∇_θD L_D‖₂. */
-  readonly Fd: number;
-  readonly F: number;
+/** A finite number. */
+const Finite = Schema.Number.check(Schema.makeFilter((n: number) => Number.isFinite(n)));
+
+/** JSON has no NaN: JSON.stringify writes a NaN fitness or loss as null, so null reads back as NaN. */
+const NumberOrNaN = Schema.Union([Schema.Number, Schema.Null])
+  .pipe(Schema.decodeTo(Schema.Number, SchemaTransformation.transform({ decode: (v: number | null) => v ?? Number.NaN, encode: (n: number) => (Number.isNaN(n) ? null : n) })))
+  .annotate({ expected: "a number or null" });
+
+/** A member of a union guarded by `check` (a check that tells which member a value is meant for: src/schema-problem.ts). */
+function guarded<S extends Schema.Top>(check: (o: { readonly [x: string]: unknown }) => boolean, member: S) {
+  return Schema.Record(Schema.String, Schema.Unknown)
+    .check(Schema.makeFilter(check, { guard: true }))
+    .pipe(Schema.decodeTo(member, SchemaTransformation.passthrough({ strict: false })));
 }
 
-export interface IterationRecord {
-  readonly type: "iteration";
+/** One child of one E-GAN iteration: F = Fq + γ·Fd (higher is better; NaN is never selected). */
+export const childRecordSchema = Schema.Struct({
+  mutation: Schema.String,
+  /** Index of the parent this child was made from (0..μ-1). */
+  parent: Finite,
+  /** Fq = mean D(G(z)) over the evaluation batch. */
+  Fq: NumberOrNaN,
+  /** Fd = −log ‖∇_θD L_D‖₂. */
+  Fd: NumberOrNaN,
+  F: NumberOrNaN,
+}).annotate({ what: "a child" });
+export type ChildRecord = typeof childRecordSchema.Type;
+
+export const iterationRecordSchema = Schema.Struct({
+  type: Schema.Literal("iteration"),
   /** 1-based iteration number. */
-  readonly it: number;
-  readonly children: readonly ChildRecord[];
+  it: Finite,
+  children: Schema.Array(childRecordSchema),
   /** Indices into `children` of the survivors, best first. */
-  readonly survivors: readonly number[];
+  survivors: Schema.Array(Schema.Number.annotate({ message: `"survivors" must hold integers` }).check(Schema.makeFilter((n: number) => Number.isInteger(n)))),
   /** D's cross-entropy loss at its last step of this iteration. */
-  readonly dLoss: number;
+  dLoss: NumberOrNaN,
   /** Wall-clock milliseconds of training since the run started (excluding evaluations). */
-  readonly elapsedMs: number;
-}
+  elapsedMs: Finite,
+});
+export type IterationRecord = typeof iterationRecordSchema.Type;
 
 /** VEEGAN/PacGAN toy metrics on `samples` generator samples. */
-export interface ToyMetrics {
-  readonly samples: number;
+export const toyMetricsSchema = Schema.Struct({
+  samples: Finite,
   /** Modes that are the nearest centre of at least one high-quality sample. */
-  readonly modes: number;
-  readonly totalModes: number;
+  modes: Finite,
+  totalModes: Finite,
   /** Fraction (0..1) of samples within 3σ of their nearest centre. */
-  readonly highQuality: number;
+  highQuality: NumberOrNaN,
   /** Σ_k p_k ln(p_k·K) over modes, p_k = share of high-quality samples at mode k. */
-  readonly reverseKL: number;
+  reverseKL: NumberOrNaN,
   /** MMD² between the samples and the known mixture (src/metrics/mixture-mmd.ts); lower is better. Absent in runs from before it. */
-  readonly mmd?: number;
-}
+  mmd: Schema.optionalKey(NumberOrNaN),
+});
+export type ToyMetrics = typeof toyMetricsSchema.Type;
 
 /**
  * Image metrics from the evaluation classifier (src/metrics/classifier): FID on its penultimate
  * features against the training set, the Inception-style score exp(E KL(p(y|x) ‖ p(y))), and the
- * total variation distance between the predicted class frequencies and the uniform ones.
+ * total variation distance between the predicted class frequencies and the uniform ones. A
+ * diverged generator's may be NaN (written as null).
  */
-export interface ImageMetrics {
-  readonly samples: number;
-  readonly fid: number;
-  readonly inceptionScore: number;
-  readonly classTvd: number;
-}
+export const imageMetricsSchema = Schema.Struct({
+  samples: Finite,
+  fid: NumberOrNaN,
+  inceptionScore: NumberOrNaN,
+  classTvd: NumberOrNaN,
+});
+export type ImageMetrics = typeof imageMetricsSchema.Type;
 
-export type EvalMetrics = ToyMetrics | ImageMetrics;
+/** Image metrics are told apart by their "fid" field, as `isImageMetrics` does. */
+export const evalMetricsSchema = Schema.Union([guarded((o) => "fid" in o, imageMetricsSchema), guarded((o) => !("fid" in o) && "modes" in o, toyMetricsSchema)]).annotate({
+  expected: "an object",
+  unmatched: `"metrics" must hold toy metrics ("modes", ...) or image metrics ("fid", ...)`,
+});
+export type EvalMetrics = typeof evalMetricsSchema.Type;
 
 export const isImageMetrics = (m: EvalMetrics): m is ImageMetrics => "fid" in m;
 
-export interface EvalRecord {
-  readonly type: "eval";
-  readonly it: number;
-  readonly metrics: EvalMetrics;
+export const evalRecordSchema = Schema.Struct({
+  type: Schema.Literal("eval"),
+  it: Finite,
+  metrics: evalMetricsSchema,
   /** Path of the picture (toy scatter plot or image sample grid), relative to the run directory. */
-  readonly plot?: string;
-  readonly elapsedMs: number;
-}
+  plot: Schema.optionalKey(Schema.String),
+  elapsedMs: Finite,
+});
+export type EvalRecord = typeof evalRecordSchema.Type;
 
-export interface EndRecord {
-  readonly type: "end";
-  readonly it: number;
-  readonly elapsedMs: number;
-  readonly itersPerSec: number;
-}
+export const endRecordSchema = Schema.Struct({
+  type: Schema.Literal("end"),
+  it: Finite,
+  elapsedMs: Finite,
+  itersPerSec: NumberOrNaN,
+});
+export type EndRecord = typeof endRecordSchema.Type;
 
-export type RunEvent = IterationRecord | EvalRecord | EndRecord;
+/** A record of events.jsonl, told apart by `type`. */
+export const runEventSchema = Schema.Union([iterationRecordSchema, evalRecordSchema, endRecordSchema]);
+export type RunEvent = typeof runEventSchema.Type;
+export const RUN_EVENT_TYPES: readonly string[] = ["iteration", "eval", "end"] satisfies readonly RunEvent["type"][];
 
 /** "crashed" is never written: a reader sees it when a "running" run's process is gone (src/liveness.ts). */
-export type RunStatus = "running" | "finished" | "interrupted" | "failed" | "crashed";
+export const RUN_STATUSES = ["running", "finished", "interrupted", "failed", "crashed"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export interface RunInfo extends OwnerStamp {
-  readonly name: string;
-  readonly backend: string;
-  readonly status: RunStatus;
-  readonly startedAt: string;
-  readonly updatedAt: string;
-  readonly seed: number;
-  readonly iterations: number;
-}
+export const runInfoSchema = Schema.Struct({
+  /** The process that writes the run, and the machine it runs on (src/liveness.ts OwnerStamp). */
+  pid: Schema.optionalKey(Finite),
+  host: Schema.optionalKey(Schema.String),
+  /** ISO time of the last heartbeat. */
+  heartbeatAt: Schema.optionalKey(Schema.String),
+  name: Schema.String,
+  backend: Schema.String,
+  status: Schema.Literals(RUN_STATUSES),
+  startedAt: Schema.String,
+  updatedAt: Schema.String,
+  seed: Finite,
+  iterations: Finite,
+}).annotate({ what: "run.json" }) satisfies Schema.Decoder<OwnerStamp>;
+export type RunInfo = typeof runInfoSchema.Type;

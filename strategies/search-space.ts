@@ -22,7 +22,11 @@ export function hyperText(v: HyperValue | undefined): string {
   return Array.isArray(v) ? v.join("+") : String(v);
 }
 export type Hypers = Readonly<Record<string, HyperValue>>;
-/** How one hyperparameter may be drawn and (under PBT) mutate. */
+/**
+ * How one hyperparameter may be drawn and (under PBT) mutate. Declared here, as what a strategy
+ * reads (strategies import no Effect); the sweep config's schema (src/config/sweep-config.ts)
+ * decodes into this type (the compiler checks that what it decodes fits).
+ */
 export type HyperSpec =
   /** A real in [min, max]; `log` draws it log-uniformly (min > 0), e.g. a learning rate. */
   | { readonly kind: "continuous"; readonly min: number; readonly max: number; readonly log?: boolean }
@@ -124,6 +128,7 @@ export function rankMembers(members: readonly MemberStanding[]): string[] {
     .map((m) => m.id);
 }
 
+/** PBT's options; the sweep config's `strategy` schema (src/config/sweep-config.ts) decodes into them. */
 export interface PbtOptions {
   /** Fraction of the population in each of the top and bottom sets; in (0, 0.5]. */
   readonly quantile: number;

@@ -4,7 +4,7 @@ import { applyOverrides } from "./overrides.ts";
 import { decodeRunConfig, EMBEDDED_RUN, IMAGE_DATASETS, type RunConfig } from "./run-config.ts";
 import { jsonSyntaxError } from "./json-syntax-error.ts";
 import { ConfigError } from "../errors.ts";
-import { isPlainObject } from "./schema.ts";
+import { isPlainObject } from "./config-schema.ts";
 
 /** Read and parse a JSON config file; ConfigError (path `config`) when unreadable or not JSON. */
 export async function readConfigFile(file: string): Promise<unknown> {

@@ -6,7 +6,7 @@
 // `model.gHidden.1=256` and `model.gHidden[1]=256` are the same.
 
 import { ConfigError } from "../errors.ts";
-import { describe, isPlainObject } from "./schema.ts";
+import { describe, isPlainObject } from "./config-schema.ts";
 
 type Container = Record<string, unknown> | unknown[];
 

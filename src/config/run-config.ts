@@ -1,26 +1,13 @@
-// The run config: its type, its schema, and (in DEFAULTS below) every default value.
+// The run config: its schema (the one place its shape is written; every type below is derived
+// from it), its cross-field rules (refinements of the schema, so a config that breaks one never
+// decodes), and, in DEFAULTS below, every default value with its reason.
 // A config file only needs the fields it changes; `{}` is a complete grid25 E-GAN run.
 
 import { resolve, sep } from "node:path";
 
-import { ConfigError } from "../errors.ts";
-import {
-  ROOT,
-  array,
-  bool,
-  describe,
-  fail,
-  int,
-  isPlainObject,
-  literal,
-  map,
-  num,
-  optional,
-  str,
-  struct,
-  tagged,
-  type Schema,
-} from "./schema.ts";
+import * as Schema from "effect/Schema";
+
+import { above, atLeast, atMost, below, decodeConfig, describe, Finite, Int, isPlainObject, matches, maxItems, minChars, minItems, uniqueItems, withDefaults } from "./config-schema.ts";
 
 export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -41,117 +28,9 @@ export const D_LOSSES = ["bce", "hinge"] as const;
 import { MUTATIONS, type Mutation } from "../../strategies/egan.ts";
 export { MUTATIONS, type Mutation };
 
-export const IMPLEMENTATIONS = ["fast", "reference"] as const;
 /** "reference" is the straightforward autodiff path, kept to check "fast" against. */
+export const IMPLEMENTATIONS = ["fast", "reference"] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
-
-export interface AdamConfig {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-}
-
-export interface RunConfig {
-  /** Becomes the run's directory name: `<outDir>/<name>/`. */
-  readonly name: string;
-  readonly seed: number;
-  readonly backend: Backend;
-  readonly outDir: string;
-  readonly task: TaskConfig;
-  readonly model: ModelConfig;
-  readonly trainer: {
-    readonly kind: "egan";
-    readonly mutations: readonly Mutation[];
-    /** Survivors kept per iteration; each makes one child per mutation. */
-    readonly mu: number;
-    /** Fitness F = Fq + γ·Fd. */
-    readonly gamma: number;
-    /** D steps per iteration. */
-    readonly nD: number;
-    readonly batchSize: number;
-    /** Batch on which children's fitness is measured. */
-    readonly evalBatchSize: number;
-    readonly implementation: Implementation;
-    readonly g: AdamConfig;
-    readonly d: AdamConfig;
-    /** D's loss: cross-entropy ("bce", E-GAN, DCGAN) or hinge (BigGAN, BigBiGAN). */
-    readonly dLoss: (typeof D_LOSSES)[number];
-    /** β of the off-diagonal orthogonal regularization on G's weights (0: off). */
-    readonly orthoReg: number;
-    /** An exponential moving average of G (of the fittest survivor on the toys); sampling uses it. */
-    readonly ema: { readonly decay: number; readonly start: number } | undefined;
-    /** PacGAN packing for the toy D: it scores this many samples at once (1: off). */
-    readonly pack: number;
-    /** Instance noise on every point the toy D sees: std, annealed linearly to 0 at iteration `until`. */
-    readonly instanceNoise: { readonly std: number; readonly until: number } | undefined;
-  };
-  /** At most `iterations`; with `seconds`, training also stops at the first segment after that much wall time (then evaluates). */
-  readonly budget: { readonly iterations: number; readonly seconds: number | undefined };
-  /** `grid`: images in the sample grid drawn from one fixed z at every evaluation (image families). */
-  readonly eval: { readonly every: number; readonly samples: number; readonly grid: number };
-}
-
-export interface TaskConfig {
-  readonly dataset: Dataset;
-  /** Train on the first `limit` images of the (seeded, shuffled) training set; default all. */
-  readonly limit?: number;
-  /** Users' own files: an IDX pair (mnist, fashion-mnist) or CIFAR-10 binary batch files. */
-  readonly imagesFile?: string;
-  readonly labelsFile?: string;
-  readonly files?: readonly string[];
-}
-
-export interface MlpModelConfig {
-  readonly family: "mlp";
-  readonly zDim: number;
-  readonly gHidden: readonly number[];
-  readonly dHidden: readonly number[];
-}
-
-export interface DcganModelConfig {
-  readonly family: "dcgan";
-  readonly zDim: number;
-  /** Base channel width. */
-  readonly width: number;
-}
-
-export interface BigganModelConfig {
-  readonly family: "biggan";
-  readonly zDim: number;
-  readonly width: number;
-  /** Class-conditional G (conditional BN) and D (projection head). */
-  readonly conditional: boolean;
-  readonly attention: boolean;
-  /** Where attention runs in G and D: after the blocks whose output has this height (H/4, H/2 or H). */
-  readonly attentionResolution: number;
-  readonly sharedEmbedding: boolean;
-  readonly embedDim: number;
-  readonly skipZ: boolean;
-  readonly spectralNorm: boolean;
-}
-
-export interface BigbiganModelConfig {
-  readonly family: "bigbigan";
-  readonly zDim: number;
-  readonly width: number;
-  readonly attention: boolean;
-  readonly attentionResolution: number;
-  readonly skipZ: boolean;
-  readonly spectralNorm: boolean;
-  /** Width of the H and J MLPs and of E's hidden layer. */
-  readonly hidden: number;
-  /** z = μ + ε·softplus(σ̂) (true) or z = μ (false). */
-  readonly stochasticEncoder: boolean;
-  /** The unary scores s_x and s_z in the losses (s_xz is always on). */
-  readonly unaryX: boolean;
-  readonly unaryZ: boolean;
-  /** E's learning rate as a multiple of G's (paper: 10). */
-  readonly encoderLrScale: number;
-}
-
-export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig;
-export type ModelConfig = MlpModelConfig | ImageModelConfig;
 
 // ---- Every default, in one place --------------------------------------------------------------
 
@@ -160,7 +39,7 @@ export function defaultRunName(dataset: Dataset): string {
   return `egan-${dataset}`;
 }
 
-const ADAM_DEFAULTS: AdamConfig = {
+const ADAM_DEFAULTS = {
   // Small enough that the 512-wide toy MLPs train without the adversarial game blowing up.
   lr: 1e-4,
   // 0.5, not Adam's 0.9: less momentum damps GAN oscillation (the DCGAN setting).
@@ -169,9 +48,10 @@ const ADAM_DEFAULTS: AdamConfig = {
   beta2: 0.999,
   // Adam's own default.
   epsilon: 1e-8,
-};
+} as const;
 
-const DEFAULTS: Omit<RunConfig, "name"> = {
+/** Every field but `name` (filled in after decoding, from the dataset). */
+const DEFAULTS = {
   // Any fixed seed makes a run repeatable; 1 is arbitrary.
   seed: 1,
   // Picks the fastest backend that loads on this machine.
@@ -181,9 +61,16 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
   task: {
     // 25 modes: the harder of the two toy mixtures, where mode dropping shows.
     dataset: "grid25",
+    // The whole training set.
+    limit: undefined,
+    // The dataset's own files (src/data/), not the user's.
+    imagesFile: undefined,
+    labelsFile: undefined,
+    files: undefined,
   },
   model: {
-    // The toy MLPs; the image families take their defaults from FAMILY_DEFAULTS below.
+    // A model without a family is the toy MLP; the image families take their defaults from
+    // FAMILY_DEFAULTS below.
     family: "mlp",
     // 2, after the reference toy code: latent as wide as the 2-D data.
     zDim: 2,
@@ -237,9 +124,9 @@ const DEFAULTS: Omit<RunConfig, "name"> = {
     // An 8×8 grid.
     grid: 64,
   },
-};
+} as const;
 
-const BIGGAN_ADAM: AdamConfig = {
+const BIGGAN_ADAM = {
   // BigGAN-PyTorch's CIFAR scripts use 2e-4 for both G and D (the paper's 5e-5 for G is for
   // ImageNet-scale runs far longer than a CPU budget).
   lr: 2e-4,
@@ -247,7 +134,7 @@ const BIGGAN_ADAM: AdamConfig = {
   beta1: 0,
   beta2: 0.999,
   epsilon: 1e-8,
-};
+} as const;
 
 const BIGGAN_TRAINER = {
   // Plain BigGAN is the single hinge loss; E-GAN configs add the other mutations.
@@ -317,170 +204,223 @@ export const NAME_MAX_LENGTH = 100;
  * A name that is safe as one directory name: letters, digits, `_`, `-` and (`dots`, not first)
  * `.`, so no separators and no ".", ".." or hidden directories.
  */
-export function nameSchema(o: { readonly dots: boolean }): Schema<string> {
+export function nameSchema(o: { readonly dots: boolean }) {
   const pattern = o.dots ? /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/ : /^[A-Za-z0-9_-]+$/;
   const words = o.dots ? `letters, digits, "_", "-" and "." (not first)` : `letters, digits, "_" and "-"`;
-  const chars = str({ pattern, patternText: `be a file-name-safe name of ${words}` });
-  return {
-    decode(value, path) {
-      const name = chars.decode(value, path);
-      const counted = name.replace(/-\d{1,6}$/, "").length;
-      if (counted > NAME_MAX_LENGTH) fail(path, `must have at most ${NAME_MAX_LENGTH} characters (it becomes a directory name), got ${name.length}`);
-      return name;
-    },
-  };
+  return Schema.String.check(
+    matches(pattern, `be a file-name-safe name of ${words}`),
+    Schema.makeFilter((name: string) => name.replace(/-\d{1,6}$/, "").length <= NAME_MAX_LENGTH || `must have at most ${NAME_MAX_LENGTH} characters (it becomes a directory name), got ${name.length}`),
+  );
 }
 
 /** Pseudo file systems: a directory there cannot be made (creating one under /proc hangs). */
 const PSEUDO_FILE_SYSTEMS = ["/proc", "/sys", "/dev"];
 
 /** A file path (no NUL byte, which no file system accepts). */
-export const filePath: Schema<string> = map(str({ minLength: 1 }), (value, path) => {
-  if (value.includes("\0")) fail(path, `must not contain a NUL character, got ${describe(value)}`);
-  return value;
-});
+export const FilePath = Schema.String.check(
+  minChars(1),
+  Schema.makeFilter((value: string) => !value.includes("\0") || `must not contain a NUL character, got ${describe(value)}`),
+);
 
 /** The directory runs are written under: a real file system, not /proc, /sys or /dev. */
-export const outDirSchema: Schema<string> = map(filePath, (value, path) => {
-  const absolute = resolve(value);
-  const under = PSEUDO_FILE_SYSTEMS.find((root) => absolute === root || absolute.startsWith(root + sep));
-  if (under !== undefined) fail(path, `must not be under ${under} (a virtual file system; runs cannot be written there), got ${describe(value)}`);
-  return value;
-});
-
-const adamSchema = struct(
-  {
-    lr: num({ exclusiveMin: 0 }),
-    beta1: num({ min: 0, exclusiveMax: 1 }),
-    beta2: num({ min: 0, exclusiveMax: 1 }),
-    epsilon: num({ exclusiveMin: 0 }),
-  },
-  ADAM_DEFAULTS,
+export const OutDir = FilePath.check(
+  Schema.makeFilter((value: string) => {
+    const absolute = resolve(value);
+    const under = PSEUDO_FILE_SYSTEMS.find((root) => absolute === root || absolute.startsWith(root + sep));
+    return under === undefined || `must not be under ${under} (a virtual file system; runs cannot be written there), got ${describe(value)}`;
+  }),
 );
 
-const hiddenSchema = array(int({ min: 1, max: 4096 }), { minLength: 1, maxLength: 8 });
-
-const trainerSchema = struct(
-  {
-    kind: literal("egan"),
-    mutations: array(literal(...MUTATIONS), { minLength: 1, maxLength: MUTATIONS.length, unique: true }),
-    mu: int({ min: 1, max: 16 }),
-    gamma: num({ min: 0 }),
-    nD: int({ min: 1, max: 16 }),
-    batchSize: int({ min: 1, max: 4096 }),
-    evalBatchSize: int({ min: 1, max: 8192 }),
-    implementation: literal(...IMPLEMENTATIONS),
-    g: adamSchema,
-    d: adamSchema,
-    dLoss: literal(...D_LOSSES),
-    orthoReg: num({ min: 0 }),
-    ema: optional(struct({ decay: num({ min: 0, exclusiveMax: 1 }), start: int({ min: 0 }) })),
-    pack: int({ min: 1, max: 16 }),
-    instanceNoise: optional(struct({ std: num({ exclusiveMin: 0 }), until: int({ min: 1 }) })),
-  },
-  DEFAULTS.trainer,
+const Adam = Schema.Struct(
+  withDefaults(
+    {
+      lr: Finite.check(above(0)),
+      beta1: Finite.check(atLeast(0), below(1)),
+      beta2: Finite.check(atLeast(0), below(1)),
+      epsilon: Finite.check(above(0)),
+    },
+    ADAM_DEFAULTS,
+  ),
 );
 
-const zDim = int({ min: 1, max: 512 });
-const width = int({ min: 8, max: 512 });
-const modelSchema: Schema<ModelConfig> = tagged<ModelConfig>("family", "mlp", {
-  mlp: struct({ family: literal("mlp"), zDim: int({ min: 1, max: 64 }), gHidden: hiddenSchema, dHidden: hiddenSchema }, DEFAULTS.model as MlpModelConfig),
-  dcgan: struct({ family: literal("dcgan"), zDim, width }),
-  biggan: struct({
-    family: literal("biggan"),
+const Trainer = Schema.Struct(
+  withDefaults(
+    {
+      kind: Schema.Literal("egan"),
+      mutations: Schema.Array(Schema.Literals(MUTATIONS)).check(minItems(1), maxItems(MUTATIONS.length), uniqueItems),
+      /** Survivors kept per iteration; each makes one child per mutation. */
+      mu: Int.check(atLeast(1), atMost(16)),
+      /** Fitness F = Fq + γ·Fd. */
+      gamma: Finite.check(atLeast(0)),
+      /** D steps per iteration. */
+      nD: Int.check(atLeast(1), atMost(16)),
+      batchSize: Int.check(atLeast(1), atMost(4096)),
+      /** Batch on which children's fitness is measured. */
+      evalBatchSize: Int.check(atLeast(1), atMost(8192)),
+      implementation: Schema.Literals(IMPLEMENTATIONS),
+      g: Adam,
+      d: Adam,
+      /** D's loss: cross-entropy ("bce", E-GAN, DCGAN) or hinge (BigGAN, BigBiGAN). */
+      dLoss: Schema.Literals(D_LOSSES),
+      /** β of the off-diagonal orthogonal regularization on G's weights (0: off). */
+      orthoReg: Finite.check(atLeast(0)),
+      /** An exponential moving average of G (of the fittest survivor on the toys); sampling uses it. `start`: the iteration from which it averages (before it, it copies G). */
+      ema: Schema.UndefinedOr(Schema.Struct({ decay: Finite.check(atLeast(0), below(1)), start: Int.check(atLeast(0)) })),
+      /**
+       * PacGAN packing for the toy D (Lin et al. 2018): D scores this many samples at once,
+       * concatenated into one input, all real or all fake, so a generator that drops modes is seen
+       * by D (1: off). Batch sizes (and batchSize/μ) must be multiples of it.
+       */
+      pack: Int.check(atLeast(1), atMost(16)),
+      /** Instance noise on every point the toy D sees: std, annealed linearly to 0 at iteration `until`. */
+      instanceNoise: Schema.UndefinedOr(Schema.Struct({ std: Finite.check(above(0)), until: Int.check(atLeast(1)) })),
+    },
+    DEFAULTS.trainer,
+  ),
+);
+
+const { family: DEFAULT_FAMILY, ...MLP_DEFAULTS } = DEFAULTS.model;
+const hidden = Schema.Array(Int.check(atLeast(1), atMost(4096))).check(minItems(1), maxItems(8));
+const zDim = Int.check(atLeast(1), atMost(512));
+/** Base channel width. */
+const width = Int.check(atLeast(8), atMost(512));
+
+// Told apart by `family`, so an error names the field of the family given.
+const Model = Schema.Union([
+  Schema.Struct(withDefaults({ family: Schema.Literal("mlp"), zDim: Int.check(atLeast(1), atMost(64)), gHidden: hidden, dHidden: hidden }, MLP_DEFAULTS)),
+  Schema.Struct({ family: Schema.Literal("dcgan"), zDim, width }),
+  Schema.Struct({
+    family: Schema.Literal("biggan"),
     zDim,
     width,
-    conditional: bool(),
-    attention: bool(),
-    attentionResolution: int({ min: 1 }),
-    sharedEmbedding: bool(),
-    embedDim: int({ min: 1, max: 512 }),
-    skipZ: bool(),
-    spectralNorm: bool(),
+    /** Class-conditional G (conditional BN) and D (projection head). */
+    conditional: Schema.Boolean,
+    attention: Schema.Boolean,
+    /** Where attention runs in G and D: after the blocks whose output has this height (H/4, H/2 or H). */
+    attentionResolution: Int.check(atLeast(1)),
+    sharedEmbedding: Schema.Boolean,
+    embedDim: Int.check(atLeast(1), atMost(512)),
+    skipZ: Schema.Boolean,
+    spectralNorm: Schema.Boolean,
   }),
-  bigbigan: struct({
-    family: literal("bigbigan"),
+  Schema.Struct({
+    family: Schema.Literal("bigbigan"),
     zDim,
     width,
-    attention: bool(),
-    attentionResolution: int({ min: 1 }),
-    skipZ: bool(),
-    spectralNorm: bool(),
-    hidden: int({ min: 1, max: 4096 }),
-    stochasticEncoder: bool(),
-    unaryX: bool(),
-    unaryZ: bool(),
-    encoderLrScale: num({ exclusiveMin: 0 }),
+    attention: Schema.Boolean,
+    attentionResolution: Int.check(atLeast(1)),
+    skipZ: Schema.Boolean,
+    spectralNorm: Schema.Boolean,
+    /** Width of the H and J MLPs and of E's hidden layer. */
+    hidden: Int.check(atLeast(1), atMost(4096)),
+    /** z = μ + ε·softplus(σ̂) (true) or z = μ (false). */
+    stochasticEncoder: Schema.Boolean,
+    /** The unary scores s_x and s_z in the losses (s_xz is always on). */
+    unaryX: Schema.Boolean,
+    unaryZ: Schema.Boolean,
+    /** E's learning rate as a multiple of G's (paper: 10). */
+    encoderLrScale: Finite.check(above(0)),
   }),
-});
+]);
 
-const taskSchema: Schema<TaskConfig> = struct(
-  {
-    dataset: literal(...DATASETS),
-    limit: optional(int({ min: 1 })),
-    imagesFile: optional(filePath),
-    labelsFile: optional(filePath),
-    files: optional(array(filePath, { minLength: 1 })),
-  },
-  DEFAULTS.task,
+const Task = Schema.Struct(
+  withDefaults(
+    {
+      dataset: Schema.Literals(DATASETS),
+      /** Train on the first `limit` images of the (seeded, shuffled) training set; default all. */
+      limit: Schema.UndefinedOr(Int.check(atLeast(1))),
+      /** Users' own files: an IDX pair (mnist, fashion-mnist) or CIFAR-10 binary batch files. */
+      imagesFile: Schema.UndefinedOr(FilePath),
+      labelsFile: Schema.UndefinedOr(FilePath),
+      files: Schema.UndefinedOr(Schema.Array(FilePath).check(minItems(1))),
+    },
+    DEFAULTS.task,
+  ),
 );
 
-const fileSchema = struct(
-  {
-    // It becomes a directory name: no separators, and no leading dot (".", "..", hidden dirs).
-    name: optional(nameSchema({ dots: true })),
-    seed: int({ min: 0 }),
-    backend: literal(...BACKENDS),
-    outDir: outDirSchema,
-    task: taskSchema,
-    model: modelSchema,
-    trainer: trainerSchema,
-    budget: struct({ iterations: int({ min: 1 }), seconds: optional(num({ exclusiveMin: 0 })) }, DEFAULTS.budget),
-    eval: struct({ every: int({ min: 1 }), samples: int({ min: 1 }), grid: int({ min: 1, max: 1024 }) }, DEFAULTS.eval),
-  },
-  DEFAULTS,
+const RunFields = Schema.Struct(
+  withDefaults(
+    {
+      /** Becomes the run's directory name: `<outDir>/<name>/`; no separators, no leading dot (".", "..", hidden dirs). */
+      name: Schema.optional(nameSchema({ dots: true })),
+      seed: Int.check(atLeast(0)),
+      backend: Schema.Literals(BACKENDS),
+      outDir: OutDir,
+      task: Task,
+      model: Model,
+      trainer: Trainer,
+      /** At most `iterations`; with `seconds`, training also stops at the first segment after that much wall time (then evaluates). */
+      budget: Schema.Struct(withDefaults({ iterations: Int.check(atLeast(1)), seconds: Schema.UndefinedOr(Finite.check(above(0))) }, DEFAULTS.budget)),
+      /** `grid`: images in the sample grid drawn from one fixed z at every evaluation (image families). */
+      eval: Schema.Struct(withDefaults({ every: Int.check(atLeast(1)), samples: Int.check(atLeast(1)), grid: Int.check(atLeast(1), atMost(1024)) }, DEFAULTS.eval)),
+    },
+    DEFAULTS,
+  ),
 );
 
-/** The checks that involve two fields: which data and trainer settings a model family can use. */
-function checkFamily(c: Omit<RunConfig, "name">): void {
+/** The rules that involve two fields: which data and trainer settings a model family can use. */
+function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined {
+  const at = (path: string, issue: string): Schema.FilterIssue => ({ path: path.split("."), issue });
   const { family } = c.model;
   const toy = isToyDataset(c.task.dataset);
-  if (family === "mlp" && !toy) throw new ConfigError("model.family", `the toy MLP trains on ring8 or grid25, not ${c.task.dataset}; use dcgan, biggan or bigbigan for images`);
-  if (family !== "mlp" && toy) throw new ConfigError("task.dataset", `${family} trains on images (${IMAGE_DATASETS.join(", ")}), not ${c.task.dataset}`);
+  if (family === "mlp" && !toy) return at("model.family", `the toy MLP trains on ring8 or grid25, not ${c.task.dataset}; use dcgan, biggan or bigbigan for images`);
+  if (family !== "mlp" && toy) return at("task.dataset", `${family} trains on images (${IMAGE_DATASETS.join(", ")}), not ${c.task.dataset}`);
   if (family === "mlp") {
-    if (c.trainer.dLoss !== "bce") throw new ConfigError("trainer.dLoss", "the toy trainer uses the cross-entropy D loss (bce)");
-    if (c.trainer.orthoReg !== 0) throw new ConfigError("trainer.orthoReg", "orthogonal regularization is for the image families");
+    if (c.trainer.dLoss !== "bce") return at("trainer.dLoss", "the toy trainer uses the cross-entropy D loss (bce)");
+    if (c.trainer.orthoReg !== 0) return at("trainer.orthoReg", "orthogonal regularization is for the image families");
     const { pack, batchSize, evalBatchSize, mu } = c.trainer;
-    if (batchSize % pack !== 0) throw new ConfigError("trainer.batchSize", `must be a multiple of trainer.pack (${pack})`);
-    if (evalBatchSize % pack !== 0) throw new ConfigError("trainer.evalBatchSize", `must be a multiple of trainer.pack (${pack})`);
-    if (Math.floor(batchSize / mu) % pack !== 0) throw new ConfigError("trainer.batchSize", `each of the μ = ${mu} survivors gives D ⌊batchSize/μ⌋ fakes a step, which must be a multiple of trainer.pack (${pack})`);
+    if (batchSize % pack !== 0) return at("trainer.batchSize", `must be a multiple of trainer.pack (${pack})`);
+    if (evalBatchSize % pack !== 0) return at("trainer.evalBatchSize", `must be a multiple of trainer.pack (${pack})`);
+    if (Math.floor(batchSize / mu) % pack !== 0) return at("trainer.batchSize", `each of the μ = ${mu} survivors gives D ⌊batchSize/μ⌋ fakes a step, which must be a multiple of trainer.pack (${pack})`);
   } else if (c.trainer.pack !== 1) {
-    throw new ConfigError("trainer.pack", "packing is for the toy D (model.family mlp)");
+    return at("trainer.pack", "packing is for the toy D (model.family mlp)");
   } else if (c.trainer.instanceNoise) {
-    throw new ConfigError("trainer.instanceNoise", "instance noise is for the toy D (model.family mlp)");
+    return at("trainer.instanceNoise", "instance noise is for the toy D (model.family mlp)");
   } else if (c.trainer.implementation !== "fast") {
-    throw new ConfigError("trainer.implementation", `the image families have one (autodiff) implementation; leave it "fast"`);
+    return at("trainer.implementation", `the image families have one (autodiff) implementation; leave it "fast"`);
   }
   if (c.task.dataset === "cifar10") {
-    throw new ConfigError("task.dataset", "cifar10 has no evaluation classifier in evogan yet, so its runs could not be evaluated; evogan reads the files (src/data/cifar10.ts) but trains on mnist or fashion-mnist");
+    return at("task.dataset", "cifar10 has no evaluation classifier in evogan yet, so its runs could not be evaluated; evogan reads the files (src/data/cifar10.ts) but trains on mnist or fashion-mnist");
   }
   const m = c.model;
   // Every dataset evogan trains on is 28×28: G's blocks output 14 and 28, D's 14 and 7.
   if ((m.family === "biggan" || m.family === "bigbigan") && m.attention && ![7, 14, 28].includes(m.attentionResolution)) {
-    throw new ConfigError("model.attentionResolution", `no block of a 28×28 model works at ${m.attentionResolution}; choose 7 (D only), 14 (G and D) or 28 (G only)`);
+    return at("model.attentionResolution", `no block of a 28×28 model works at ${m.attentionResolution}; choose 7 (D only), 14 (G and D) or 28 (G only)`);
   }
-  if (family === "bigbigan" && c.trainer.mu !== 1) throw new ConfigError("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
-  if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) throw new ConfigError("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
-  if (family === "bigbigan" && c.trainer.dLoss !== "hinge") throw new ConfigError("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
+  if (family === "bigbigan" && c.trainer.mu !== 1) return at("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
+  if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) return at("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
+  if (family === "bigbigan" && c.trainer.dLoss !== "hinge") return at("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
   if (toy && (c.task.limit !== undefined || c.task.imagesFile || c.task.labelsFile || c.task.files)) {
-    throw new ConfigError("task", "limit, imagesFile, labelsFile and files are for image datasets");
+    return at("task", "limit, imagesFile, labelsFile and files are for image datasets");
   }
+  return undefined;
 }
 
-export const runConfigSchema: Schema<RunConfig> = map(fileSchema, ({ name, ...rest }) => {
-  checkFamily(rest);
-  return { name: name ?? defaultRunName(rest.task.dataset), ...rest };
-});
+/**
+ * A run config file, once its family's defaults are laid under it (decodeRunConfig does that):
+ * every field checked, every default filled in, the family rules passed. `name` may still be
+ * missing; decodeRunConfig names the run after its dataset then.
+ */
+export const runFileSchema = RunFields.check(Schema.makeFilter(familyProblem));
+
+// ---- Types, derived from the schema ------------------------------------------------------------
+
+type RunFile = typeof runFileSchema.Type;
+export type RunConfig = Omit<RunFile, "name"> & {
+  /** Becomes the run's directory name: `<outDir>/<name>/`. */
+  readonly name: string;
+};
+export type TaskConfig = RunConfig["task"];
+export type ModelConfig = RunConfig["model"];
+export type MlpModelConfig = Extract<ModelConfig, { readonly family: "mlp" }>;
+export type DcganModelConfig = Extract<ModelConfig, { readonly family: "dcgan" }>;
+export type BigganModelConfig = Extract<ModelConfig, { readonly family: "biggan" }>;
+export type BigbiganModelConfig = Extract<ModelConfig, { readonly family: "bigbigan" }>;
+export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig;
+export type TrainerConfig = RunConfig["trainer"];
+export type AdamConfig = TrainerConfig["g"];
+
+// ---- Decoding ----------------------------------------------------------------------------------
 
 /** `over` laid on `under`: objects merge key by key, anything else in `over` wins. */
 function layer(under: unknown, over: unknown): unknown {
@@ -490,10 +430,17 @@ function layer(under: unknown, over: unknown): unknown {
   return out;
 }
 
+const decodeRunFile = decodeConfig(runFileSchema);
+
+/** A run config from JSON data: its family (the toy MLP when it names none) and that family's defaults laid under it, then decoded. */
 export function decodeRunConfig(value: unknown): RunConfig {
-  const family = isPlainObject(value) && isPlainObject(value.model) ? value.model.family : undefined;
-  const defaults = typeof family === "string" && Object.hasOwn(FAMILY_DEFAULTS, family) ? FAMILY_DEFAULTS[family as Exclude<Family, "mlp">] : undefined;
-  return runConfigSchema.decode(defaults ? layer(defaults, value) : value, ROOT);
+  const model = isPlainObject(value) ? value.model : undefined;
+  const family = (isPlainObject(model) ? model.family : undefined) ?? DEFAULT_FAMILY;
+  const raw = isPlainObject(value) && isPlainObject(model) ? { ...value, model: { ...model, family } } : value;
+  const familyDefaults: Readonly<Record<string, unknown>> = FAMILY_DEFAULTS;
+  const under = typeof family === "string" && Object.hasOwn(familyDefaults, family) ? familyDefaults[family] : undefined;
+  const { name, ...rest } = decodeRunFile(layer(under, raw));
+  return { name: name ?? defaultRunName(rest.task.dataset), ...rest };
 }
 
 /**

@@ -2,59 +2,24 @@
 // what a population-based sweep starts with, how each member may mutate, and its budget.
 // Every member is a full run config: the population's `base`, then the member's own `set`,
 // then its sampled hyperparameters, decoded by the run-config schema (errors name the member).
-// Loading a sweep config resolves every member this way, so a bad member fails before any file
-// is written.
+// Decoding a sweep config resolves every member this way (a refinement of the sweep schema), so a
+// bad member fails before any file is written.
 import { dirname, isAbsolute, resolve } from "node:path";
+
+import * as Schema from "effect/Schema";
+
 import { applyOverrides } from "./overrides.ts";
-import { decodeRunConfig, isToyDataset, nameSchema, outDirSchema, BACKENDS, TOY_DATASETS, type Backend, type Dataset, type RunConfig } from "./run-config.ts";
+import { decodeRunConfig, isToyDataset, nameSchema, OutDir, BACKENDS, TOY_DATASETS, type Backend, type Dataset, type RunConfig } from "./run-config.ts";
 import { ConfigError } from "../errors.ts";
-import { ROOT, array, bool, describe, fail, fieldPath, indexPath, int, isPlainObject, json, literal, map, num, optional, record, str, struct, tagged, type Schema } from "./schema.ts";
+import { above, atLeast, atMost, configFailure, decodeConfig, describe, failureAt, fieldPath, Finite, indexPath, Int, isPlainObject, matches, maxItems, minItems, withDefaults } from "./config-schema.ts";
 import { readConfigFile } from "./load-config.ts";
 import { FITNESS_METRICS, METRIC_DATA, type FitnessMetric } from "../metrics/member-fitness.ts";
 
-// The search-space vocabulary is the strategies' (strategies/search-space.ts); the schema below decodes it.
-import { DEFAULT_PBT_OPTIONS, validateHyperSpace, type HyperScalar, type HyperSpec, type HyperValue, type PbtOptions } from "../../strategies/search-space.ts";
-import { POPULATION_STRATEGY_NAMES, type PopulationStrategyName } from "../../strategies/index.ts";
+// The search-space vocabulary is the strategies' (strategies/search-space.ts declares what a
+// strategy reads, and imports no Effect); the schemas below decode into them (`satisfies` checks).
+import { DEFAULT_PBT_OPTIONS, validateHyperSpace, type HyperSpec, type HyperValue, type PbtOptions } from "../../strategies/search-space.ts";
+import { POPULATION_STRATEGY_NAMES } from "../../strategies/index.ts";
 export type { HyperSpec, HyperValue };
-
-export interface PopulationSpec {
-  /** A partial run config every member starts from. */
-  readonly base: unknown;
-  /** How many members, or each member's id and its own overrides (dot path → value). */
-  readonly members: number | ReadonlyArray<{ readonly id?: string; readonly set?: Readonly<Record<string, unknown>> }>;
-  /** Dot path into the run config → how it is sampled at the start and mutated by PBT. */
-  readonly hyperparameters: Readonly<Record<string, HyperSpec>>;
-}
-
-export interface SweepConfig {
-  readonly name: string;
-  readonly seed: number;
-  readonly backend: Backend;
-  /** "auto" | "cpu" | "0,1,..." (GPU indices). */
-  readonly devices: string;
-  /** Worker threads on a CPU machine (default: one per core); per GPU on a GPU machine. */
-  readonly threads?: number;
-  readonly outDir: string;
-  readonly population: PopulationSpec;
-  /** Which population strategy (strategies/index.ts) and PBT's options (random search ignores them). */
-  readonly strategy: PbtOptions & { readonly kind: PopulationStrategyName };
-  /**
-   * What ranks members: an evaluation metric (higher is better after FID/TVD/rKL are negated);
-   * "auto" is −MMD² to the mixture on toy data (the toy score can be gamed by smearing) and −FID on images. `tieBreak` orders equal fitnesses.
-   */
-  readonly fitness: { readonly metric: FitnessMetric; readonly tieBreak?: FitnessMetric };
-  readonly generations: number;
-  /**
-   * A wall-clock budget (equal-compute comparisons): a generation that would end past it, judged
-   * by the last generation's wall time, is not started. `generations` stays the upper bound.
-   */
-  readonly budget?: { readonly seconds: number };
-  readonly segment: { readonly iterations: number };
-  readonly eval: { readonly samples: number };
-  readonly checkpoints: { readonly keep: number };
-  /** Retries of a segment whose worker crashed, before the member is marked failed. */
-  readonly retries: number;
-}
 
 /** At most this many members: each is a trainer resident in a worker, so more is a typo. */
 const MAX_MEMBERS = 256;
@@ -67,130 +32,214 @@ const DOT_PATH_TEXT = "a dot path into the run config, e.g. trainer.g.lr";
 /** Run-config fields the sweep sets for every member: a member or PBT cannot choose them. */
 const SET_BY_SWEEP: Readonly<Record<string, string>> = { name: "the member id", seed: "the sweep from its seed", backend: "the sweep's backend" };
 
-const hyperScalar: Schema<HyperScalar> = {
-  decode(value, path) {
-    if (typeof value === "number") return num().decode(value, path);
-    if (typeof value === "string" || typeof value === "boolean") return value;
-    return fail(path, `expected a number, string or boolean, got ${describe(value)}`);
-  },
-};
-const hyperScalars = array(hyperScalar, { minLength: 1 });
-// A list is a value too: a choice between mutation sets (`trainer.mutations`) or layer widths.
-const hyperValue: Schema<HyperValue> = {
-  decode(value, path) {
-    if (Array.isArray(value)) return hyperScalars.decode(value, path);
-    if (isPlainObject(value) || value === null) fail(path, `expected a number, string, boolean or a non-empty list of them, got ${describe(value)}`);
-    return hyperScalar.decode(value, path);
-  },
-};
-
-function checkBounds<S extends { readonly min: number; readonly max: number }>(spec: S, path: string): S {
-  if (spec.min > spec.max) fail(fieldPath(path, "min"), `must be ≤ max (got min ${spec.min}, max ${spec.max})`);
-  return spec;
-}
-
-// Told apart by `kind`, so an error names the field of the kind given (not of the last kind tried).
-const hyperSpec: Schema<HyperSpec> = tagged<HyperSpec>("kind", undefined, {
-  continuous: map(struct({ kind: literal("continuous"), min: num(), max: num(), log: optional(bool()) }), (spec, path) => {
-    if (spec.log && spec.min <= 0) fail(fieldPath(path, "min"), `a log range needs min > 0 (got min ${spec.min})`);
-    return checkBounds(spec, path);
-  }),
-  integer: map(struct({ kind: literal("integer"), min: int(), max: int() }), checkBounds),
-  choice: struct({ kind: literal("choice"), values: array(hyperValue, { minLength: 1 }) }),
-});
-
-const memberSchema = struct({
-  id: optional(nameSchema({ dots: false })),
-  set: optional(record(json(), { keyPattern: SET_PATH, keyText: DOT_PATH_TEXT })),
-});
-const memberList = array(memberSchema);
-
-/** A count, or a non-empty list of members whose ids (given or `m<index>`) are all different. */
-const membersSchema: Schema<PopulationSpec["members"]> = {
-  decode(value, path) {
-    const forms = `a member count (an integer from 1 to ${MAX_MEMBERS}) or a non-empty array of at most ${MAX_MEMBERS} members ({ "id", "set" })`;
-    if (typeof value === "number") {
-      if (!Number.isSafeInteger(value) || value < 1 || value > MAX_MEMBERS) fail(path, `expected ${forms}, got ${describe(value)}`);
-      return value;
-    }
-    if (!Array.isArray(value) || value.length === 0 || value.length > MAX_MEMBERS) fail(path, `expected ${forms}, got ${describe(value)}`);
-    const members = memberList.decode(value, path);
-    const seen = new Map<string, number>();
-    members.forEach((m, i) => {
-      const id = memberId(m.id, i);
-      const first = seen.get(id);
-      if (first !== undefined && m.id !== undefined) fail(fieldPath(indexPath(path, i), "id"), `duplicate member id ${JSON.stringify(id)} (${indexPath(path, first)} has it too)`);
-      if (first !== undefined) fail(indexPath(path, i), `its default id ${JSON.stringify(id)} is already ${indexPath(path, first)}'s; give this member an "id"`);
-      seen.set(id, i);
-    });
-    return members;
-  },
-};
-
-const populationSchema: Schema<PopulationSpec> = struct({
-  base: {
-    decode: (value, path) => (isPlainObject(value) ? value : fail(path, `expected an object (a partial run config), got ${describe(value)}`)),
-  },
-  members: membersSchema,
-  hyperparameters: record(hyperSpec, { keyPattern: DOT_PATH, keyText: DOT_PATH_TEXT }),
-}, { base: {}, hyperparameters: {} });
+// ---- Every default, in one place ----------------------------------------------------------------
 
 // PBT with Ray Tune's PopulationBasedTraining defaults (quantile 0.25, resample probability 0.25,
 // perturbation factors ×0.8 / ×1.2: strategies/search-space.ts DEFAULT_PBT_OPTIONS).
-const STRATEGY_DEFAULTS = { kind: "pbt" as const, ...DEFAULT_PBT_OPTIONS };
-
-/** Two positive factors a perturbed number is multiplied by (one chosen uniformly). */
-const perturbFactors: Schema<readonly [number, number]> = map(array(num({ exclusiveMin: 0 }), { minLength: 2, maxLength: 2 }), (f) => [f[0], f[1]] as const);
+const STRATEGY_DEFAULTS = { kind: "pbt", ...DEFAULT_PBT_OPTIONS } as const;
 
 /** Every default of a sweep config, each with its reason (as the run defaults in run-config.ts). */
-export const SWEEP_DEFAULTS = {
+const SWEEP_DEFAULTS = {
   // Fixed, so that running one config twice gives the same sweep; change it to repeat a search.
   seed: 1,
   // The fastest backend installed (tfjs-node-gpu, tfjs-node, else wasm with the native GEMM).
-  backend: "auto" as const,
+  backend: "auto",
   // Every GPU nvidia-smi sees (a process each), else one worker thread per core.
   devices: "auto",
+  // One worker thread per core on a CPU machine (one pool per GPU on a GPU machine).
+  threads: undefined,
   // Beside the single runs, so one `report runs/*` compares them all.
   outDir: "runs",
   strategy: STRATEGY_DEFAULTS,
   // −MMD² to the mixture on toy data, −FID on images: neither depends on a member's own
   // discriminator (members compare fairly) and a generator smeared over the plane cannot game them.
-  fitness: { metric: "auto" as const, tieBreak: undefined },
+  // Equal fitnesses keep the order the members were given in.
+  fitness: { metric: "auto", tieBreak: undefined },
+  // No wall-clock budget: a sweep is its generations.
+  budget: undefined,
   // 2,500 samples: the toy metrics' size in VEEGAN and PacGAN (their tables are comparable).
   eval: { samples: 2500 },
   // Three checkpoints per member leave two to fall back on when the newest is damaged.
   checkpoints: { keep: 3 },
   // Two retries ride out a transient fault (a worker killed by the OS); a third failure is the member's.
   retries: 2,
-};
+} as const;
 
-const sweepFileSchema = struct(
-  {
-    name: nameSchema({ dots: true }),
-    seed: int({ min: 0 }),
-    backend: literal(...BACKENDS),
-    devices: str({ pattern: /^(auto|cpu|\d+(,\d+)*)$/, patternText: `be "auto", "cpu" or GPU indices such as "0,1"` }),
-    threads: optional(int({ min: 1, max: 256 })),
-    outDir: outDirSchema,
-    // A path (relative to the config file) or the spec itself.
-    population: {
-      decode: (value: unknown, path: string): unknown =>
-        (typeof value === "string" && value !== "") || isPlainObject(value) ? value : fail(path, `expected a population file (a path relative to the config) or a population object, got ${describe(value)}`),
+const POPULATION_DEFAULTS = {
+  // Every member starts from the run defaults (src/config/run-config.ts).
+  base: {},
+  // Nothing searched: the members differ only in their own `set`.
+  hyperparameters: {},
+} as const;
+
+// ---- Schema: population specs ---------------------------------------------------------------------
+
+// A list is a value too: a choice between mutation sets (`trainer.mutations`) or layer widths.
+const HyperScalar = Schema.Union([Finite, Schema.String, Schema.Boolean]).annotate({ expected: "a number, string or boolean" });
+const HyperValueSchema = Schema.Union([Finite, Schema.String, Schema.Boolean, Schema.Array(HyperScalar).check(minItems(1))]).annotate({
+  expected: "a number, string, boolean or a non-empty list of them",
+});
+
+const minNotAboveMax = Schema.makeFilter((s: { readonly min: number; readonly max: number }) => s.min <= s.max || { path: ["min"], issue: `must be ≤ max (got min ${s.min}, max ${s.max})` });
+
+/** How one hyperparameter is drawn and mutated; told apart by `kind`, so an error names the field of the kind given. */
+const HyperSpecSchema = Schema.Union([
+  Schema.Struct(withDefaults({ kind: Schema.Literal("continuous"), min: Finite, max: Finite, log: Schema.UndefinedOr(Schema.Boolean) }, { log: undefined })).check(
+    Schema.makeFilter((s: { readonly min: number; readonly log: boolean | undefined }) => !s.log || s.min > 0 || { path: ["min"], issue: `a log range needs min > 0 (got min ${s.min})` }),
+    minNotAboveMax,
+  ),
+  Schema.Struct({ kind: Schema.Literal("integer"), min: Int, max: Int }).check(minNotAboveMax),
+  Schema.Struct({ kind: Schema.Literal("choice"), values: Schema.Array(HyperValueSchema).check(minItems(1)) }),
+]) satisfies Schema.Decoder<HyperSpec>;
+
+const Member = Schema.Struct(
+  withDefaults(
+    {
+      // Default: `m<index>`.
+      id: Schema.UndefinedOr(nameSchema({ dots: false })),
+      /** The member's own overrides (dot path → value), applied as --set is. */
+      set: Schema.UndefinedOr(Schema.Record(Schema.String.annotate({ expected: DOT_PATH_TEXT }).check(Schema.isPattern(SET_PATH)), Schema.Unknown)),
     },
-    strategy: struct(
-      { kind: literal(...POPULATION_STRATEGY_NAMES), quantile: num({ exclusiveMin: 0, max: 0.5 }), resampleProbability: num({ min: 0, max: 1 }), perturbFactors },
-      STRATEGY_DEFAULTS,
-    ),
-    fitness: struct({ metric: literal(...FITNESS_METRICS), tieBreak: optional(literal(...FITNESS_METRICS)) }, { metric: "auto" }),
-    generations: int({ min: 1 }),
-    budget: optional(struct({ seconds: num({ exclusiveMin: 0 }) })),
-    segment: struct({ iterations: int({ min: 1 }) }),
-    eval: struct({ samples: int({ min: 1 }) }, { samples: 2500 }),
-    checkpoints: struct({ keep: int({ min: 1 }) }, { keep: 3 }),
-    retries: int({ min: 0, max: 10 }),
-  },
-  SWEEP_DEFAULTS,
+    // A member is the population's base as it is, named by its index.
+    { id: undefined, set: undefined },
+  ),
 );
+
+const MEMBER_FORMS = `a member count (an integer from 1 to ${MAX_MEMBERS}) or a non-empty array of at most ${MAX_MEMBERS} members ({ "id", "set" })`;
+const notMembers = (value: unknown) => `expected ${MEMBER_FORMS}, got ${describe(value)}`;
+
+/** A member's id: its own, or `m<index>`. */
+function memberId(id: string | undefined, index: number): string {
+  return id ?? `m${index}`;
+}
+
+/** A count, or a non-empty list of members whose ids (given or `m<index>`) are all different. */
+const Members = Schema.Union([
+  Schema.Number.check(Schema.makeFilter((n: number) => (Number.isSafeInteger(n) && n >= 1 && n <= MAX_MEMBERS) || notMembers(n))),
+  Schema.Array(Member).check(
+    Schema.makeFilter((members: readonly unknown[]) => (members.length > 0 && members.length <= MAX_MEMBERS) || notMembers(members)),
+    Schema.makeFilter((members: ReadonlyArray<{ readonly id?: string | undefined }>) => {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < members.length; i++) {
+        const given = members[i].id;
+        const id = memberId(given, i);
+        const first = seen.get(id);
+        if (first !== undefined && given !== undefined) return { path: [i, "id"], issue: failureAt((at) => `duplicate member id ${JSON.stringify(id)} (${indexPath(at, first)} has it too)`) };
+        if (first !== undefined) return { path: [i], issue: failureAt((at) => `its default id ${JSON.stringify(id)} is already ${indexPath(at, first)}'s; give this member an "id"`) };
+        seen.set(id, i);
+      }
+      return undefined;
+    }),
+  ),
+]).annotate({ expected: MEMBER_FORMS });
+
+export const populationSchema = Schema.Struct(
+  withDefaults(
+    {
+      /** A partial run config every member starts from. */
+      base: Schema.Record(Schema.String, Schema.Unknown).annotate({ expected: "an object (a partial run config)" }),
+      /** How many members, or each member's id and its own overrides (dot path → value). */
+      members: Members,
+      /** Dot path into the run config → how it is sampled at the start and mutated by PBT. */
+      hyperparameters: Schema.Record(Schema.String.annotate({ expected: DOT_PATH_TEXT }).check(Schema.isPattern(DOT_PATH)), HyperSpecSchema),
+    },
+    POPULATION_DEFAULTS,
+  ),
+);
+
+export type PopulationSpec = typeof populationSchema.Type;
+
+// ---- Schema: sweep configs ------------------------------------------------------------------------
+
+/** Two positive factors a perturbed number is multiplied by (one chosen uniformly). */
+const PerturbFactors = Schema.Array(Finite.check(above(0)))
+  .check(minItems(2), maxItems(2))
+  .pipe(Schema.refine((f: readonly number[]): f is readonly [number, number] => f.length === 2));
+
+/** The sweep's fields, in the order a config lists them, with `population` as given. */
+const sweepFields = <P extends Schema.Top>(population: P) =>
+  withDefaults(
+    {
+      name: nameSchema({ dots: true }),
+      seed: Int.check(atLeast(0)),
+      backend: Schema.Literals(BACKENDS),
+      /** "auto" | "cpu" | "0,1,..." (GPU indices). */
+      devices: Schema.String.check(matches(/^(auto|cpu|\d+(,\d+)*)$/, `be "auto", "cpu" or GPU indices such as "0,1"`)),
+      /** Worker threads on a CPU machine (default: one per core); per GPU on a GPU machine. */
+      threads: Schema.UndefinedOr(Int.check(atLeast(1), atMost(256))),
+      outDir: OutDir,
+      population,
+      /** Which population strategy (strategies/index.ts) and PBT's options (random search ignores them). */
+      strategy: Schema.Struct(
+        withDefaults(
+          { kind: Schema.Literals(POPULATION_STRATEGY_NAMES), quantile: Finite.check(atMost(0.5), above(0)), resampleProbability: Finite.check(atLeast(0), atMost(1)), perturbFactors: PerturbFactors },
+          STRATEGY_DEFAULTS,
+        ),
+      ) satisfies Schema.Decoder<PbtOptions>,
+      /**
+       * What ranks members: an evaluation metric (higher is better after FID/TVD/rKL are negated);
+       * "auto" is −MMD² to the mixture on toy data (the toy score can be gamed by smearing) and −FID on images. `tieBreak` orders equal fitnesses.
+       */
+      fitness: Schema.Struct(withDefaults({ metric: Schema.Literals(FITNESS_METRICS), tieBreak: Schema.UndefinedOr(Schema.Literals(FITNESS_METRICS)) }, SWEEP_DEFAULTS.fitness)),
+      generations: Int.check(atLeast(1)),
+      /**
+       * A wall-clock budget (equal-compute comparisons): a generation that would end past it, judged
+       * by the last generation's wall time, is not started. `generations` stays the upper bound.
+       */
+      budget: Schema.UndefinedOr(Schema.Struct({ seconds: Finite.check(above(0)) })),
+      segment: Schema.Struct({ iterations: Int.check(atLeast(1)) }),
+      eval: Schema.Struct(withDefaults({ samples: Int.check(atLeast(1)) }, SWEEP_DEFAULTS.eval)),
+      checkpoints: Schema.Struct(withDefaults({ keep: Int.check(atLeast(1)) }, SWEEP_DEFAULTS.checkpoints)),
+      /** Retries of a segment whose worker crashed, before the member is marked failed. */
+      retries: Int.check(atLeast(0), atMost(10)),
+    },
+    SWEEP_DEFAULTS,
+  );
+
+const POPULATION_REF = "a population file (a path relative to the config) or a population object";
+
+/** A sweep config file as written: its population is a path (relative to the config file) or the spec itself, read and checked next. */
+const sweepFileSchema = Schema.Struct(
+  sweepFields(
+    Schema.Union([
+      Schema.String.check(Schema.makeFilter((path: string) => path !== "" || `expected ${POPULATION_REF}, got ${describe(path)}`)),
+      Schema.Record(Schema.String, Schema.Unknown),
+    ]).annotate({ expected: POPULATION_REF }),
+  ),
+);
+
+const SweepFields = Schema.Struct(sweepFields(populationSchema));
+
+/**
+ * The rules that involve the whole sweep: the strategies' own rules on the search space, then
+ * every member resolved (see checkMembers), then the fitness metric against the members' data.
+ */
+function sweepProblem(sweep: typeof SweepFields.Type): Schema.FilterIssue | undefined {
+  try {
+    // The strategies' own rules on a space, in case they ever say more than the schema above.
+    const problems = validateHyperSpace(sweep.population.hyperparameters);
+    if (problems.length > 0) fail("population.hyperparameters", problems[0]);
+    checkMembers(sweep);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ConfigError) return configFailure(e);
+    throw e;
+  }
+}
+
+/** A sweep config with its population inline, every member resolved. */
+export const sweepSchema = SweepFields.check(Schema.makeFilter(sweepProblem));
+
+export type SweepConfig = typeof sweepSchema.Type;
+
+// ---- Decoding ----------------------------------------------------------------------------------
+
+const decodeSweepFile = decodeConfig(sweepFileSchema);
+const decodeSweep = decodeConfig(sweepSchema);
+
+function fail(path: string, reason: string): never {
+  throw new ConfigError(path, reason);
+}
 
 /**
  * Reads and validates a sweep config; a `population` path is read relative to the config file.
@@ -198,15 +247,14 @@ const sweepFileSchema = struct(
  */
 export async function loadSweepConfig(file: string, sets: readonly string[] = []): Promise<SweepConfig> {
   const raw = applyOverrides(await readConfigFile(file), sets);
-  const decoded = sweepFileSchema.decode(raw, ROOT);
-  const given = decoded.population;
-  if (typeof given !== "string") return checkedSweep(decoded, given);
+  const given = decodeSweepFile(raw).population;
+  if (typeof given !== "string") return decodeSweep(raw);
   const path = isAbsolute(given) ? given : resolve(dirname(file), given);
   const population = await readConfigFile(path).catch((e: unknown) => {
     throw e instanceof ConfigError ? new ConfigError("population", e.reason) : e;
   });
   try {
-    return checkedSweep(decoded, population);
+    return decodeSweep({ ...(isPlainObject(raw) ? raw : {}), population });
   } catch (e) {
     // Name the file the population came from, as well as the field.
     if (e instanceof ConfigError && e.path.startsWith("population")) throw new ConfigError(e.path, `${e.reason} (in ${JSON.stringify(given)})`);
@@ -216,28 +264,14 @@ export async function loadSweepConfig(file: string, sets: readonly string[] = []
 
 /** Validates a sweep config whose population is given inline (a saved sweep-config.json). */
 export function decodeSweepConfig(raw: unknown): SweepConfig {
-  const decoded = sweepFileSchema.decode(raw, ROOT);
-  return checkedSweep(decoded, decoded.population);
-}
-
-function checkedSweep(decoded: Omit<SweepConfig, "population"> & { readonly population: unknown }, population: unknown): SweepConfig {
-  const sweep: SweepConfig = { ...decoded, population: populationSchema.decode(population, "population") };
-  // The strategies' own rules on a space, in case they ever say more than the schema above.
-  const problems = validateHyperSpace(sweep.population.hyperparameters);
-  if (problems.length > 0) throw new ConfigError("population.hyperparameters", problems[0]);
-  checkMembers(sweep);
-  return sweep;
+  decodeSweepFile(raw);
+  return decodeSweep(raw);
 }
 
 export interface MemberPlan {
   readonly id: string;
   /** The member's own overrides (not mutated by PBT). */
   readonly set: Readonly<Record<string, unknown>>;
-}
-
-/** A member's id: its own, or `m<index>`. */
-function memberId(id: string | undefined, index: number): string {
-  return id ?? `m${index}`;
 }
 
 export function memberPlans(p: PopulationSpec): MemberPlan[] {
@@ -258,8 +292,8 @@ export function memberRunConfig(p: PopulationSpec, member: MemberPlan, index: nu
 /** The population's `base`, then the member's `set`, then `hypers`, decoded (errors at run-config paths). */
 function resolveMember(p: PopulationSpec, member: MemberPlan, hypers: Readonly<Record<string, HyperValue>>, backend: Backend, seed: number): RunConfig {
   const sets = [...Object.entries(member.set), ...Object.entries(hypers)].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  const raw = applyOverrides(p.base, sets) as Record<string, unknown>;
-  return decodeRunConfig({ ...raw, name: member.id, seed, backend });
+  const raw = applyOverrides(p.base, sets);
+  return decodeRunConfig({ ...(isPlainObject(raw) ? raw : {}), name: member.id, seed, backend });
 }
 
 /**
@@ -268,7 +302,7 @@ function resolveMember(p: PopulationSpec, member: MemberPlan, hypers: Readonly<R
  * tried at the values a strategy can give it (both ends of a range, a value inside it, every
  * choice), one at a time. Then the fitness metric must be defined on every member's data.
  */
-function checkMembers(sweep: SweepConfig): void {
+function checkMembers(sweep: typeof SweepFields.Type): void {
   const p = sweep.population;
   const space = Object.entries(p.hyperparameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [key] of space) {
@@ -310,7 +344,7 @@ function checkMembers(sweep: SweepConfig): void {
 }
 
 /** A member with no hyperparameters applied; an error that the base alone has is the base's. */
-function resolvePlain(sweep: SweepConfig, plan: MemberPlan, index: number): RunConfig {
+function resolvePlain(sweep: typeof SweepFields.Type, plan: MemberPlan, index: number): RunConfig {
   const p = sweep.population;
   try {
     return resolveMember(p, plan, {}, sweep.backend, 0);

@@ -1,8 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+
+import * as Schema from "effect/Schema";
+import * as SchemaAST from "effect/SchemaAST";
+import * as SchemaIssue from "effect/SchemaIssue";
+import * as SchemaParser from "effect/SchemaParser";
+
 import { RunNotFound } from "../errors.ts";
 import { observedStatus } from "../liveness.ts";
-import type { ChildRecord, EndRecord, EvalMetrics, EvalRecord, ImageMetrics, IterationRecord, RunEvent, RunInfo, RunStatus, ToyMetrics } from "../records.ts";
+import { RUN_EVENT_TYPES, runEventSchema, runInfoSchema, type RunEvent, type RunInfo } from "../records.ts";
+import { firstProblem } from "../schema-problem.ts";
 
 export interface RunData {
   /** The directory as given to `readRun`. */
@@ -34,136 +41,70 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-function str(o: Json, key: string): string {
-  const v = o[key];
-  if (typeof v !== "string") throw new Error(`"${key}" must be a string`);
-  return v;
+// ---- decoding a record, with the reader's messages -------------------------------------------------
+
+/** What a record's field must be, in words. */
+function expected(ast: SchemaAST.AST | undefined): string {
+  const words = ast?.annotations?.expected;
+  if (typeof words === "string") return words;
+  switch (ast?._tag) {
+    case "Number":
+      return "a number";
+    case "String":
+      return "a string";
+    case "Arrays":
+      return "an array";
+    case "Objects":
+      return "an object";
+    default:
+      return "valid";
+  }
 }
 
-function finite(o: Json, key: string): number {
-  const v = o[key];
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`"${key}" must be a number`);
-  return v;
+/** The message of a record's first problem: `"it" must be a number`, `a child must be an object`. */
+function recordMessage(issue: SchemaIssue.Issue): string {
+  const { keys, ast, issue: leaf } = firstProblem(issue);
+  // A value that passed no member's guard (src/schema-problem.ts).
+  const unmatched = ast?.annotations?.unmatched;
+  if (leaf._tag === "AnyOf" && leaf.issues.length > 0 && typeof unmatched === "string") return unmatched;
+  const message = ast?.annotations?.message;
+  if (typeof message === "string") return message;
+  const what = ast?.annotations?.what;
+  const key = keys.at(-1);
+  const subject = typeof what === "string" ? what : JSON.stringify(String(key));
+  const input = SchemaIssue.hasInput(leaf) ? leaf.input : undefined;
+  // A field that must be one of a few strings (run.json's "status").
+  if (ast?._tag === "Union" && ast.types.every(SchemaAST.isLiteral) && typeof input === "string") {
+    return `${subject} must be one of ${ast.types.map((t) => String(SchemaAST.isLiteral(t) ? t.literal : "")).join(", ")}, got "${input}"`;
+  }
+  return `${subject} must be ${ast?._tag === "Union" && ast.types.every(SchemaAST.isLiteral) ? "a string" : expected(ast)}`;
 }
 
-/** JSON has no NaN: JSON.stringify writes a NaN fitness or loss as null, so null reads back as NaN. */
-function numOrNaN(o: Json, key: string): number {
-  const v = o[key];
-  if (v === null) return NaN;
-  if (typeof v !== "number") throw new Error(`"${key}" must be a number or null`);
-  return v;
+/** Stop at the first problem; fields a reader does not know are dropped (a newer writer may add some). */
+const PARSE_OPTIONS = { errors: "first", reportInput: true } as const;
+
+function recordDecoder<S extends Schema.ConstraintDecoder<unknown>>(schema: S): (value: unknown) => S["Type"] {
+  const decode = SchemaParser.decodeUnknownResult(schema, PARSE_OPTIONS);
+  return (value) => {
+    const result = decode(value);
+    if (result._tag === "Failure") throw new Error(recordMessage(result.failure));
+    return result.success;
+  };
 }
 
-function array(o: Json, key: string): unknown[] {
-  const v = o[key];
-  if (!Array.isArray(v)) throw new Error(`"${key}" must be an array`);
-  return v;
-}
-
-function object(v: unknown, what: string): Json {
-  if (!isObject(v)) throw new Error(`${what} must be an object`);
-  return v;
-}
-
-const STATUSES: readonly RunStatus[] = ["running", "finished", "interrupted", "failed", "crashed"];
-
-function parseStatus(o: Json): RunStatus {
-  const s = str(o, "status");
-  const status = STATUSES.find((known) => known === s);
-  if (status === undefined) throw new Error(`"status" must be one of ${STATUSES.join(", ")}, got "${s}"`);
-  return status;
-}
-
-const optional = <T>(o: Json, key: string, read: (o: Json, key: string) => T): { [k: string]: T } => (o[key] === undefined ? {} : { [key]: read(o, key) });
+const decodeRunInfo = recordDecoder(runInfoSchema);
+const decodeRecordType = recordDecoder(Schema.Struct({ type: Schema.String }).annotate({ what: "a record" }));
+const decodeEvent = recordDecoder(runEventSchema);
 
 /** run.json as written; a "running" run whose process is gone reads as "crashed" (src/liveness.ts). */
 export function parseRunInfo(value: unknown): RunInfo {
-  const o = object(value, "run.json");
-  const stamp = { ...optional(o, "pid", finite), ...optional(o, "host", str), ...optional(o, "heartbeatAt", str) };
-  return {
-    ...stamp,
-    name: str(o, "name"),
-    backend: str(o, "backend"),
-    status: observedStatus(parseStatus(o), stamp),
-    startedAt: str(o, "startedAt"),
-    updatedAt: str(o, "updatedAt"),
-    seed: finite(o, "seed"),
-    iterations: finite(o, "iterations"),
-  };
-}
-
-function parseChild(value: unknown): ChildRecord {
-  const o = object(value, "a child");
-  return { mutation: str(o, "mutation"), parent: finite(o, "parent"), Fq: numOrNaN(o, "Fq"), Fd: numOrNaN(o, "Fd"), F: numOrNaN(o, "F") };
-}
-
-function parseSurvivor(value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) throw new Error(`"survivors" must hold integers`);
-  return value;
-}
-
-function parseIteration(o: Json): IterationRecord {
-  return {
-    type: "iteration",
-    it: finite(o, "it"),
-    children: array(o, "children").map(parseChild),
-    survivors: array(o, "survivors").map(parseSurvivor),
-    dLoss: numOrNaN(o, "dLoss"),
-    elapsedMs: finite(o, "elapsedMs"),
-  };
-}
-
-function parseToyMetrics(o: Json): ToyMetrics {
-  return {
-    samples: finite(o, "samples"),
-    modes: finite(o, "modes"),
-    totalModes: finite(o, "totalModes"),
-    highQuality: numOrNaN(o, "highQuality"),
-    reverseKL: numOrNaN(o, "reverseKL"),
-    ...(o.mmd === undefined ? {} : { mmd: numOrNaN(o, "mmd") }),
-  };
-}
-
-/** FID, IS and TVD of a diverged generator may be NaN (written as null). */
-function parseImageMetrics(o: Json): ImageMetrics {
-  return {
-    samples: finite(o, "samples"),
-    fid: numOrNaN(o, "fid"),
-    inceptionScore: numOrNaN(o, "inceptionScore"),
-    classTvd: numOrNaN(o, "classTvd"),
-  };
-}
-
-/** Image metrics are told apart by their "fid" field, as `isImageMetrics` does. */
-function parseMetrics(value: unknown): EvalMetrics {
-  const o = object(value, '"metrics"');
-  if ("fid" in o) return parseImageMetrics(o);
-  if ("modes" in o) return parseToyMetrics(o);
-  throw new Error('"metrics" must hold toy metrics ("modes", ...) or image metrics ("fid", ...)');
-}
-
-function parseEval(o: Json): EvalRecord {
-  const plot = o.plot === undefined ? {} : { plot: str(o, "plot") };
-  return { type: "eval", it: finite(o, "it"), metrics: parseMetrics(o.metrics), ...plot, elapsedMs: finite(o, "elapsedMs") };
-}
-
-function parseEnd(o: Json): EndRecord {
-  return { type: "end", it: finite(o, "it"), elapsedMs: finite(o, "elapsedMs"), itersPerSec: numOrNaN(o, "itersPerSec") };
+  const info = decodeRunInfo(value);
+  return { ...info, status: observedStatus(info.status, info) };
 }
 
 /** One events.jsonl record; undefined for a record type this version does not know (written by a newer one). */
 export function parseEvent(value: unknown): RunEvent | undefined {
-  const o = object(value, "a record");
-  switch (str(o, "type")) {
-    case "iteration":
-      return parseIteration(o);
-    case "eval":
-      return parseEval(o);
-    case "end":
-      return parseEnd(o);
-    default:
-      return undefined;
-  }
+  return RUN_EVENT_TYPES.includes(decodeRecordType(value).type) ? decodeEvent(value) : undefined;
 }
 
 function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {

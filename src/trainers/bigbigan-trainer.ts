@@ -11,19 +11,19 @@
 //   4. the EMA copy of G follows the survivor.
 // With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { selectSurvivors } from "../../strategies/egan.ts";
+import type { BigbiganModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
 import { generatorLoss } from "../losses/gan-losses.ts";
 import type { BigbiganModel } from "../models/image/bigbigan.ts";
-import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
 import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import { nanIfAnyNaN, plainChild } from "./plain-fitness.ts";
-import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
@@ -31,25 +31,22 @@ import { valueAndGradsOf } from "./named-grads.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 
-export interface BigbiganOptions {
-  readonly model: BigbiganModel;
-  readonly data: ImageData;
-  readonly mutations: readonly Mutation[];
-  readonly gamma: number;
-  readonly nD: number;
-  readonly batchSize: number;
-  readonly evalBatchSize: number;
-  readonly g: AdamHyper;
-  readonly d: AdamHyper;
-  /** E's learning rate as a multiple of G's. */
-  readonly eLrScale: number;
-  readonly terms: BiTerms;
-  /** z = μ + ε·softplus(σ̂) when true; z = μ when false. */
-  readonly stochasticEncoder: boolean;
-  readonly orthoReg: number;
-  readonly ema?: EmaOptions;
-  readonly seed: number;
-}
+/**
+ * The BigBiGAN trainer's options: the run config's trainer fields and the BigBiGAN model's
+ * encoder fields (src/config/run-config.ts says what each means; no EMA when `ema` is left out),
+ * plus what only exists at run time: the model, the training data and the member's seed.
+ * `eLrScale` is the config's `encoderLrScale`; `terms` its `unaryX` and `unaryZ` as the losses
+ * name them.
+ */
+export type BigbiganOptions = Pick<TrainerConfig, "mutations" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
+  Partial<Pick<TrainerConfig, "ema">> &
+  Pick<BigbiganModelConfig, "stochasticEncoder"> & {
+    readonly model: BigbiganModel;
+    readonly data: ImageData;
+    readonly eLrScale: BigbiganModelConfig["encoderLrScale"];
+    readonly terms: BiTerms;
+    readonly seed: number;
+  };
 
 export interface BigbiganState {
   readonly it: number;

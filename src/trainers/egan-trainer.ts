@@ -11,45 +11,34 @@
 // Options beyond the paper (all off by default): an EMA copy of the fittest survivor that
 // sampling uses, annealed instance noise on everything D sees, and PacGAN packing of D's inputs.
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { selectSurvivors } from "../../strategies/egan.ts";
+import type { MlpModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
 import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
 import { Rng, type RngState } from "../util/rng.ts";
-import { adamInit, disposeAdam, type AdamHyper, type AdamState } from "./adam.ts";
+import { adamInit, disposeAdam, type AdamState } from "./adam.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, noiseStdAt, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
-import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
 import type { ParamData, Params } from "../models/image/params.ts";
 import { TrainingDiverged } from "../errors.ts";
 import type { Trainer, TrainerRecord } from "./trainer.ts";
 
 export type { TrainerRecord } from "./trainer.ts";
 
-export interface EganOptions {
-  readonly dataset: ToyDataset;
-  readonly zDim: number;
-  readonly gHidden: readonly number[];
-  readonly dHidden: readonly number[];
-  readonly mutations: readonly Mutation[];
-  readonly mu: number;
-  readonly gamma: number;
-  readonly nD: number;
-  readonly batchSize: number;
-  readonly evalBatchSize: number;
-  readonly g: AdamHyper;
-  readonly d: AdamHyper;
-  readonly seed: number;
-  /** An EMA copy of the fittest survivor's weights, which sampling then uses (none: sample the survivors). */
-  readonly ema?: EmaOptions;
-  /**
-   * PacGAN packing (Lin et al. 2018): D scores m samples at once, concatenated into one 2m-wide
-   * input, all real or all fake, so a generator that drops modes is seen by D. 1: no packing.
-   * Batch sizes (and batchSize/μ) must be multiples of m; every mean over D's outputs is over packs.
-   */
-  readonly pack?: number;
-  /** Instance noise on every point D sees: std s0, annealed linearly to 0 at iteration `until` (src/trainers/iteration-draws.ts). */
-  readonly instanceNoise?: { readonly std: number; readonly until: number };
-}
+/**
+ * The toy trainer's options: the run config's MLP and trainer fields (src/config/run-config.ts
+ * says what each means), plus what only exists at run time: the dataset itself and the member's
+ * seed. The EMA (of the fittest survivor's weights; sampling uses it), PacGAN packing (every mean
+ * over D's outputs is then over packs) and instance noise (src/trainers/iteration-draws.ts) may be
+ * left out: off.
+ */
+export type EganOptions = Pick<MlpModelConfig, "zDim" | "gHidden" | "dHidden"> &
+  Pick<TrainerConfig, "mutations" | "mu" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d"> &
+  Partial<Pick<TrainerConfig, "ema" | "pack" | "instanceNoise">> & {
+    readonly dataset: ToyDataset;
+    readonly seed: number;
+  };
 
 /** What an implementation computes for one iteration before selection. */
 export interface ScoredChildren {

@@ -12,9 +12,10 @@
 // A plain run (one mutation, μ = 1) skips 2.: its Fq comes from D's first step, Fd is not computed.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
-import { needsRealScores, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { needsRealScores, selectSurvivors } from "../../strategies/egan.ts";
+import type { TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
-import { dLoss, generatorLoss, type DLossKind } from "../losses/gan-losses.ts";
+import { dLoss, generatorLoss } from "../losses/gan-losses.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
@@ -24,7 +25,6 @@ import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
 import { nanIfAnyNaN, plainChild } from "./plain-fitness.ts";
-import type { AdamHyper } from "./adam.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
@@ -32,23 +32,17 @@ import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws
 import { gradsOf, valueAndGradsOf } from "./named-grads.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 
-export interface ImageEganOptions {
-  readonly model: ImageGanModel;
-  readonly data: ImageData;
-  readonly mutations: readonly Mutation[];
-  readonly mu: number;
-  readonly gamma: number;
-  readonly nD: number;
-  readonly dLoss: DLossKind;
-  readonly batchSize: number;
-  readonly evalBatchSize: number;
-  readonly g: AdamHyper;
-  readonly d: AdamHyper;
-  /** β of the orthogonal regularization on G (0: off). */
-  readonly orthoReg: number;
-  readonly ema?: EmaOptions;
-  readonly seed: number;
-}
+/**
+ * The image trainer's options: the run config's trainer fields (src/config/run-config.ts says
+ * what each means; no EMA when `ema` is left out), plus what only exists at run time: the model,
+ * the training data and the member's seed.
+ */
+export type ImageEganOptions = Pick<TrainerConfig, "mutations" | "mu" | "gamma" | "nD" | "dLoss" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
+  Partial<Pick<TrainerConfig, "ema">> & {
+    readonly model: ImageGanModel;
+    readonly data: ImageData;
+    readonly seed: number;
+  };
 
 export interface ImageEganState {
   readonly it: number;

@@ -13,12 +13,8 @@ import { isBigbiganState, isImageEganState, type TrainerState } from "./trainer.
 
 export type ImageTrainer = ImageEganTrainer | BigbiganTrainer;
 
-export interface ImageTrainerConfig {
-  readonly task: TaskConfig;
-  readonly model: ImageModelConfig;
-  readonly trainer: RunConfig["trainer"];
-  readonly seed: number;
-}
+/** The parts of an image member's run config that shape its trainer. */
+export type ImageTrainerConfig = Pick<RunConfig, "task" | "trainer" | "seed"> & { readonly model: ImageModelConfig };
 
 const loaded = new Map<string, ImageData>();
 

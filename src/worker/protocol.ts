@@ -2,30 +2,26 @@
 // trainer stays resident in the worker that holds it; only records, metrics, samples and (on
 // request) the member's state cross the thread boundary.
 import type { BackendChoice, ResolvedBackend } from "../compute/backend.ts";
-import type { ImageModelConfig, RunConfig, TaskConfig } from "../config/run-config.ts";
+import type { RunConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ToyDatasetName } from "../data/toy-datasets.ts";
 import type { EvalMetrics, IterationRecord } from "../records.ts";
 import type { RngState } from "../util/rng.ts";
 import type { EganOptions } from "../trainers/egan-trainer.ts";
+import type { ImageTrainerConfig } from "../trainers/image-trainer.ts";
 import type { TrainerState } from "../trainers/trainer.ts";
 
 /** What a worker needs to build a toy member's trainer: the trainer's options, the dataset by name. */
-export type ToyMemberConfig = Omit<EganOptions, "dataset"> & {
-  readonly kind?: "toy";
-  readonly dataset: ToyDatasetName;
-  readonly implementation: "fast" | "reference";
-};
+export type ToyMemberConfig = Omit<EganOptions, "dataset"> &
+  Pick<TrainerConfig, "implementation"> & {
+    readonly kind?: "toy";
+    readonly dataset: ToyDatasetName;
+  };
 
-/** An image member (DCGAN, BigGAN, BigBiGAN): the run config's parts that shape its trainer. */
-export interface ImageMemberConfig {
+/** An image member (DCGAN, BigGAN, BigBiGAN): the run config's parts that shape its trainer, and the size of its evaluations' sample grid. */
+export type ImageMemberConfig = ImageTrainerConfig & {
   readonly kind: "image";
-  readonly task: TaskConfig;
-  readonly model: ImageModelConfig;
-  readonly trainer: RunConfig["trainer"];
-  readonly seed: number;
-  /** Images in the fixed-z sample grid of every evaluation. */
-  readonly grid: number;
-}
+  readonly grid: RunConfig["eval"]["grid"];
+};
 
 /** Any member; a config without `kind` (checkpoints from before image members) is a toy one. */
 export type EganMemberConfig = ToyMemberConfig | ImageMemberConfig;
