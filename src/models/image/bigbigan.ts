@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BiScores } from "../../losses/bigbigan-losses.ts";
 import { biggan, type BigganSpec } from "./biggan.ts";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
-import { avgPool2x, conv, initConv, initDense, linear, sumSpatial } from "./layers.ts";
+import { add, avgPool2x, conv, initConv, initDense, linear, relu, sumSpatial } from "./layers.ts";
 import type { ParamInit, Params, Updates } from "./params.ts";
 
 export interface BigbiganSpec extends Omit<BigganSpec, "numClasses" | "sharedEmbedding" | "embedDim"> {
@@ -50,18 +50,19 @@ export function bigbigan(spec: BigbiganSpec): BigbiganModel {
       initConv(init, `${prefix}.block${b}.conv2`, 3, 3, cout, cout, o);
       initConv(init, `${prefix}.block${b}.skip`, 1, 1, cin, cout, o);
     });
+  // The blocks' output before the final ReLU (callers apply it, fused where they can).
   const runBlocks = (p: Params, prefix: string, x: tf.Tensor4D, updates?: Updates): tf.Tensor4D => {
     let h = x;
     blocks.forEach((_, b) => {
       const name = `${prefix}.block${b}`;
-      let r = b === 0 ? h : (tf.relu(h) as tf.Tensor4D);
-      r = conv(tf.relu(conv(r, p, `${name}.conv1`, updates)) as tf.Tensor4D, p, `${name}.conv2`, updates);
-      h = tf.add(avgPool2x(r), avgPool2x(conv(h, p, `${name}.skip`, updates))) as tf.Tensor4D;
+      const r = conv(relu(conv(b === 0 ? h : relu(h), p, `${name}.conv1`, updates)), p, `${name}.conv2`, updates);
+      // pool(r) + pool(skip) = pool(r + skip): average pooling is linear.
+      h = avgPool2x(add(r, conv(h, p, `${name}.skip`, updates)));
     });
-    return tf.relu(h) as tf.Tensor4D;
+    return h;
   };
   const mlp = (p: Params, prefix: string, x: tf.Tensor2D, updates?: Updates) =>
-    tf.relu(linear(tf.relu(linear(x, p, `${prefix}.fc1`, updates)) as tf.Tensor2D, p, `${prefix}.fc2`, updates)) as tf.Tensor2D;
+    relu(linear(relu(linear(x, p, `${prefix}.fc1`, updates)), p, `${prefix}.fc2`, updates));
   const score = (p: Params, name: string, h: tf.Tensor2D, updates?: Updates) => tf.reshape(linear(h, p, name, updates), [-1]) as tf.Tensor1D;
 
   return {
@@ -75,8 +76,8 @@ export function bigbigan(spec: BigbiganSpec): BigbiganModel {
     },
     encode(e, x, eps, updates) {
       const n = x.shape[0];
-      const h = tf.reshape(runBlocks(e, "e", x, updates), [n, flat]) as tf.Tensor2D;
-      const out = linear(tf.relu(linear(h, e, "e.fc1", updates)) as tf.Tensor2D, e, "e.fc2", updates);
+      const h = tf.reshape(relu(runBlocks(e, "e", x, updates)), [n, flat]) as tf.Tensor2D;
+      const out = linear(relu(linear(h, e, "e.fc1", updates)), e, "e.fc2", updates);
       const [mu, sigmaHat] = tf.split(out, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
       return eps ? (tf.add(mu, tf.mul(eps, tf.softplus(sigmaHat))) as tf.Tensor2D) : mu;
     },
@@ -91,7 +92,7 @@ export function bigbigan(spec: BigbiganSpec): BigbiganModel {
       initDense(init, "d.j.score", hidden, 1, opts);
     },
     scores(d, x, z, updates) {
-      const hx = sumSpatial(runBlocks(d, "d.f", x, updates));
+      const hx = sumSpatial(runBlocks(d, "d.f", x, updates), { relu: true });
       const hz = mlp(d, "d.h", z, updates);
       const hxz = mlp(d, "d.j", tf.concat([hx, hz], 1) as tf.Tensor2D, updates);
       return { sx: score(d, "d.f.score", hx, updates), sz: score(d, "d.h.score", hz, updates), sxz: score(d, "d.j.score", hxz, updates) };

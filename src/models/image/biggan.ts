@@ -9,10 +9,13 @@
 // Every conv/linear is orthogonally initialised and spectrally normalised (one power iteration
 // per forward, u persistent); the shared embedding is neither spectrally normalised nor
 // orthogonally regularised, as in the paper.
+// Computed in an equivalent order with fewer, smaller ops: G's skip as up×2(conv1×1(x)) (a 1×1
+// conv commutes with nearest upsampling), D's block as avg-pool(residual + skip) (pooling is
+// linear), and CBN → ReLU as one node (layers.ts batchNormAffine).
 import * as tf from "@tensorflow/tfjs";
 import { conditionalBatchNorm, embed, initConditionalBn } from "./conditional-bn.ts";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
-import { avgPool2x, batchNorm, conv, initConv, initDense, linear, sumSpatial, upsample2x } from "./layers.ts";
+import { add, avgPool2x, batchNormAffine, conv, initConv, initDense, linear, relu, sumSpatial, upsample2x } from "./layers.ts";
 import { orthogonalArray } from "./orthogonal.ts";
 import type { ParamInit, Params, Updates } from "./params.ts";
 import { initProjectionHead, projectionLogits } from "./projection-head.ts";
@@ -67,8 +70,9 @@ export function biggan(spec: BigganSpec): ImageGanModel {
   const dAttn = spec.attention ? [0, 1].find((b) => shape.height / 2 ** (b + 1) === r) ?? -1 : -1;
   if (spec.attention && gAttn < 0 && dAttn < 0) throw new Error(`biggan: no block works at resolution ${r}; choose ${[h0 * 2, h0 * 4, shape.height / 4].join(", ")}`);
 
-  const bn = (x: tf.Tensor, c: tf.Tensor2D | undefined, p: Params, name: string, updates?: Updates) =>
-    c ? conditionalBatchNorm(x, c, p, name, updates) : tf.add(tf.mul(batchNorm(x), p[`${name}.gamma`]), p[`${name}.beta`]);
+  // ReLU(BN(x)·γ + β), conditional (γ, β from c) when c is given; one tape node either way.
+  const bnRelu = (x: tf.Tensor, c: tf.Tensor2D | undefined, p: Params, name: string, updates?: Updates) =>
+    (c ? conditionalBatchNorm(x, c, p, name, updates, { relu: true }) : batchNormAffine(x, p[`${name}.gamma`], p[`${name}.beta`], { relu: true })) as tf.Tensor4D;
 
   return {
     zDim,
@@ -119,33 +123,28 @@ export function biggan(spec: BigganSpec): ImageGanModel {
         const parts = [cls, chunks[1] > 0 ? (zs[b + 1] as tf.Tensor2D) : undefined].filter((t): t is tf.Tensor2D => t !== undefined);
         const c = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
         const name = `g.block${b}`;
-        let h = tf.relu(bn(x, c, g, `${name}.bn1`, updates)) as tf.Tensor4D;
-        h = conv(upsample2x(h), g, `${name}.conv1`, updates);
-        h = tf.relu(bn(h, c, g, `${name}.bn2`, updates)) as tf.Tensor4D;
-        h = conv(h, g, `${name}.conv2`, updates);
-        x = tf.add(h, conv(upsample2x(x), g, `${name}.skip`, updates)) as tf.Tensor4D;
+        let h = conv(upsample2x(bnRelu(x, c, g, `${name}.bn1`, updates)), g, `${name}.conv1`, updates);
+        h = conv(bnRelu(h, c, g, `${name}.bn2`, updates), g, `${name}.conv2`, updates);
+        // The 1×1 skip conv commutes with nearest upsampling (both act per pixel): run it on the
+        // small x, then upsample (BigGAN-PyTorch upsamples first; the result is the same).
+        x = add(h, upsample2x(conv(x, g, `${name}.skip`, updates)));
         if (gAttn === b) x = selfAttention(x, g, "g.attn", updates);
       }
-      const h = tf.relu(bn(x, undefined, g, "g.out.bn")) as tf.Tensor4D;
-      return tf.tanh(conv(h, g, "g.out.conv", updates));
+      return tf.tanh(conv(bnRelu(x, undefined, g, "g.out.bn"), g, "g.out.conv", updates));
     },
     discriminate(d, x, y, updates) {
       let h: tf.Tensor4D = x;
       for (let b = 0; b < dIn.length; b++) {
         const name = `d.block${b}`;
         const down = b < 2;
-        let r = b === 0 ? h : (tf.relu(h) as tf.Tensor4D);
-        r = conv(r, d, `${name}.conv1`, updates);
-        r = conv(tf.relu(r) as tf.Tensor4D, d, `${name}.conv2`, updates);
-        let s = conv(h, d, `${name}.skip`, updates);
-        if (down) {
-          r = avgPool2x(r);
-          s = avgPool2x(s);
-        }
-        h = tf.add(r, s) as tf.Tensor4D;
+        let r = conv(b === 0 ? h : relu(h), d, `${name}.conv1`, updates);
+        r = conv(relu(r), d, `${name}.conv2`, updates);
+        // Average pooling is linear: pool(r) + pool(s) = pool(r + s), one pooling instead of two.
+        const sum = add(r, conv(h, d, `${name}.skip`, updates));
+        h = down ? avgPool2x(sum) : sum;
         if (dAttn === b) h = selfAttention(h, d, "d.attn", updates);
       }
-      const features = sumSpatial(tf.relu(h) as tf.Tensor4D);
+      const features = sumSpatial(h, { relu: true });
       if (numClasses > 0 && !y) throw new Error("biggan: a conditional discriminator needs class labels");
       return projectionLogits(features, d, "d.head", numClasses > 0 ? y : undefined, updates);
     },

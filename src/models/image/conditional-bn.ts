@@ -12,7 +12,7 @@
 // spectrally normalised.
 import * as tf from "@tensorflow/tfjs";
 import type { ParamInit, Params, Updates } from "./params.ts";
-import { batchNorm, initWeight, type WeightOptions } from "./layers.ts";
+import { batchNormAffine, initWeight, type WeightOptions } from "./layers.ts";
 import { sn } from "./spectral-norm.ts";
 
 /** Declares `${name}.gain` and `${name}.bias`, both [cdim, channels] (plus `.u` when sn). */
@@ -27,14 +27,15 @@ export function initConditionalBn(
   initWeight(init, `${name}.bias`, [cdim, channels], opts);
 }
 
-/** BN(x)·(1 + c·W_γ) + c·W_β for x NHWC [N,H,W,C] or [N,C], c [N, cdim]. */
-export function conditionalBatchNorm(x: tf.Tensor, c: tf.Tensor2D, p: Params, name: string, updates?: Updates): tf.Tensor {
-  const channels = x.shape[x.shape.length - 1];
-  // [N, C] → [N, 1, 1, C] for NHWC, so each sample's gain and bias broadcast over H and W.
-  const perSample = [x.shape[0], ...x.shape.slice(1, -1).map(() => 1), channels];
-  const gain = tf.reshape(tf.add(1, tf.matMul(c, sn(p, `${name}.gain`, updates) as tf.Tensor2D)), perSample);
-  const bias = tf.reshape(tf.matMul(c, sn(p, `${name}.bias`, updates) as tf.Tensor2D), perSample);
-  return tf.add(tf.mul(batchNorm(x), gain), bias);
+/**
+ * BN(x)·(1 + c·W_γ) + c·W_β for x NHWC [N,H,W,C] or [N,C], c [N, cdim]; with `relu`, max(·, 0)
+ * of that. The per-sample gains and biases are two [N, C] products; BN, the affine and the ReLU
+ * are one tape node (layers.ts batchNormAffine).
+ */
+export function conditionalBatchNorm(x: tf.Tensor, c: tf.Tensor2D, p: Params, name: string, updates?: Updates, opts: { relu?: boolean } = {}): tf.Tensor {
+  const gain = tf.matMul(c, sn(p, `${name}.gain`, updates) as tf.Tensor2D); // c·W_γ, used as 1 + c·W_γ
+  const bias = tf.matMul(c, sn(p, `${name}.bias`, updates) as tf.Tensor2D);
+  return batchNormAffine(x, gain, bias, { onePlusGamma: true, relu: opts.relu });
 }
 
 /**

@@ -63,17 +63,49 @@ export function orthogonalArray(shape: number[], rng: Rng, gain = 1): Float32Arr
   return out;
 }
 
-/** β Σ_W ‖WᵀW ⊙ (1 − I)‖²_F with W = reshape(w, [−1, cout]); differentiable in every w. */
+/**
+ * β Σ_W ‖WᵀW ⊙ (1 − I)‖²_F with W = reshape(w, [−1, cout]) [K, cout]; differentiable in every w.
+ * One tape node for all the weights: the forward pass also forms W(WᵀW ⊙ (1 − I)), saved for the
+ * gradient of the header (autodiff of the plain ops saved and walked back through eight small
+ * ops per weight). With G = WᵀW:
+ *   tall W (cout ≤ K):  ‖G ⊙ (1 − I)‖² = Σ (G ⊙ (1 − I)) ⊙ G
+ *   wide W (cout > K):  ‖G ⊙ (1 − I)‖² = ‖WWᵀ‖²_F − Σ_i dᵢ²  and  W(G ⊙ (1 − I)) = (WWᵀ)W − W·diag(d),
+ *                       dᵢ = Gᵢᵢ = ‖column i‖², so only the K×K matrix WWᵀ is formed (BigGAN's
+ *                       first linear maps a few z values to thousands of outputs: cout×cout
+ *                       would be millions of entries).
+ */
 export function orthogonalRegularization(weights: readonly tf.Tensor[], beta = 1e-4): tf.Scalar {
-  return tf.tidy(() => {
-    let total: tf.Scalar = tf.scalar(0);
-    for (const w of weights) {
-      const cout = w.shape[w.shape.length - 1];
-      const m = tf.reshape(w, [-1, cout]) as tf.Tensor2D;
-      const gram = tf.matMul(m, m, true, false); // WᵀW [cout, cout]
-      const offDiag = tf.sub(1, tf.eye(cout)); // 1 − I
-      total = tf.add(total, tf.sum(tf.square(tf.mul(gram, offDiag))));
+  if (weights.length === 0) return tf.scalar(0);
+  return tf.customGrad((...inputs) => {
+    const save = inputs[weights.length] as tf.GradSaveFunc;
+    const squares: tf.Tensor[] = [];
+    const directions: tf.Tensor[] = []; // W(G ⊙ (1 − I)) in w's shape: ∂R/∂w = 4β·that
+    for (const w of inputs.slice(0, weights.length) as tf.Tensor[]) {
+      const cout = w.shape[w.rank - 1];
+      const m = w.rank === 2 ? w : tf.reshape(w, [-1, cout]);
+      let d: tf.Tensor;
+      if (cout <= m.shape[0]) {
+        const mask = new Float32Array(cout * cout).fill(1); // 1 − I
+        for (let i = 0; i < cout; i++) mask[i * cout + i] = 0;
+        const gram = tf.matMul(m, m, true, false);
+        const off = tf.mul(gram, tf.tensor2d(mask, [cout, cout]));
+        squares.push(tf.sum(tf.mul(off, gram)));
+        d = tf.matMul(m, off);
+      } else {
+        const a = tf.matMul(m, m, false, true); // WWᵀ [K, K]
+        const diag = tf.sum(tf.square(m), 0); // Gᵢᵢ [cout]
+        squares.push(tf.sub(tf.sum(tf.square(a)), tf.sum(tf.square(diag))));
+        d = tf.sub(tf.matMul(a, m), tf.mul(m, diag));
+      }
+      directions.push(w.rank === 2 ? d : tf.reshape(d, w.shape));
     }
-    return tf.mul(total, beta);
-  });
+    save(directions);
+    return {
+      value: tf.mul(squares.length === 1 ? squares[0] : tf.addN(squares), beta) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const scale = tf.mul(dy, 4 * beta);
+        return saved.map((d) => tf.mul(d, scale));
+      },
+    };
+  })(...weights) as tf.Scalar;
 }

@@ -10,7 +10,7 @@
 // γ [1] starts at 0, so the block is the identity at initialisation. H and W must be even.
 import * as tf from "@tensorflow/tfjs";
 import type { ParamInit, Params, Updates } from "./params.ts";
-import { initWeight } from "./layers.ts";
+import { add, initWeight } from "./layers.ts";
 import { sn } from "./spectral-norm.ts";
 
 /** Declares `${name}.theta|phi|g|o` (1×1 convs, orthogonal, no bias) and `${name}.gamma` = [0]. */
@@ -24,16 +24,21 @@ export function initSelfAttention(init: ParamInit, name: string, channels: numbe
   init.zeros(`${name}.gamma`, [1]);
 }
 
-/** x + γ·o(β g), see the header. */
+/**
+ * x + γ·o(β g), see the header. θ, φ and g are 1×1 convs of the same x, so they run as one conv
+ * with their filters side by side, and φ and g are max-pooled together (pooling acts per channel).
+ */
 export function selfAttention(x: tf.Tensor4D, p: Params, name: string, updates?: Updates): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const conv1x1 = (a: tf.Tensor4D, k: string) => tf.conv2d(a, sn(p, `${name}.${k}`, updates) as tf.Tensor4D, 1, "valid");
-  const pool = (a: tf.Tensor4D) => tf.maxPool(a, 2, 2, "valid");
-  const theta = tf.reshape(conv1x1(x, "theta"), [n, h * w, c / 8]);
-  const phi = tf.reshape(pool(conv1x1(x, "phi")), [n, (h * w) / 4, c / 8]);
-  const g = tf.reshape(pool(conv1x1(x, "g")), [n, (h * w) / 4, c / 2]);
+  const [c8, c2] = [c / 8, c / 2];
+  const filters = tf.concat(["theta", "phi", "g"].map((k) => sn(p, `${name}.${k}`, updates)), 3) as tf.Tensor4D;
+  const [thetaX, phiGX] = tf.split(tf.conv2d(x, filters, 1, "valid"), [c8, c8 + c2], 3);
+  const [phiX, gX] = tf.split(tf.maxPool(phiGX as tf.Tensor4D, 2, 2, "valid"), [c8, c2], 3);
+  const theta = tf.reshape(thetaX, [n, h * w, c8]);
+  const phi = tf.reshape(phiX, [n, (h * w) / 4, c8]);
+  const g = tf.reshape(gX, [n, (h * w) / 4, c2]);
   const beta = tf.softmax(tf.matMul(theta, phi, false, true)); // [N, HW, HW/4], softmax over pooled j
-  const attended = tf.reshape(tf.matMul(beta, g), [n, h, w, c / 2]) as tf.Tensor4D;
-  const o = conv1x1(attended, "o");
-  return tf.add(x, tf.mul(p[`${name}.gamma`], o));
+  const attended = tf.reshape(tf.matMul(beta, g), [n, h, w, c2]) as tf.Tensor4D;
+  const o = tf.conv2d(attended, sn(p, `${name}.o`, updates) as tf.Tensor4D, 1, "valid");
+  return add(x, tf.mul(p[`${name}.gamma`], o));
 }

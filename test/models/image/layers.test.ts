@@ -2,7 +2,7 @@
 // linear, batch norm, pooling and upsampling on hand-made tensors.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { avgPool2x, batchNorm, conv, initConv, initDense, linear, sumSpatial, upsample2x } from "../../../src/models/image/layers.ts";
+import { add, avgPool2x, batchNorm, batchNormAffine, conv, initConv, initDense, linear, relu, sumSpatial, upsample2x } from "../../../src/models/image/layers.ts";
 import { ParamInit, type Updates } from "../../../src/models/image/params.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { useWasm } from "../../helpers/tf-backend.ts";
@@ -146,5 +146,100 @@ describe("resampling", () => {
     });
     expect(got.shape).toEqual([2, 2]);
     expect(got.data).toEqual([16, 20, 160, 200]);
+  });
+});
+
+/** f's value and its gradients for xs under tf.valueAndGrads, as plain arrays. */
+function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], r: tf.Tensor): { y: number[]; grads: number[][] } {
+  const y = Array.from(f(...xs).dataSync());
+  const { grads } = tf.valueAndGrads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)) as tf.Scalar)(xs);
+  return { y, grads: grads.map((g) => Array.from(g.dataSync())) };
+}
+
+function expectClose(got: { y: number[]; grads: number[][] }, want: { y: number[]; grads: number[][] }, digits = 5): void {
+  expect(got.y.length).toBe(want.y.length);
+  got.y.forEach((v, i) => expect(v).toBeCloseTo(want.y[i], digits));
+  want.grads.forEach((g, k) => g.forEach((v, i) => expect(got.grads[k][i]).toBeCloseTo(v, digits - 1)));
+}
+
+describe("batchNormAffine: one tape node with a hand-derived gradient", () => {
+  // The plain formula: tf.moments, normalise, then the affine (and ReLU), autodiff through it all.
+  function plain(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, onePlusGamma: boolean, withRelu: boolean): tf.Tensor {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+    const c = x.shape[x.rank - 1];
+    const shape = g.rank === 2 ? [x.shape[0], ...x.shape.slice(1, -1).map(() => 1), c] : [c];
+    const z = tf.add(tf.mul(xhat, tf.reshape(onePlusGamma ? tf.add(g, 1) : g, shape)), tf.reshape(b, shape));
+    return withRelu ? tf.relu(z) : z;
+  }
+  const rng = new Rng(31);
+  const cases = [
+    { x: [4, 3, 2, 5], g: [4, 5], name: "NHWC, per-sample γ, β (conditional BN)" },
+    { x: [4, 3, 2, 5], g: [5], name: "NHWC, shared γ, β" },
+    { x: [6, 5], g: [6, 5], name: "[N, C], per-sample γ, β" },
+    { x: [6, 5], g: [5], name: "[N, C], shared γ, β" },
+  ];
+  for (const { x: xs, g: gs, name } of cases) {
+    for (const [onePlusGamma, withRelu] of [[false, false], [true, true]]) {
+      it(`${name}${onePlusGamma ? ", 1 + γ" : ""}${withRelu ? ", ReLU" : ""}: values and ∂/∂x, ∂/∂γ, ∂/∂β match the plain formula`, () => {
+        const size = (sh: number[]) => sh.reduce((a, b) => a * b, 1);
+        // A mean far from zero relative to the spread: the case a one-pass variance would get wrong.
+        const xData = rng.normalArray(size(xs), 3, 0.5), gData = rng.normalArray(size(gs), 0, 0.5), bData = rng.normalArray(size(gs)), rData = rng.normalArray(size(xs));
+        const before = tf.memory().numTensors;
+        const [want, got] = tf.tidy(() => {
+          const args = [tf.tensor(xData, xs), tf.tensor(gData, gs), tf.tensor(bData, gs)];
+          const r = tf.tensor(rData, xs);
+          return [
+            valueAndGrads((x, g, b) => plain(x, g, b, onePlusGamma, withRelu), args, r),
+            valueAndGrads((x, g, b) => batchNormAffine(x, g, b, { onePlusGamma, relu: withRelu }), args, r),
+          ];
+        });
+        expect(tf.memory().numTensors).toBe(before);
+        expectClose(got, want, 4);
+      });
+    }
+  }
+});
+
+describe("ops that save less for autodiff than tfjs's own", () => {
+  const rng = new Rng(32);
+  const x4 = () => tf.tensor4d(rng.normalArray(2 * 4 * 6 * 3), [2, 4, 6, 3]);
+
+  const pairs: Array<[string, (...a: tf.Tensor[]) => tf.Tensor, (...a: tf.Tensor[]) => tf.Tensor, () => tf.Tensor[]]> = [
+    ["add, a bias [C]", (x, b) => add(x, b), (x, b) => tf.add(x, b), () => [x4(), tf.tensor1d(rng.normalArray(3))]],
+    ["add, same shapes", (x, y) => add(x, y), (x, y) => tf.add(x, y), () => [x4(), x4()]],
+    ["relu", (x) => relu(x), (x) => tf.relu(x), () => [x4()]],
+    ["upsample2x", (x) => upsample2x(x as tf.Tensor4D), (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [8, 12]), () => [x4()]],
+    ["avgPool2x", (x) => avgPool2x(x as tf.Tensor4D), (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, "valid"), () => [x4()]],
+    ["sumSpatial", (x) => sumSpatial(x as tf.Tensor4D), (x) => tf.sum(x, [1, 2]), () => [x4()]],
+    ["sumSpatial of ReLU", (x) => sumSpatial(x as tf.Tensor4D, { relu: true }), (x) => tf.sum(tf.relu(x), [1, 2]), () => [x4()]],
+  ];
+  for (const [name, mine, theirs, inputs] of pairs) {
+    it(`${name}: the same values and gradients as the plain tf ops`, () => {
+      const before = tf.memory().numTensors;
+      const [want, got] = tf.tidy(() => {
+        const args = inputs();
+        const r = tf.randomNormal(theirs(...args).shape, 0, 1, "float32", 5);
+        return [valueAndGrads(theirs, args, r), valueAndGrads(mine, args, r)];
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expectClose(got, want);
+    });
+  }
+
+  it("conv gives the same values on the tape (conv2d + add) as off it (one fused kernel)", () => {
+    const [onTape, offTape] = tf.tidy(() => {
+      const p = { "c.w": tf.tensor4d(rng.normalArray(3 * 3 * 3 * 4), [3, 3, 3, 4]), "c.b": tf.tensor1d(rng.normalArray(4)) };
+      const x = x4();
+      let taped: number[] = [];
+      tf.grad((a: tf.Tensor) => {
+        const y = conv(a as tf.Tensor4D, p, "c");
+        taped = Array.from(y.dataSync());
+        return tf.sum(y);
+      })(x);
+      return [taped, Array.from(conv(x, p, "c").dataSync())];
+    });
+    onTape.forEach((v, i) => expect(v).toBeCloseTo(offTape[i], 5));
   });
 });

@@ -91,4 +91,35 @@ describe("orthogonalRegularization", () => {
     const g = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => orthogonalRegularization([x], beta))(tf.tensor(w, shape)).dataSync()));
     g.forEach((x, i) => expect(x).toBeCloseTo(fd[i], 3));
   });
+
+  it("wide and tall weights together match the plain formula β Σ‖WᵀW ⊙ (1 − I)‖² with autodiff, value and gradient", () => {
+    // The wide weight [3, 40] takes the K×K path (WWᵀ, column norms) instead of the 40×40 Gram matrix.
+    const rng = new Rng(8);
+    const shapes = [[3, 40], [2, 2, 3, 5], [6, 4]];
+    const beta = 0.01;
+    const plain = (...ws: tf.Tensor[]) =>
+      tf.mul(
+        tf.addN(
+          ws.map((w) => {
+            const cout = w.shape[w.rank - 1];
+            const m = tf.reshape(w, [-1, cout]) as tf.Tensor2D;
+            return tf.sum(tf.square(tf.mul(tf.matMul(m, m, true, false), tf.sub(1, tf.eye(cout)))));
+          }),
+        ),
+        beta,
+      ) as tf.Scalar;
+    const before = tf.memory().numTensors;
+    const [want, got] = tf.tidy(() => {
+      const ws = shapes.map((sh) => tf.tensor(rng.normalArray(sh.reduce((a, b) => a * b, 1)), sh));
+      const run = (f: (...ws: tf.Tensor[]) => tf.Scalar) => {
+        const { value, grads } = tf.valueAndGrads(f)(ws);
+        return { value: value.dataSync()[0], grads: grads.map((g) => Array.from(g.dataSync())) };
+      };
+      return [run(plain), run((...xs) => orthogonalRegularization(xs, beta))];
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(got.value).toBeCloseTo(want.value, 4);
+    expect(Math.abs(got.value - want.value) / want.value).toBeLessThan(1e-5);
+    want.grads.forEach((g, i) => g.forEach((x, j) => expect(got.grads[i][j]).toBeCloseTo(x, 5)));
+  });
 });

@@ -102,4 +102,31 @@ describe("selfAttention", () => {
     });
     expect([...updates.keys()].sort()).toEqual(["a.g.u", "a.o.u", "a.phi.u", "a.theta.u"]);
   });
+
+  it("gradients match the block written op by op (θ, φ, g as three convs, φ and g pooled apart)", () => {
+    const r = new Rng(16);
+    const names = ["theta", "phi", "g", "o"];
+    const shapes = [[1, 1, C, 1], [1, 1, C, 1], [1, 1, C, 4], [1, 1, 4, C]];
+    const ws = shapes.map((sh) => r.normalArray(sh.reduce((a, b) => a * b, 1)));
+    const up = r.normalArray(N * H * W * C);
+    const opByOp = (x: tf.Tensor4D, p: Record<string, tf.Tensor>) => {
+      const proj = (a: tf.Tensor4D, k: string) => tf.conv2d(a, p[`att.${k}`] as tf.Tensor4D, 1, "valid");
+      const pool = (a: tf.Tensor4D) => tf.maxPool(a, 2, 2, "valid");
+      const theta = tf.reshape(proj(x, "theta"), [N, H * W, C / 8]);
+      const phi = tf.reshape(pool(proj(x, "phi")), [N, (H * W) / 4, C / 8]);
+      const g = tf.reshape(pool(proj(x, "g")), [N, (H * W) / 4, C / 2]);
+      const att = tf.reshape(tf.matMul(tf.softmax(tf.matMul(theta, phi, false, true)), g), [N, H, W, C / 2]) as tf.Tensor4D;
+      return tf.add(x, tf.mul(p["att.gamma"], proj(att, "o")));
+    };
+    const before = tf.memory().numTensors;
+    const [want, got] = tf.tidy(() => {
+      const args = [tf.tensor4d(x, [N, H, W, C]), ...ws.map((w, i) => tf.tensor(w, shapes[i])), tf.tensor1d([0.7])];
+      const params = (a: tf.Tensor[]) => Object.fromEntries([...names.map((k, i) => [`att.${k}`, a[i + 1]]), ["att.gamma", a[5]]]);
+      const grads = (f: (x: tf.Tensor4D, p: Record<string, tf.Tensor>) => tf.Tensor) =>
+        tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(a[0] as tf.Tensor4D, params(a)), tf.tensor4d(up, [N, H, W, C]))))(args).map((t) => Array.from(t.dataSync()));
+      return [grads(opByOp), grads((a, p) => selfAttention(a, p, "att"))];
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    want.forEach((g, k) => g.forEach((v, i) => expect(got[k][i]).toBeCloseTo(v, 4)));
+  });
 });

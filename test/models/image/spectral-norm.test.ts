@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ParamInit, type Updates } from "../../../src/models/image/params.ts";
-import { initSpectralU, sn, spectralNormalize, stopGradient } from "../../../src/models/image/spectral-norm.ts";
+import { initSpectralU, sn, spectralNormalize, stopGradient, type PowerIterationSite } from "../../../src/models/image/spectral-norm.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { useWasm } from "../../helpers/tf-backend.ts";
 
@@ -181,5 +181,112 @@ describe("sn and initSpectralU", () => {
     expect(out.u).toEqual([1, 0]);
     expect([...updates.keys()]).toEqual(["l.w.u"]);
     expect(tf.memory().numTensors).toBe(before); // not kept: the tidy disposed it
+  });
+});
+
+/**
+ * Spectral norm as it was first written: plain tf ops, autodiff through the power iteration with
+ * stop-gradients on u' and v. The rewrite (JS on the host, or tensor ops off the tape, with a
+ * hand-written gradient) must match it.
+ */
+function formulaSn(w: tf.Tensor, u: tf.Tensor): { w: tf.Tensor; u: tf.Tensor; sigma: tf.Tensor } {
+  const cout = w.shape[w.rank - 1];
+  const wt = tf.reshape(w, [-1, cout]);
+  const normalize = (x: tf.Tensor) => tf.div(x, tf.maximum(tf.norm(x), 1e-12));
+  const v = normalize(tf.matMul(stopGradient(wt), tf.reshape(u, [cout, 1])));
+  const wv = tf.matMul(wt, v, true, false);
+  const uNew = stopGradient(normalize(wv));
+  const sigma = tf.sum(tf.mul(uNew, wv));
+  return { w: tf.div(w, sigma), u: tf.reshape(uNew, [cout]), sigma };
+}
+
+const values = (t: tf.Tensor) => Array.from(t.dataSync());
+
+describe("spectralNormalize against the formula written with autodiff", () => {
+  const rng = new Rng(21);
+  const cases = [
+    { shape: [3, 3, 4, 6], name: "conv [3, 3, 4, 6]" },
+    { shape: [5, 7], name: "dense [5, 7]" },
+  ];
+  for (const site of ["host", "tensor"] as PowerIterationSite[]) {
+    for (const { shape, name } of cases) {
+      it(`${site}: ${name}: w/σ, u', σ and ∂Σ R⊙(w/σ)/∂w`, () => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const cout = shape[shape.length - 1];
+        const wData = rng.normalArray(size), uData = rng.normalArray(cout), rData = rng.normalArray(size);
+        const before = tf.memory().numTensors;
+        const [want, got] = tf.tidy(() => {
+          const w = tf.tensor(wData, shape), u = tf.tensor1d(uData), r = tf.tensor(rData, shape);
+          const run = (f: (x: tf.Tensor) => { w: tf.Tensor; u: tf.Tensor; sigma: tf.Tensor }) => {
+            const out = f(w);
+            const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x).w, r)))(w);
+            return { w: values(out.w), u: values(out.u), sigma: out.sigma.dataSync()[0], grad: values(grad), shape: out.w.shape };
+          };
+          return [run((x) => formulaSn(x, u)), run((x) => spectralNormalize(x, u, site))];
+        });
+        expect(tf.memory().numTensors).toBe(before);
+        expect(got.shape).toEqual(shape);
+        expect(got.sigma).toBeCloseTo(want.sigma, 5);
+        got.w.forEach((x, i) => expect(x).toBeCloseTo(want.w[i], 5));
+        got.u.forEach((x, i) => expect(x).toBeCloseTo(want.u[i], 5));
+        got.grad.forEach((x, i) => expect(x).toBeCloseTo(want.grad[i], 4));
+      });
+    }
+  }
+});
+
+describe("sn: one normalisation per weight within a tape", () => {
+  const rng = new Rng(22);
+  const shape = [2, 2, 3, 4];
+  const wData = rng.normalArray(48), uData = rng.normalArray(4), r1 = rng.normalArray(48), r2 = rng.normalArray(48);
+
+  it("a second call in the same tape returns the same tensor, and the gradients of both uses add up", () => {
+    const [want, got, same] = tf.tidy(() => {
+      const w = tf.tensor(wData, shape), u = tf.tensor1d(uData);
+      const a = tf.tensor(r1, shape), b = tf.tensor(r2, shape);
+      const wantGrad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(formulaSn(x, u).w, tf.add(a, b))))(w);
+      let sameTensor = false;
+      const gotGrad = tf.grad((x: tf.Tensor) => {
+        const p = { w: x, "w.u": u };
+        const first = sn(p, "w"), second = sn(p, "w");
+        sameTensor = first === second;
+        return tf.add(tf.sum(tf.mul(first, a)), tf.sum(tf.mul(second, b)));
+      })(w);
+      return [values(wantGrad), values(gotGrad), sameTensor];
+    });
+    expect(same).toBe(true);
+    got.forEach((x, i) => expect(x).toBeCloseTo(want[i], 4));
+  });
+
+  it("a normalisation made outside a tape is not reused inside one: the gradient still reaches w", () => {
+    const [want, got] = tf.tidy(() => {
+      const w = tf.tensor(wData, shape), u = tf.tensor1d(uData), a = tf.tensor(r1, shape);
+      const p = { w, "w.u": u };
+      const outside = sn(p, "w");
+      const gotGrad = tf.grad((x: tf.Tensor) => {
+        expect(x).toBe(w); // the same weight tensor, now being differentiated
+        return tf.sum(tf.mul(sn({ w: x, "w.u": u }, "w"), a));
+      })(w);
+      expect(outside.isDisposed).toBe(false);
+      return [values(tf.grad((x: tf.Tensor) => tf.sum(tf.mul(formulaSn(x, u).w, a)))(w)), values(gotGrad)];
+    });
+    expect(Math.max(...got.map(Math.abs))).toBeGreaterThan(0.01);
+    got.forEach((x, i) => expect(x).toBeCloseTo(want[i], 4));
+  });
+
+  it("u' goes once into each updates map: the map that asked first gets the tensor, another a copy", () => {
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const p = { w: tf.tensor(wData, shape), "w.u": tf.tensor1d(uData) };
+      const m1: Updates = new Map(), m2: Updates = new Map();
+      sn(p, "w", m1);
+      const first = m1.get("w.u");
+      sn(p, "w", m1);
+      sn(p, "w", m2);
+      expect(m1.get("w.u")).toBe(first);
+      expect(m2.get("w.u")).not.toBe(first);
+      expect(values(m2.get("w.u")!)).toEqual(values(first!));
+    });
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
