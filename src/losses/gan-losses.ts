@@ -69,6 +69,16 @@ export function hingeDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Ten
 export const D_LOSSES = ["bce", "hinge"] as const;
 export type DLossKind = (typeof D_LOSSES)[number];
 
+/** The real-sample term of D's loss (−E log D(x), or E relu(1 − D(x)) for hinge): dLoss = dLossReal + dLossFake. */
+export function dLossReal(kind: DLossKind, realLogits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.mean(kind === "hinge" ? tf.relu(tf.sub(1, realLogits)) : tf.softplus(tf.neg(realLogits))) as tf.Scalar);
+}
+
+/** The fake-sample term of D's loss (−E log(1 − D(G(z))), or E relu(1 + D(G(z))) for hinge). */
+export function dLossFake(kind: DLossKind, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.mean(kind === "hinge" ? tf.relu(tf.add(1, fakeLogits)) : tf.softplus(fakeLogits)) as tf.Scalar);
+}
+
 export function dLoss(kind: DLossKind, realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
   return kind === "hinge" ? hingeDiscriminatorLoss(realLogits, fakeLogits) : discriminatorLoss(realLogits, fakeLogits);
 }

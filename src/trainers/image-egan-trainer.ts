@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { needsRealScores, selectSurvivors } from "../../strategies/egan.ts";
 import type { TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
-import { dLoss, generatorLoss } from "../losses/gan-losses.ts";
+import { dLoss, dLossFake, dLossReal, generatorLoss } from "../losses/gan-losses.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
@@ -159,15 +159,22 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     const zEval = this.draws.z(E);
     const yEval = this.draws.labels(E);
     const fakes = children.map((c) => tf.tidy(() => model.generate(c.p, zEval, yEval)));
+    // ∇_θD L_D = ∇(real term) + ∇(fake term): the real term is the same for every child, so it
+    // is computed once; Fq comes from the fake term's own forward pass.
+    const realGrads = scoped(() => gradsOf(D.p, (d) => dLossReal(this.o.dLoss, model.discriminate(d, real.x, real.y))).map((g) => tf.keep(g)));
     const parts: tf.Tensor[] = [];
     const sq: tf.Tensor[] = [];
     for (const x of fakes) {
       tf.tidy(() => {
-        parts.push(tf.keep(tf.mean(tf.sigmoid(model.discriminate(D.p, x, yEval)))));
-        const g = gradsOf(D.p, (d) => dLoss(this.o.dLoss, model.discriminate(d, real.x, real.y), model.discriminate(d, x, yEval)));
-        sq.push(tf.keep(tf.addN(g.map((t) => tf.sum(tf.square(t))))));
+        const g = gradsOf(D.p, (d) => {
+          const logits = model.discriminate(d, x, yEval);
+          parts.push(tf.keep(tf.mean(tf.sigmoid(logits))));
+          return dLossFake(this.o.dLoss, logits);
+        });
+        sq.push(tf.keep(tf.addN(g.map((t, i) => tf.sum(tf.square(tf.add(t, realGrads[i])))))));
       });
     }
+    tf.dispose(realGrads);
     const read = tf.tidy(() => tf.stack([...parts, ...sq]) as tf.Tensor1D);
     const values = this.lag.read(read);
     tf.dispose([read, ...parts, ...sq]);

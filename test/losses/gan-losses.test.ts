@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MUTATIONS } from "../../strategies/egan.ts";
-import { discriminatorLoss, generatorLoss, generatorLossGrad } from "../../src/losses/gan-losses.ts";
+import { discriminatorLoss, dLoss, dLossFake, dLossReal, generatorLoss, generatorLossGrad } from "../../src/losses/gan-losses.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
 
 beforeAll(useWasm);
@@ -67,5 +67,25 @@ describe("discriminator loss", () => {
   it("is −log D(x) − log(1 − D(G(z))) by hand: real D 0.75, fake D 0.5 → 0.9808", () => {
     const v = tf.tidy(() => discriminatorLoss(tf.tensor2d([Math.log(3)], [1, 1]), tf.tensor2d([0], [1, 1])).dataSync()[0]);
     expect(v).toBeCloseTo(-Math.log(0.75) - Math.log(0.5), 6);
+  });
+});
+
+describe("D's loss in its real and fake terms (E-GAN's fitness computes the real gradient once)", () => {
+  // real logits ln 3 and −1 (D 0.75, 0.269), fake logits 0 and 2 (D 0.5, 0.881)
+  const real = [Math.log(3), -1];
+  const fake = [0, 2];
+  const sp = (x: number) => Math.log1p(Math.exp(x));
+  it.each([
+    ["bce", (sp(-real[0]) + sp(-real[1])) / 2, (sp(fake[0]) + sp(fake[1])) / 2],
+    ["hinge", (Math.max(0, 1 - real[0]) + Math.max(0, 1 - real[1])) / 2, (Math.max(0, 1 + fake[0]) + Math.max(0, 1 + fake[1])) / 2],
+  ] as const)("%s: the terms are the hand-computed means and add up to dLoss", (kind, wantReal, wantFake) => {
+    const [r, f, both] = tf.tidy(() => {
+      const rl = tf.tensor1d(real);
+      const fl = tf.tensor1d(fake);
+      return [dLossReal(kind, rl), dLossFake(kind, fl), dLoss(kind, rl, fl)].map((t) => t.dataSync()[0]);
+    });
+    expect(r).toBeCloseTo(wantReal, 6);
+    expect(f).toBeCloseTo(wantFake, 6);
+    expect(both).toBeCloseTo(wantReal + wantFake, 6);
   });
 });

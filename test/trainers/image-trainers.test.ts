@@ -171,7 +171,8 @@ describe("plain DCGAN iteration", () => {
       return calls;
     };
     expect(count(["heuristic"])).toEqual({ generate: 2, discriminate: 3 });
-    // E-GAN, 2 children: 2 G steps, 2 evaluation samples, each scored (Fq) and D's gradient on real + fake, then D's step.
-    expect(count(["heuristic", "minimax"])).toEqual({ generate: 4, discriminate: 2 + 2 + 4 + 2 });
+    // E-GAN, 2 children: 2 G steps; 2 evaluation samples; D once on the real batch (its loss
+    // term's gradient is shared), once per child on its fakes (Fq and the fake term together); D's step on real + fake.
+    expect(count(["heuristic", "minimax"])).toEqual({ generate: 4, discriminate: 2 + 1 + 2 + 2 });
   });
 });
