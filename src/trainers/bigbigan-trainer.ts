@@ -23,7 +23,7 @@ import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, t
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
-import { nanIfAnyNaN, plainChild } from "./plain-fitness.ts";
+import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
@@ -151,20 +151,11 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
    */
   private finishPlain(child: Side): TrainerRecord | undefined {
     const { d, loss, fq } = this.trainD(child, true);
-    const read = tf.reshape(fq!, [1]) as tf.Tensor1D;
-    const Fq = this.lag.read(read)[0];
-    tf.dispose([read, fq!]);
-    const records = [plainChild(this.o.mutations[0], Fq)];
     this.it++;
-    if (Number.isNaN(Fq)) {
-      disposeSide(child);
-      disposeNamedAdam(d);
-      loss.dispose();
-      throw new TrainingDiverged(this.it);
-    }
-    this.adopt(child, d);
-    this.lag.hold({ it: this.it, children: records, survivors: [0], dLoss: NaN }, loss);
-    return this.lag.take();
+    return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
+      discard: () => (disposeSide(child), disposeNamedAdam(d)),
+      adopt: () => this.adopt(child, d),
+    });
   }
 
   /** E-GAN's 2.–4.: fitness on the evaluation batch, the best child, D's steps, the EMA. */

@@ -24,7 +24,7 @@ import { disposeParams, filledLike, ParamInit, type ParamData, type Params, type
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
-import { nanIfAnyNaN, plainChild } from "./plain-fitness.ts";
+import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
@@ -134,20 +134,11 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
    */
   private finishPlain(child: NamedAdam): TrainerRecord | undefined {
     const { d, loss, fq } = this.trainD([child], undefined);
-    const read = tf.reshape(fq!, [1]) as tf.Tensor1D;
-    const Fq = this.lag.read(read)[0];
-    tf.dispose([read, fq!]);
-    const records = [plainChild(this.o.mutations[0], Fq)];
     this.it++;
-    if (Number.isNaN(Fq)) {
-      disposeNamedAdam(child);
-      disposeNamedAdam(d);
-      loss.dispose();
-      throw new TrainingDiverged(this.it);
-    }
-    this.adopt([child], d);
-    this.lag.hold({ it: this.it, children: records, survivors: [0], dLoss: NaN }, loss);
-    return this.lag.take();
+    return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
+      discard: () => (disposeNamedAdam(child), disposeNamedAdam(d)),
+      adopt: () => this.adopt([child], d),
+    });
   }
 
   /** 2.–4. of E-GAN: fitness on the evaluation batch, selection, D's steps, the EMA. */
