@@ -8,8 +8,6 @@ export class Progress extends Context.Service<
   {
     /** A line that stays (start, evaluations, summary). */
     readonly line: (text: string) => Effect.Effect<void>;
-    /** A transient status; shown in place on a TTY, dropped otherwise. */
-    readonly status: (text: string) => Effect.Effect<void>;
     /**
      * `done` of `total` units named `label` ("it" gives "it/s"), `extra` appended. On a TTY a bar
      * rewritten in place, left as a line once done reaches total; otherwise a plain line at 10%,
@@ -122,10 +120,6 @@ export function progressLayer(stream: ProgressStream = process.stdout, options: 
         clear();
         stream.write(text + "\n");
       }),
-    status: (text) =>
-      Effect.sync(() => {
-        if (tty) show(text);
-      }),
     bar: (label, done, total, extra) =>
       Effect.sync(() => {
         const s = started(label, done, total);
@@ -151,14 +145,5 @@ export function progressLayer(stream: ProgressStream = process.stdout, options: 
           stream.write(plainBarLine(state) + "\n");
         }
       }),
-  });
-}
-
-/** A test layer that collects lines; statuses and bars are dropped, as when piped between tenths. */
-export function collectingProgress(lines: string[]) {
-  return Layer.succeed(Progress, {
-    line: (text) => Effect.sync(() => void lines.push(text)),
-    status: () => Effect.void,
-    bar: () => Effect.void,
   });
 }

@@ -120,13 +120,12 @@ describe("progressLayer piped or in CI", () => {
     ]);
   });
 
-  it("prints plain lines on a TTY when CI is set, and drops statuses", () => {
+  it("prints plain lines on a TTY when CI is set", () => {
     const f = fake(true);
     run(
       f,
       (p) =>
         Effect.gen(function* () {
-          yield* p.status("working");
           yield* steps(f, [0, 400, 450], 1000, 2)(p);
         }),
       true,
