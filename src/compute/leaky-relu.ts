@@ -20,6 +20,7 @@
 // Measured: see native-reduce-kernels.ts.
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapOf, heapOffset, KernelSwaps } from "./kernel-swaps.ts";
 
 /** dx = dy · step(x, α), or tfjs-core's where(x > 0, dy, α·dy) where the backend has no Step kernel. */
 function leakyReluGrad(dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap): { x: () => tf.Tensor } {
@@ -50,22 +51,16 @@ export interface LeakyReluAddon {
   leakyRelu(heap: ArrayBuffer, x: number, out: number, n: number, alpha: number): void;
 }
 
-const NATIVE_LEAKY_RELU = Symbol.for("evogan.compute.native-leaky-relu");
+const swaps = new KernelSwaps("native-leaky-relu");
 
 /** True when wasm's LeakyRelu currently runs natively. */
 export function nativeLeakyReluActive(): boolean {
-  const k = tf.getKernel("LeakyRelu", "wasm");
-  return k != null && Reflect.has(k.kernelFunc, NATIVE_LEAKY_RELU);
+  return swaps.active("LeakyRelu");
 }
-
-let previous: tf.KernelConfig | undefined;
 
 /** Puts back the LeakyRelu kernel that was registered before registerNativeLeakyRelu. */
 export function unregisterNativeLeakyRelu(): void {
-  if (!previous) return;
-  tf.unregisterKernel("LeakyRelu", "wasm");
-  tf.registerKernel(previous);
-  previous = undefined;
+  swaps.restore();
 }
 
 /**
@@ -75,25 +70,16 @@ export function unregisterNativeLeakyRelu(): void {
  */
 export function registerNativeLeakyRelu(g: Partial<LeakyReluAddon>): boolean {
   if (process.env.EVOGAN_NATIVE_REDUCE === "off" || typeof g.leakyRelu !== "function") return false;
-  const current = tf.getKernel("LeakyRelu", "wasm");
-  if (!current || Reflect.has(current.kernelFunc, NATIVE_LEAKY_RELU)) return true;
   const addon = g as LeakyReluAddon;
-  const below = current.kernelFunc;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  swaps.replace("LeakyRelu", (below) => (args) => {
     const { x } = args.inputs as tf.LeakyReluInputs;
     const { alpha } = args.attrs as unknown as tf.LeakyReluAttrs;
     const n = x == null ? 0 : tf.util.sizeFromShape(x.shape);
     if (x == null || x.dtype !== "float32" || n === 0) return below(args);
     const backend = args.backend as BackendWasm;
     const out = backend.makeOutput(x.shape.slice(), "float32");
-    const data = [x, out].map((t) => backend.dataIdMap.get(t.dataId));
-    if (!data[0] || !data[1]) throw new Error("native leakyRelu: tensor data is not on the wasm backend");
-    addon.leakyRelu(backend.typedArrayFromHeap(out).buffer as ArrayBuffer, data[0].memoryOffset, data[1].memoryOffset, n, alpha);
+    addon.leakyRelu(heapOf(backend, out), heapOffset(backend, x), heapOffset(backend, out), n, alpha);
     return out;
-  };
-  Object.defineProperty(kernelFunc, NATIVE_LEAKY_RELU, { value: true });
-  previous = current;
-  tf.unregisterKernel("LeakyRelu", "wasm");
-  tf.registerKernel({ ...current, kernelFunc });
+  });
   return true;
 }

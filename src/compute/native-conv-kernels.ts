@@ -42,6 +42,7 @@
 // it still beat XNNPACK there once the im2col copied such short rows with plain loops.
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapOf, heapOffset as offset, KernelSwaps } from "./kernel-swaps.ts";
 
 /** The addon's convolution entry points (evogan_native.cc); operands are byte offsets into `heap`. */
 export interface ConvAddon {
@@ -72,28 +73,11 @@ function geometry(info: tf.backend_util.Conv2DInfo): Geometry {
   ];
 }
 
-const NATIVE_CONV = Symbol.for("evogan.compute.native-conv");
+const swaps = new KernelSwaps("native-conv");
 
 /** True when wasm's kernel `name` (Conv2D by default) currently runs through the native GEMM. */
 export function nativeConvActive(name = "Conv2D"): boolean {
-  const k = tf.getKernel(name, "wasm");
-  return k != null && Reflect.has(k.kernelFunc, NATIVE_CONV);
-}
-
-function tagged(fn: tf.KernelFunc): tf.KernelFunc {
-  Object.defineProperty(fn, NATIVE_CONV, { value: true });
-  return fn;
-}
-
-function offset(backend: BackendWasm, x: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(x.dataId);
-  if (!data) throw new Error("native conv: tensor data is not on the wasm backend");
-  return data.memoryOffset;
-}
-
-/** The ArrayBuffer behind the wasm memory (current: memory.grow replaces it). */
-function heapOf(backend: BackendWasm, any: tf.TensorInfo): ArrayBuffer {
-  return backend.typedArrayFromHeap(any).buffer as ArrayBuffer;
+  return swaps.active(name);
 }
 
 const isOne = (v: number | [number, number] | undefined): boolean => v == null || (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
@@ -121,23 +105,9 @@ function conv2d(g: ConvAddon, backend: BackendWasm, x: tf.TensorInfo | undefined
   return y;
 }
 
-const replaced = new Map<string, tf.KernelConfig>();
-
-function replace(name: string, make: (previous: tf.KernelFunc) => tf.KernelFunc): void {
-  const current = tf.getKernel(name, "wasm");
-  if (!current || Reflect.has(current.kernelFunc, NATIVE_CONV)) return;
-  replaced.set(name, current);
-  tf.unregisterKernel(name, "wasm");
-  tf.registerKernel({ ...current, kernelFunc: tagged(make(current.kernelFunc)) });
-}
-
 /** Puts back the conv kernels that were registered before registerNativeConv. */
 export function unregisterNativeConv(): void {
-  for (const [name, previous] of replaced) {
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel(previous);
-  }
-  replaced.clear();
+  swaps.restore();
 }
 
 /**
@@ -148,12 +118,12 @@ export function unregisterNativeConv(): void {
 export function registerNativeConv(g: Partial<ConvAddon>): boolean {
   if (typeof g.conv2d !== "function" || typeof g.conv2dBackpropInput !== "function" || typeof g.conv2dBackpropFilter !== "function" || typeof g.biasAct !== "function") return false;
   const addon = g as ConvAddon;
-  replace("Conv2D", (previous) => (args) => {
+  swaps.replace("Conv2D", (previous) => (args) => {
     const { x, filter } = args.inputs as tf.Conv2DInputs;
     const attrs = args.attrs as unknown as tf.Conv2DAttrs;
     return conv2d(addon, args.backend as BackendWasm, x, filter, attrs) ?? previous(args);
   });
-  replace("FusedConv2D", (previous) => (args) => {
+  swaps.replace("FusedConv2D", (previous) => (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as tf.FusedConv2DInputs;
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
     const co = filter?.shape[3];
@@ -170,7 +140,7 @@ export function registerNativeConv(g: Partial<ConvAddon>): boolean {
     }
     return y;
   });
-  replace("Conv2DBackpropInput", (previous) => (args) => {
+  swaps.replace("Conv2DBackpropInput", (previous) => (args) => {
     const { dy, filter } = args.inputs as tf.Conv2DBackpropInputInputs;
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     if (!nhwc(attrs.dataFormat) || !plain(dy) || !plain(filter) || attrs.inputShape?.length !== 4 || tf.util.sizeFromShape(attrs.inputShape) === 0) return previous(args);
@@ -181,7 +151,7 @@ export function registerNativeConv(g: Partial<ConvAddon>): boolean {
     addon.conv2dBackpropInput(heapOf(backend, dx), offset(backend, dy), offset(backend, filter), offset(backend, dx), ...geometry(info));
     return dx;
   });
-  replace("Conv2DBackpropFilter", (previous) => (args) => {
+  swaps.replace("Conv2DBackpropFilter", (previous) => (args) => {
     const { x, dy } = args.inputs as tf.Conv2DBackpropFilterInputs;
     const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (!nhwc(attrs.dataFormat) || !plain(x) || !plain(dy) || attrs.filterShape?.length !== 4 || tf.util.sizeFromShape(attrs.filterShape) === 0) return previous(args);

@@ -12,6 +12,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type LeakyReluAddon, registerNativeLeakyRelu, unregisterNativeLeakyRelu } from "./leaky-relu.ts";
 import { type ConvAddon, registerNativeConv, unregisterNativeConv } from "./native-conv-kernels.ts";
 import { type ReduceAddon, registerNativeReduce, unregisterNativeReduce } from "./native-reduce-kernels.ts";
+import { heapOf, heapOffset as offset, KernelSwaps } from "./kernel-swaps.ts";
 import { broadcastIndices } from "./wasm-kernels.ts";
 
 interface GemmAddon extends Partial<ConvAddon>, Partial<ReduceAddon>, Partial<LeakyReluAddon> {
@@ -34,12 +35,11 @@ export function loadGemmAddon(): GemmAddon | null {
   return addon;
 }
 
-const NATIVE = Symbol.for("evogan.compute.native-gemm");
+const swaps = new KernelSwaps("native-gemm");
 
 /** True when wasm's BatchMatMul currently runs through the native GEMM. */
 export function nativeGemmActive(): boolean {
-  const k = tf.getKernel("BatchMatMul", "wasm");
-  return k != null && Reflect.has(k.kernelFunc, NATIVE);
+  return swaps.active("BatchMatMul");
 }
 
 interface Mat {
@@ -53,11 +53,6 @@ function mat(x: tf.TensorInfo): Mat {
   return { batchShape: s.slice(0, -2), rows: s[s.length - 2], cols: s[s.length - 1] };
 }
 
-function offset(backend: BackendWasm, x: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(x.dataId);
-  if (!data) throw new Error("native gemm: tensor data is not on the wasm backend");
-  return data.memoryOffset;
-}
 
 /** op(a)·op(b) over broadcast batches, into a fresh output; undefined when not float32. */
 function nativeMatMul(g: GemmAddon, backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: boolean): tf.TensorInfo | undefined {
@@ -81,25 +76,8 @@ function nativeMatMul(g: GemmAddon, backend: BackendWasm, a: tf.TensorInfo, b: t
   return out;
 }
 
-/** The ArrayBuffer behind the wasm memory (current: memory.grow replaces it). */
-function heapOf(backend: BackendWasm, any: tf.TensorInfo): ArrayBuffer {
-  return backend.typedArrayFromHeap(any).buffer as ArrayBuffer;
-}
-
-function tagged(fn: tf.KernelFunc): tf.KernelFunc {
-  Object.defineProperty(fn, NATIVE, { value: true });
-  return fn;
-}
-
-const replaced = new Map<string, tf.KernelConfig>();
-
 function replace(name: string, make: (previous: tf.KernelFunc) => tf.KernelFunc): void {
-  const current = tf.getKernel(name, "wasm");
-  if (!current) throw new Error(`native gemm: '${name}' is not registered for wasm`);
-  if (Reflect.has(current.kernelFunc, NATIVE)) return;
-  replaced.set(name, current);
-  tf.unregisterKernel(name, "wasm");
-  tf.registerKernel({ ...current, kernelFunc: make(current.kernelFunc) });
+  if (!swaps.replace(name, make)) throw new Error(`native gemm: '${name}' is not registered for wasm`);
 }
 
 /** Puts wasm's own (evogan-wrapped) matmul and conv kernels back; the native path is off until re-registered. */
@@ -107,11 +85,7 @@ export function unregisterNativeKernels(): void {
   unregisterNativeConv();
   unregisterNativeReduce();
   unregisterNativeLeakyRelu();
-  for (const [name, previous] of replaced) {
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel(previous);
-  }
-  replaced.clear();
+  swaps.restore();
 }
 
 /**
@@ -122,32 +96,28 @@ export function unregisterNativeKernels(): void {
 export function registerNativeGemm(): boolean {
   const g = loadGemmAddon();
   if (!g) return false;
-  replace("BatchMatMul", (previous) =>
-    tagged((args) => {
-      const { a, b } = args.inputs as tf.BatchMatMulInputs;
-      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-      return (a && b && nativeMatMul(g, args.backend as BackendWasm, a, b, transposeA, transposeB)) || previous(args);
-    }),
-  );
-  replace("_FusedMatMul", (previous) =>
-    tagged((args) => {
-      const { a, b, bias, preluActivationWeights } = args.inputs as tf._FusedMatMulInputs;
-      const biasSize = bias == null ? 0 : tf.util.sizeFromShape(bias.shape);
-      const { transposeA, transposeB, activation } = args.attrs as unknown as tf._FusedMatMulAttrs;
-      const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
-      const plainBias = bias == null || biasSize === 1 || (biasSize === n && bias.shape[bias.shape.length - 1] === n);
-      if (preluActivationWeights != null || !(activation === "linear" || activation === "relu") || !plainBias) return previous(args);
-      const backend = args.backend as BackendWasm;
-      const out = nativeMatMul(g, backend, a, b, transposeA, transposeB);
-      if (!out) return previous(args);
-      if (bias != null || activation === "relu") {
-        const rows = out.shape.length ? tf.util.sizeFromShape(out.shape) / n : 0;
-        const biasOff = bias != null ? offset(backend, bias) : -1;
-        g.biasAct(heapOf(backend, out), offset(backend, out), rows, n, biasOff, biasSize, activation === "relu" ? 1 : 0);
-      }
-      return out;
-    }),
-  );
+  replace("BatchMatMul", (previous) => (args) => {
+    const { a, b } = args.inputs as tf.BatchMatMulInputs;
+    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+    return (a && b && nativeMatMul(g, args.backend as BackendWasm, a, b, transposeA, transposeB)) || previous(args);
+  });
+  replace("_FusedMatMul", (previous) => (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as tf._FusedMatMulInputs;
+    const biasSize = bias == null ? 0 : tf.util.sizeFromShape(bias.shape);
+    const { transposeA, transposeB, activation } = args.attrs as unknown as tf._FusedMatMulAttrs;
+    const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    const plainBias = bias == null || biasSize === 1 || (biasSize === n && bias.shape[bias.shape.length - 1] === n);
+    if (preluActivationWeights != null || !(activation === "linear" || activation === "relu") || !plainBias) return previous(args);
+    const backend = args.backend as BackendWasm;
+    const out = nativeMatMul(g, backend, a, b, transposeA, transposeB);
+    if (!out) return previous(args);
+    if (bias != null || activation === "relu") {
+      const rows = out.shape.length ? tf.util.sizeFromShape(out.shape) / n : 0;
+      const biasOff = bias != null ? offset(backend, bias) : -1;
+      g.biasAct(heapOf(backend, out), offset(backend, out), rows, n, biasOff, biasSize, activation === "relu" ? 1 : 0);
+    }
+    return out;
+  });
   registerNativeConv(g);
   registerNativeReduce(g);
   registerNativeLeakyRelu(g);

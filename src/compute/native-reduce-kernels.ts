@@ -49,29 +49,18 @@
 // 37/39 ms; the only reductions left to wasm there are innermost ones ([32,196,49] over axis 2).
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapOf, heapOffset as offset, KernelSwaps } from "./kernel-swaps.ts";
 
 /** The addon's reduction entry point (evogan_native.cc); x and out are byte offsets into `heap`. */
 export interface ReduceAddon {
   reduceSum(heap: ArrayBuffer, x: number, out: number, P: number, R: number, C: number, scale: number): void;
 }
 
-const NATIVE_REDUCE = Symbol.for("evogan.compute.native-reduce");
+const swaps = new KernelSwaps("native-reduce");
 
 /** True when wasm's kernel `name` (Sum by default) currently runs through the native reduction. */
 export function nativeReduceActive(name = "Sum"): boolean {
-  const k = tf.getKernel(name, "wasm");
-  return k != null && Reflect.has(k.kernelFunc, NATIVE_REDUCE);
-}
-
-function offset(backend: BackendWasm, x: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(x.dataId);
-  if (!data) throw new Error("native reduce: tensor data is not on the wasm backend");
-  return data.memoryOffset;
-}
-
-/** The ArrayBuffer behind the wasm memory (current: memory.grow replaces it). */
-function heapOf(backend: BackendWasm, any: tf.TensorInfo): ArrayBuffer {
-  return backend.typedArrayFromHeap(any).buffer as ArrayBuffer;
+  return swaps.active(name);
 }
 
 /** x as [P, R, C] with R the reduced block, and the output shape; undefined when the axes are not a block to run here. */
@@ -106,25 +95,9 @@ function reduce(g: ReduceAddon, backend: BackendWasm, x: tf.TensorInfo | undefin
   return out;
 }
 
-const replaced = new Map<string, tf.KernelConfig>();
-
-function replace(name: string, make: (previous: tf.KernelFunc) => tf.KernelFunc): void {
-  const current = tf.getKernel(name, "wasm");
-  if (!current || Reflect.has(current.kernelFunc, NATIVE_REDUCE)) return;
-  const fn = make(current.kernelFunc);
-  Object.defineProperty(fn, NATIVE_REDUCE, { value: true });
-  replaced.set(name, current);
-  tf.unregisterKernel(name, "wasm");
-  tf.registerKernel({ ...current, kernelFunc: fn });
-}
-
 /** Puts back the Sum and Mean kernels that were registered before registerNativeReduce. */
 export function unregisterNativeReduce(): void {
-  for (const [name, previous] of replaced) {
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel(previous);
-  }
-  replaced.clear();
+  swaps.restore();
 }
 
 /**
@@ -135,7 +108,7 @@ export function registerNativeReduce(g: Partial<ReduceAddon>): boolean {
   if (process.env.EVOGAN_NATIVE_REDUCE === "off" || typeof g.reduceSum !== "function") return false;
   const addon = g as ReduceAddon;
   for (const [name, mean] of [["Sum", false], ["Mean", true]] as const) {
-    replace(name, (previous) => (args) => reduce(addon, args.backend as BackendWasm, (args.inputs as tf.SumInputs).x, args.attrs as unknown as tf.SumAttrs, mean) ?? previous(args));
+    swaps.replace(name, (previous) => (args) => reduce(addon, args.backend as BackendWasm, (args.inputs as tf.SumInputs).x, args.attrs as unknown as tf.SumAttrs, mean) ?? previous(args));
   }
   return true;
 }
