@@ -1,19 +1,6 @@
-// What the orchestrator makes of a worker's evaluation: its picture (the toy scatter plot against
-// the mixture's centres, or the image sample grid from the fixed z) and its one-line summary.
-import { toyDataset, type ToyDatasetName } from "../data/toy-datasets.ts";
+// What the orchestrator makes of a worker's evaluation: where its picture goes (the worker
+// renders it: src/worker/egan-worker.ts) and its one-line summary.
 import { isImageMetrics, type EvalMetrics } from "../records.ts";
-import { renderImageGrid } from "../report/image-grid.ts";
-import { renderScatter } from "../report/scatter-plot.ts";
-import type { Evaluation } from "../worker/protocol.ts";
-
-export function evaluationPng(ev: Evaluation, dataset: string): Buffer {
-  if (ev.grid) {
-    const { count, height, width, channels } = ev.grid;
-    return renderImageGrid(ev.samples, count, height, width, channels as 1 | 3, { scale: channels === 1 ? 2 : 1 });
-  }
-  const data = toyDataset(dataset as ToyDatasetName);
-  return renderScatter({ points: ev.samples, centres: data.centres, range: data.plotRange });
-}
 
 export function samplesPath(it: number): string {
   return `samples/it-${String(it).padStart(6, "0")}.png`;

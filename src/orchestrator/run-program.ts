@@ -10,7 +10,7 @@
 import { Effect, Exit } from "effect";
 import type { RunConfig } from "../config/run-config.ts";
 import type { EndRecord, EvalMetrics, EvalRecord, RunInfo, RunStatus } from "../records.ts";
-import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
+import { metricsSummary, samplesPath } from "./evaluation-output.ts";
 import { TrainingDiverged } from "../errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
@@ -122,7 +122,7 @@ export const runEgan = (config: RunConfig, { resume, onDir }: RunOptions = {}) =
           const ev = res.evaluation;
           metrics = ev.metrics;
           evaluatedAt = ev.it;
-          const plot = yield* store.writeFile(run, samplesPath(ev.it), evaluationPng(ev, config.task.dataset));
+          const plot = yield* store.writeFile(run, samplesPath(ev.it), ev.png);
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: Math.round(trainMs) };
           yield* store.appendEvents(run, [record]);
           const state = yield* workers.run<MemberState>(SLOT, { kind: "export", memberId: MEMBER });

@@ -14,7 +14,7 @@ import { POPULATION_STRATEGIES } from "../../strategies/index.ts";
 import { hyperText, sampleHypers, type HyperSpace, type Hypers, type MemberStanding } from "../../strategies/search-space.ts";
 import { memberPlans, memberRunConfig, valueAt, type HyperValue, type SweepConfig } from "../config/sweep-config.ts";
 import { memberFitness } from "../metrics/member-fitness.ts";
-import { evaluationPng, metricsSummary, samplesPath } from "./evaluation-output.ts";
+import { metricsSummary, samplesPath } from "./evaluation-output.ts";
 import type { EvalRecord, EndRecord, RunStatus } from "../records.ts";
 import { Rng } from "../util/rng.ts";
 import { reseedTrainer, retimeTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
@@ -221,7 +221,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
             continue;
           }
           const ev = result.evaluation;
-          const plot = yield* store.writeMemberFile(sweepDir, m.id, samplesPath(ev.it), evaluationPng(ev, runConfigOf(m).task.dataset));
+          const plot = yield* store.writeMemberFile(sweepDir, m.id, samplesPath(ev.it), ev.png);
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: result.records.at(-1)?.elapsedMs ?? 0 };
           yield* store.appendMember(sweepDir, m.id, [record]);
           const rel = checkpointPath(m.id, g);

@@ -7,6 +7,8 @@ import { matmulEngine, useBackend, type ResolvedBackend } from "../compute/backe
 import { toyDataset } from "../data/toy-datasets.ts";
 import { imageMetrics } from "../metrics/classifier/image-metrics.ts";
 import { toyMetrics } from "../metrics/toy-metrics.ts";
+import { renderImageGrid } from "../report/image-grid.ts";
+import { renderScatter } from "../report/scatter-plot.ts";
 import type { IterationRecord } from "../records.ts";
 import { EganFastTrainer } from "../trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../trainers/egan-reference.ts";
@@ -98,11 +100,13 @@ function makeMember(c: EganMemberConfig, state?: MemberState): Member {
   return { kind: "toy", config: c, trainer: c.implementation === "reference" ? new EganReferenceTrainer(options, s) : new EganFastTrainer(options, s), trainMs };
 }
 
+/** The member's metrics on `samples` fresh samples, and its picture (rendered here, where the samples are). */
 function evaluate(m: Member, samples: number): Evaluation {
   const it = m.trainer.iteration;
   if (m.kind === "toy") {
     const points = m.trainer.sample(samples, new Rng(m.config.seed, EVAL_STREAM, it));
-    return { it, metrics: toyMetrics(points, toyDataset(m.config.dataset)), samples: points };
+    const data = toyDataset(m.config.dataset);
+    return { it, metrics: toyMetrics(points, data), png: renderScatter({ points, centres: data.centres, range: data.plotRange }) };
   }
   const { config: c, trainer: t } = m;
   const drawn = t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
@@ -110,7 +114,7 @@ function evaluate(m: Member, samples: number): Evaluation {
   // The same z at every evaluation (no iteration in the stream id), so grids compare across time.
   const grid = t.sample(c.grid, new Rng(c.seed, GRID_STREAM));
   const { height, width, channels } = t.o.model.shape;
-  return { it, metrics, samples: grid.images, grid: { count: c.grid, height, width, channels } };
+  return { it, metrics, png: renderImageGrid(grid.images, c.grid, height, width, channels as 1 | 3, { scale: channels === 1 ? 2 : 1 }) };
 }
 
 function advance(m: Member, iterations: number, evalSamples: number | undefined): AdvanceResult {

@@ -73,10 +73,8 @@ export interface InitResult {
 export interface Evaluation {
   readonly it: number;
   readonly metrics: EvalMetrics;
-  /** Toy: the evaluated samples (x0, y0, ...), for the scatter plot. Images: the fixed-z grid (NHWC). */
-  readonly samples: Float32Array;
-  /** Set for image members: the shape of `samples`. */
-  readonly grid?: { readonly count: number; readonly height: number; readonly width: number; readonly channels: number };
+  /** The evaluation's picture as PNG bytes: toy, the samples against the mixture's centres; images, the fixed-z grid. */
+  readonly png: Uint8Array;
 }
 
 export interface ImagesResult {

@@ -71,9 +71,9 @@ describe("devicePool", () => {
       expect(r.records.map((x) => x.it)).toEqual([1, 2, 3]);
       expect(r.records.every((x) => x.type === "iteration")).toBe(true);
     }
-    // Typed arrays cross IPC as themselves (serialization: "advanced").
-    expect(ra.evaluation?.samples).toBeInstanceOf(Float32Array);
-    expect(ra.evaluation?.samples.length).toBe(64);
+    // Typed arrays cross IPC as themselves (serialization: "advanced"): the picture the worker rendered, a PNG.
+    expect(ra.evaluation?.png).toBeInstanceOf(Uint8Array);
+    expect([...(ra.evaluation?.png.subarray(0, 8) ?? [])]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
 
     // "a" lives on GPU 0's host only: asking GPU 1's host for it proves the routing.
     await expect(p.run(1, advance("a", 1))).rejects.toThrow(/member a is not resident/);

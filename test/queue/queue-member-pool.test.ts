@@ -40,8 +40,8 @@ function countingPool(trained: string[], failOnce: Set<string>): MemberPool {
         const it = from + task.iterations;
         members.set(task.memberId, it);
         const records = Array.from({ length: task.iterations }, (_, i) => ({ type: "iteration", it: from + i + 1, elapsedMs: 0 }));
-        const samples = Float32Array.from({ length: 4 }, (_, i) => it + i / 3);
-        return { records, evaluation: { it, metrics: { modes: 1, totalModes: 8, highQuality: Number.NaN }, samples }, trainMs: 1 };
+        const png = Uint8Array.from([137, 80, 78, 71, it, 255, 0]);
+        return { records, evaluation: { it, metrics: { modes: 1, totalModes: 8, highQuality: Number.NaN }, png }, trainMs: 1 };
       }
       case "export":
         return { trainer: { it: members.get(task.memberId) }, trainMs: 2 };
@@ -80,11 +80,11 @@ describe.skipIf(!enabled)("queueMemberPool", () => {
     expect(pool.describe).toEqual([`queue ${redis.url} slot 0`, `queue ${redis.url} slot 1`]);
   });
 
-  it("advances a member from its state file on a worker, keeps samples and NaN intact, and exports what the worker wrote", async () => {
+  it("advances a member from its state file on a worker, keeps the picture's bytes and NaN intact, and exports what the worker wrote", async () => {
     expect(await pool.run(0, { kind: "init", memberId: "a", backend: "auto", config })).toEqual({ backend: "wasm", matmul: "stand-in" });
     const r0 = await pool.run<AdvanceResult>(0, { kind: "advance", memberId: "a", iterations: 3, evaluate: { samples: 2 }, generation: 0 });
     expect(r0.records.map((r) => r.it)).toEqual([1, 2, 3]);
-    expect(r0.evaluation?.samples).toEqual(Float32Array.from([3, 3 + 1 / 3, 3 + 2 / 3, 4]));
+    expect([...(r0.evaluation?.png ?? [])]).toEqual([137, 80, 78, 71, 3, 255, 0]);
     expect((r0.evaluation?.metrics as ToyMetrics | undefined)?.highQuality).toBeNaN();
     const r1 = await pool.run<AdvanceResult>(1, { kind: "advance", memberId: "a", iterations: 2, generation: 1 });
     expect(r1.records.map((r) => r.it)).toEqual([4, 5]);
