@@ -7,44 +7,34 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { nativeConvActive } from "../../src/compute/native-conv-kernels.ts";
 import { loadGemmAddon, registerNativeGemm, unregisterNativeKernels } from "../../src/compute/native-kernels.ts";
 import { registerWasmKernels } from "../../src/compute/wasm-kernels.ts";
-import { expectClose, on, tensor } from "../helpers/cpu-reference.ts";
+import { countWasmKernelCalls, expectClose, on, tensor } from "../helpers/cpu-reference.ts";
 
 const built = loadGemmAddon() !== null;
 const ROUTED = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"] as const;
 type Routed = (typeof ROUTED)[number];
 
 /** Calls that reached the kernels below the native ones (the fallback path). */
-const belowCalls = new Map<Routed, number>(ROUTED.map((n) => [n, 0]));
-const totalBelow = () => [...belowCalls.values()].reduce((a, b) => a + b, 0);
+let below: (name: Routed) => number;
+const totalBelow = () => ROUTED.reduce((sum, n) => sum + below(n), 0);
 
 beforeAll(async () => {
   await tf.setBackend("wasm");
   registerWasmKernels();
-  for (const name of ROUTED) {
-    const cfg = tf.getKernel(name, "wasm");
-    if (cfg == null) throw new Error(`${name} is not registered for wasm`);
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel({
-      ...cfg,
-      kernelFunc: (args) => {
-        belowCalls.set(name, (belowCalls.get(name) ?? 0) + 1);
-        return cfg.kernelFunc(args);
-      },
-    });
-  }
+  below = countWasmKernelCalls(ROUTED);
   registerNativeGemm();
 });
 
 /** wasm (native kernels) matches cpu, and no call fell through to the kernels below, unless `fallback` names one that must have. */
 async function expectNativeMatchesCpu(f: () => tf.Tensor, fallback?: Routed): Promise<void> {
   const cpu = await on("cpu", f);
-  const before = new Map(belowCalls);
+  const before = totalBelow();
+  const fallbackBefore = fallback == null ? 0 : below(fallback);
   const wasm = await on("wasm", f);
   expectClose(wasm, cpu);
   if (fallback == null) {
-    expect(totalBelow() - [...before.values()].reduce((a, b) => a + b, 0), "a conv kernel fell back to wasm").toBe(0);
+    expect(totalBelow() - before, "a conv kernel fell back to wasm").toBe(0);
   } else {
-    expect((belowCalls.get(fallback) ?? 0) - (before.get(fallback) ?? 0), `${fallback} did not fall back`).toBeGreaterThan(0);
+    expect(below(fallback) - fallbackBefore, `${fallback} did not fall back`).toBeGreaterThan(0);
   }
 }
 
@@ -159,11 +149,11 @@ describe.runIf(built)("native conv kernels (OpenBLAS addon built)", () => {
       return tf.engine().runKernel("Conv2DBackpropFilter", inputs, { ...common, filterShape: [3, 3, 3, 4] }) as tf.Tensor;
     }, "Conv2DBackpropFilter");
     await tf.setBackend("wasm");
-    const before = belowCalls.get("Conv2D") ?? 0;
+    const before = below("Conv2D");
     expect(() =>
       tf.tidy(() => tf.engine().runKernel("Conv2D", { x: tensor([2, 3, 7, 7], 20), filter: tensor([3, 3, 3, 4], 21) }, { ...common, dilations: 1 })),
     ).toThrow(/dataFormat/);
-    expect(belowCalls.get("Conv2D")).toBe(before + 1);
+    expect(below("Conv2D")).toBe(before + 1);
   });
 
   it("refuses operands outside the heap and impossible geometry", () => {

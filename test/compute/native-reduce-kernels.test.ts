@@ -10,7 +10,7 @@ import { leakyReluGradientIsStep, nativeLeakyReluActive, registerLeakyReluGradie
 import { loadGemmAddon, registerNativeGemm, unregisterNativeKernels } from "../../src/compute/native-kernels.ts";
 import { nativeReduceActive, reductionBlock } from "../../src/compute/native-reduce-kernels.ts";
 import { registerWasmKernels } from "../../src/compute/wasm-kernels.ts";
-import { expectClose, on, type Result, tensor, values } from "../helpers/cpu-reference.ts";
+import { countWasmKernelCalls, expectClose, on, type Result, tensor, values } from "../helpers/cpu-reference.ts";
 
 const built = loadGemmAddon() !== null && process.env.EVOGAN_NATIVE_REDUCE !== "off";
 const stepGradient = process.env.EVOGAN_LEAKY_RELU_GRAD !== "tfjs";
@@ -18,32 +18,20 @@ const ROUTED = ["Sum", "Mean", "LeakyRelu"] as const;
 type Routed = (typeof ROUTED)[number];
 
 /** Calls that reached the kernels below the native ones (the fallback path). */
-const belowCalls = new Map<Routed, number>(ROUTED.map((n) => [n, 0]));
-const below = (name: Routed) => belowCalls.get(name) ?? 0;
+let below: (name: Routed) => number;
 
 beforeAll(async () => {
   await tf.setBackend("wasm");
   registerWasmKernels();
   registerLeakyReluGradient(); // as useBackend does
-  for (const name of ROUTED) {
-    const cfg = tf.getKernel(name, "wasm");
-    if (cfg == null) throw new Error(`${name} is not registered for wasm`);
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel({
-      ...cfg,
-      kernelFunc: (args) => {
-        belowCalls.set(name, below(name) + 1);
-        return cfg.kernelFunc(args);
-      },
-    });
-  }
+  below = countWasmKernelCalls(ROUTED);
   registerNativeGemm();
 });
 
 /** wasm matches cpu; `fallback` names the kernel that must have gone below the native one, if any. */
 async function expectWasmMatchesCpu(f: () => tf.Tensor, opts: { fallback?: Routed; native?: Routed } = {}): Promise<Result> {
   const cpu = await on("cpu", f);
-  const before = new Map(belowCalls);
+  const before = new Map(ROUTED.map((n) => [n, below(n)]));
   const wasm = await on("wasm", f);
   expectClose(wasm, cpu);
   if (opts.fallback != null) expect(below(opts.fallback) - (before.get(opts.fallback) ?? 0), `${opts.fallback} did not fall back`).toBeGreaterThan(0);

@@ -49,3 +49,25 @@ export function expectClose(actual: Result, expected: Result): void {
   }
   expect(worst, `worst |wasm - cpu| at flat index ${worstAt}`).toBeLessThanOrEqual(1e-4 * scale);
 }
+
+/**
+ * Wraps wasm's kernels `names` as they are registered now so that each call to them is counted,
+ * and returns the count of a name: registered below the native kernels, this counts the calls
+ * that fell through to wasm.
+ */
+export function countWasmKernelCalls<N extends string>(names: readonly N[]): (name: N) => number {
+  const calls = new Map<N, number>(names.map((n) => [n, 0]));
+  for (const name of names) {
+    const cfg = tf.getKernel(name, "wasm");
+    if (cfg == null) throw new Error(`${name} is not registered for wasm`);
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({
+      ...cfg,
+      kernelFunc: (args) => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        return cfg.kernelFunc(args);
+      },
+    });
+  }
+  return (name) => calls.get(name) ?? 0;
+}
