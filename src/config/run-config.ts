@@ -23,6 +23,7 @@ export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan"] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export const D_LOSSES = ["bce", "hinge"] as const;
+export type DLossKind = (typeof D_LOSSES)[number];
 
 // The mutation list lives with the E-GAN strategy (strategies/ is the single registry).
 import { MUTATIONS, type Mutation } from "../../strategies/egan.ts";
@@ -419,6 +420,7 @@ export type BigbiganModelConfig = Extract<ModelConfig, { readonly family: "bigbi
 export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig;
 export type TrainerConfig = RunConfig["trainer"];
 export type AdamConfig = TrainerConfig["g"];
+export type EmaConfig = NonNullable<TrainerConfig["ema"]>;
 
 // ---- Decoding ----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 // constants for G.
 import * as tf from "@tensorflow/tfjs";
 import type { Mutation } from "../../strategies/egan.ts";
+import type { DLossKind } from "../config/run-config.ts";
 
 /** D's scores of real samples, one per fake logit: real i for fake i, cyclically. */
 function pairedReal(logits: tf.Tensor, realLogits: tf.Tensor | undefined): tf.Tensor {
@@ -66,8 +67,6 @@ export function hingeDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Ten
   return tf.tidy(() => tf.add(tf.mean(tf.relu(tf.sub(1, realLogits))), tf.mean(tf.relu(tf.add(1, fakeLogits)))) as tf.Scalar);
 }
 
-export const D_LOSSES = ["bce", "hinge"] as const;
-export type DLossKind = (typeof D_LOSSES)[number];
 
 /** The real-sample term of D's loss (−E log D(x), or E relu(1 − D(x)) for hinge): dLoss = dLossReal + dLossFake. */
 export function dLossReal(kind: DLossKind, realLogits: tf.Tensor): tf.Scalar {

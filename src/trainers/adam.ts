@@ -6,13 +6,10 @@
 // made from its parent's weights and optimizer state while the parent stays intact.
 import * as tf from "@tensorflow/tfjs";
 import { nativeAdam } from "../compute/native-kernels.ts";
+import type { AdamConfig } from "../config/run-config.ts";
 
-export interface AdamHyper {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-}
+/** Adam's hyperparameters, as the config gives them (`trainer.g`, `trainer.d`). */
+export type AdamHyper = AdamConfig;
 
 /** Weights with their Adam moments; t counts the steps taken. */
 export interface AdamState {

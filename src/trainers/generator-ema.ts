@@ -3,13 +3,11 @@
 // src/models/image/ema.ts), and sampling prefers it. Kept in checkpoints.
 import * as tf from "@tensorflow/tfjs";
 import { emaUpdate } from "../models/image/ema.ts";
+import type { EmaConfig } from "../config/run-config.ts";
 import { disposeParams, fromParamData, toParamData, type ParamData, type Params } from "../models/image/params.ts";
 
-export interface EmaOptions {
-  readonly decay: number;
-  /** Iteration from which the EMA averages; before it, the EMA copies G. */
-  readonly start: number;
-}
+/** `trainer.ema`: decay, and the iteration from which the EMA averages (before it, it copies G). */
+export type EmaOptions = EmaConfig;
 
 export class GeneratorEma {
   private params: Params;
