@@ -49,15 +49,14 @@ export async function within(ms: number, work: Promise<unknown>): Promise<boolea
 }
 
 /**
- * A socket-level error (refused, reset, timed out, unknown host) or a closed connection: an outage,
- * not a fault of the queue. Socket errors carry an errno code; the rest are ioredis' own plain
- * Errors ("Connection is closed.", "Stream isn't writeable ...", "Command timed out", and
- * MaxRetriesPerRequestError, which ioredis does not export), with no code or class to test, so
- * their fixed texts are matched.
+ * Connection trouble (refused, reset, timed out, a closed stream, retries exhausted): an outage,
+ * which the watch reports, not a fault of the queue. Told apart by what it is not: the one error
+ * Redis itself answers with is a ReplyError (a failing script, a wrong command), by class name,
+ * since bullmq may hold its own copy of ioredis; everything else on a connection's "error" event
+ * is the socket's or ioredis' connection handling.
  */
 export function isConnectionError(e: Error): boolean {
-  const code = (e as NodeJS.ErrnoException).code;
-  return (typeof code === "string" && /^E[A-Z]+$/.test(code)) || /Connection is closed|Stream isn't writeable|Command timed out|max retries per request/i.test(e.message);
+  return e.name !== "ReplyError";
 }
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;

@@ -1,7 +1,8 @@
 // watchRedis against a real redis-server killed (-9) and started again on the same port: one
 // line when an outage starts, one when it ends, and an outage past the deadline declared lost.
 import { afterEach, describe, expect, it } from "vitest";
-import { RedisLost, watchRedis, within, type RedisWatch } from "../../src/queue/redis-watch.ts";
+import { Redis } from "ioredis";
+import { isConnectionError, RedisLost, watchRedis, within, type RedisWatch } from "../../src/queue/redis-watch.ts";
 import { haveRedisServer, startRedisServer, type RedisServer } from "../helpers/redis-server.ts";
 
 const enabled = haveRedisServer() || !!process.env.CI;
@@ -55,5 +56,39 @@ describe.skipIf(!enabled)("watchRedis", () => {
     await sleep(0);
     expect(order).toEqual([`onLost: ${(e as RedisLost).message}`, "rejected"]);
     expect(watch.up()).toBe(false);
+  });
+});
+
+describe.skipIf(!enabled)("isConnectionError", () => {
+  it("is false for what Redis answers (a failing script, an unknown command) and true for a refused, closed or dropped connection", async () => {
+    const redis = await startRedisServer();
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      const script = await client.eval("return redis.error_reply('boom')", 0).catch((e: Error) => e);
+      const unknown = await client.call("NO-SUCH-COMMAND").catch((e: Error) => e);
+      expect([script, unknown].map((e) => e instanceof Error && isConnectionError(e))).toEqual([false, false]);
+      await redis.stop();
+      const dropped = await client.ping().catch((e: Error) => e);
+      expect(dropped).toBeInstanceOf(Error);
+      expect(isConnectionError(dropped as Error)).toBe(true);
+      client.disconnect();
+      const closed = await client.ping().catch((e: Error) => e);
+      expect(isConnectionError(closed as Error)).toBe(true);
+    } finally {
+      client.disconnect();
+      await redis.stop();
+    }
+    // The socket's refusal arrives on the "error" event (connect() itself rejects with "Connection is closed.").
+    const refused = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const events: Error[] = [];
+    refused.on("error", (err: Error) => events.push(err));
+    const rejected = await refused.connect().then(() => undefined, (err: Error) => err);
+    refused.disconnect();
+    expect(rejected).toBeInstanceOf(Error);
+    expect(isConnectionError(rejected as Error)).toBe(true);
+    const e = events[0];
+    expect((e as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+    expect(isConnectionError(e as Error)).toBe(true);
   });
 });
