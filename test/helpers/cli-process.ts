@@ -29,12 +29,23 @@ export function evogan(args: string[], { env = {}, killWhen, signal = "SIGKILL",
     p.stdout.on("data", (d: Buffer) => (stdout += d));
     p.stderr.on("data", (d: Buffer) => (stderr += d));
     let timer: NodeJS.Timeout | undefined;
+    // One poll at a time, and one signal at most: a slow poll (a loaded machine's readFile) must not
+    // overlap the next and send a second SIGINT, which the CLI's once-only handler would not catch.
+    let polling = false;
+    let killed = false;
     if (killWhen || onPoll) {
       timer = setInterval(async () => {
-        await onPoll?.();
-        if (killWhen && (await killWhen())) {
-          clearInterval(timer);
-          p.kill(signal);
+        if (polling || killed) return;
+        polling = true;
+        try {
+          await onPoll?.();
+          if (killWhen && !killed && (await killWhen())) {
+            killed = true;
+            clearInterval(timer);
+            p.kill(signal);
+          }
+        } finally {
+          polling = false;
         }
       }, 25);
     }
