@@ -29,23 +29,23 @@ const backend = values.stock ? await stockWasm() : await useBackend(values.backe
 const base = toyMemberConfig(defaultRunConfig());
 const options = (mutations: EganOptions["mutations"]): EganOptions => ({ ...base, mutations, dataset: toyDataset("grid25") });
 
-function measure(name: string, o: EganOptions): { name: string; itersPerSec: number; msPerIter: number } {
+async function measure(name: string, o: EganOptions): Promise<{ name: string; itersPerSec: number; msPerIter: number }> {
   const T = values.implementation === "reference" ? EganReferenceTrainer : EganFastTrainer;
   const trainer = new T(o);
-  for (let i = 0; i < 5; i++) trainer.step(); // warm-up: wasm compiles, allocator settles
+  for (let i = 0; i < 5; i++) await trainer.step(); // warm-up: wasm compiles, allocator settles
   const tensors = tf.memory().numTensors;
   const t0 = performance.now();
-  for (let i = 0; i < iterations; i++) trainer.step();
+  for (let i = 0; i < iterations; i++) await trainer.step();
   const ms = (performance.now() - t0) / iterations;
   if (tf.memory().numTensors !== tensors) throw new Error(`${name}: tensor count went from ${tensors} to ${tf.memory().numTensors}`);
-  trainer.flush();
+  await trainer.flush();
   trainer.dispose();
   return { name, itersPerSec: 1000 / ms, msPerIter: ms };
 }
 
 const results = [
-  measure("egan grid25 (3 mutations, mu 1, G/D 3x512, batch 64, eval 256)", options(["minimax", "heuristic", "least-squares"])),
-  measure("single-loss grid25 (heuristic, same trainer)", options(["heuristic"])),
+  await measure("egan grid25 (3 mutations, mu 1, G/D 3x512, batch 64, eval 256)", options(["minimax", "heuristic", "least-squares"])),
+  await measure("single-loss grid25 (heuristic, same trainer)", options(["heuristic"])),
 ];
 const commit = (() => {
   try {

@@ -26,12 +26,12 @@ for (const family of values.families.split(",")) {
     const c = decodeRunConfig({ model: { family }, task: { dataset: "mnist", limit: 10000 }, trainer: { mutations: mutations === "single" ? single : mutations } });
     if (c.model.family === "mlp") throw new Error("image families only");
     const t = makeImageTrainer({ task: c.task, model: c.model, trainer: c.trainer, seed: 1 });
-    for (let i = 0; i < 3; i++) t.step();
-    t.flush();
+    for (let i = 0; i < 3; i++) await t.step();
+    await t.flush();
     const tensors = tf.memory().numTensors;
     const t0 = performance.now();
-    for (let i = 0; i < iterations; i++) t.step();
-    t.flush();
+    for (let i = 0; i < iterations; i++) await t.step();
+    await t.flush();
     const seconds = (performance.now() - t0) / 1000;
     const row = {
       family,

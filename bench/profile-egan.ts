@@ -16,12 +16,12 @@ const { values } = parseArgs({ options: { implementation: { type: "string", defa
 await useBackend("wasm");
 const o = { ...toyMemberConfig(defaultRunConfig()), dataset: toyDataset("grid25") };
 const trainer = values.implementation === "reference" ? new EganReferenceTrainer(o) : new EganFastTrainer(o);
-for (let i = 0; i < 3; i++) trainer.step();
+for (let i = 0; i < 3; i++) await trainer.step();
 
 const n = Number(values.iterations);
 const t0 = performance.now();
-const info = await tf.profile(() => {
-  for (let i = 0; i < n; i++) trainer.step();
+const info = await tf.profile(async () => {
+  for (let i = 0; i < n; i++) await trainer.step();
 });
 const wallMs = (performance.now() - t0) / n;
 const byKernel = new Map<string, { count: number; ms: number }>();
@@ -39,7 +39,7 @@ console.log(`${values.implementation} [matmul ${matmulEngine()}]: ${(info.kernel
 for (const r of rows.filter((x) => !x.name.endsWith("__op")).slice(0, 20)) console.log(`  ${r.name.padEnd(22)} ${r.perIter.toFixed(0).padStart(5)}/it ${r.msPerIter.toFixed(2).padStart(8)} ms/it`);
 // Unprofiled wall time (the profiler's own overhead excluded).
 const t1 = performance.now();
-for (let i = 0; i < n; i++) trainer.step();
+for (let i = 0; i < n; i++) await trainer.step();
 const plainMs = (performance.now() - t1) / n;
 console.log(`unprofiled: ${plainMs.toFixed(1)} ms/it; outside kernels ≈ ${(plainMs - kernelMs / n).toFixed(1)} ms/it`);
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });

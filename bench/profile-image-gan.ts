@@ -15,9 +15,9 @@ const trainer = values.mutations ? { mutations: values.mutations.split(",") } : 
 const c = decodeRunConfig({ model: { family: values.family }, task: { dataset: "mnist", limit: 2000 }, trainer });
 if (c.model.family === "mlp") throw new Error("image families only");
 const t = makeImageTrainer({ task: c.task, model: c.model, trainer: c.trainer, seed: 1 });
-t.step();
-t.step();
-const info = await tf.profile(() => void t.step());
+await t.step();
+await t.step();
+const info = await tf.profile(async () => void (await t.step()));
 const byKernel = new Map<string, { count: number; ms: number }>();
 for (const k of info.kernels) {
   const e = byKernel.get(k.name) ?? { count: 0, ms: 0 };

@@ -26,11 +26,11 @@ const trainer = values.family
   ? imageTrainer(values.family)
   : new EganFastTrainer({ ...toyMemberConfig(defaultRunConfig()), gHidden: [64, 64], dHidden: [64, 64], dataset: toyDataset("grid25") });
 const every = Math.max(1, Math.floor(n / 10));
-trainer.step();
+await trainer.step();
 const counts: number[] = [];
 const t0 = performance.now();
 for (let i = 1; i <= n; i++) {
-  trainer.step();
+  await trainer.step();
   if (i % every === 0) counts.push(tf.memory().numTensors);
 }
 const flat = counts.every((c) => c === counts[0]);

@@ -34,8 +34,8 @@ async function trainCommand(opts: TrainOptions): Promise<void> {
   line(`training the ${opts.dataset} evaluation classifier on ${backend}: ${train.count} train / ${test.count} test images, recipe ${JSON.stringify(recipe)}`);
   const onEpoch = (e: EpochLog) =>
     line(`epoch ${e.epoch}/${recipe.epochs}  lr ${e.lr.toExponential(2)}  loss ${e.loss.toFixed(4)}  test accuracy ${pct(e.testAccuracy)}  ${e.seconds.toFixed(1)} s`);
-  const result = trainClassifier(MNIST_CLASSIFIER_SPEC, recipe, train, test, onEpoch);
-  const file = saveClassifier(result.classifier, out, classifierName(opts.dataset), {
+  const result = await trainClassifier(MNIST_CLASSIFIER_SPEC, recipe, train, test, onEpoch);
+  const file = await saveClassifier(result.classifier, out, classifierName(opts.dataset), {
     dataset: opts.dataset,
     recipe,
     testAccuracy: result.testAccuracy,
@@ -57,9 +57,9 @@ async function metricsRealCommand(opts: RealOptions): Promise<void> {
   const sidecar = readSidecar(classifierFile(opts.dataset));
   const classifier = evaluationClassifier(opts.dataset);
   const test = loadImageData(opts.dataset, "test", { limit: opts.n });
-  const real = imageMetrics(test.images, test.count, opts.dataset);
+  const real = await imageMetrics(test.images, test.count, opts.dataset);
   const train = loadImageData(opts.dataset, "train", { seed: REFERENCE_SEED, limit: DEFAULT_REFERENCE_SIZE });
-  const own = classScores(classify(classifier, train.images, train.count).probs, train.count, classifier.spec.classes);
+  const own = classScores((await classify(classifier, train.images, train.count)).probs, train.count, classifier.spec.classes);
   const line = (s: string) => process.stdout.write(s + "\n");
   line(`${opts.dataset}: classifier ${shown(classifierFile(opts.dataset))} (test accuracy ${pct(sidecar.testAccuracy)} on ${sidecar.testCount} images)`);
   line(`reference: classifier features of ${DEFAULT_REFERENCE_SIZE} training images (shuffle seed ${REFERENCE_SEED})`);

@@ -9,7 +9,7 @@ import * as Schema from "effect/Schema";
 
 import { above, atLeast, atMost, below, decodeConfig, describe, Finite, Int, isPlainObject, matches, maxItems, minChars, minItems, uniqueItems, withDefaults } from "./config-schema.ts";
 
-export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export const TOY_DATASETS = ["ring8", "grid25"] as const;

@@ -19,7 +19,7 @@ import { generatorLoss } from "../losses/gan-losses.ts";
 import type { BigbiganModel } from "../models/image/bigbigan.ts";
 import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, filledLike, ParamInit, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, filledLike, ParamInit, readParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
@@ -112,7 +112,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     return { real, fake };
   }
 
-  step(): TrainerRecord | undefined {
+  step(): Promise<TrainerRecord | undefined> {
     const { model, mutations, batchSize: B, evalBatchSize: E, terms } = this.o;
     const D = this.d;
     const parent = this.side;
@@ -149,7 +149,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
    * A plain run (one mutation): no fitness work. Fq = mean σ(Σ s_fake) comes from D's first
    * step (its scores of the fake pairs before it moves); Fd is not computed (NaN) and F = Fq.
    */
-  private finishPlain(child: Side): TrainerRecord | undefined {
+  private finishPlain(child: Side): Promise<TrainerRecord | undefined> {
     const { d, loss, fq } = this.trainD(child, true);
     this.it++;
     return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
@@ -159,7 +159,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
   }
 
   /** E-GAN's 2.–4.: fitness on the evaluation batch, the best child, D's steps, the EMA. */
-  private finishEgan(children: Side[]): TrainerRecord | undefined {
+  private async finishEgan(children: Side[]): Promise<TrainerRecord | undefined> {
     const { model, mutations, evalBatchSize: E, terms } = this.o;
     const D = this.d;
     // 2. fitness on the evaluation batch
@@ -179,7 +179,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     }
     tf.dispose([xe, ze, ...(epsE ? [epsE] : [])]);
     const read = tf.tidy(() => tf.stack([...Fq, ...sq]) as tf.Tensor1D);
-    const values = this.lag.read(read);
+    const values = await this.lag.read(read);
     tf.dispose([read, ...Fq, ...sq]);
     const records = childRecords(values, children.length, mutations, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), 1);
@@ -241,17 +241,17 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     this.ema?.follow(side.g.p, this.it);
   }
 
-  flush(): TrainerRecord | undefined {
+  flush(): Promise<TrainerRecord | undefined> {
     return this.lag.flush();
   }
 
-  sample(n: number, rng: Rng, opts: SampleOptions = {}): SampledImages {
+  sample(n: number, rng: Rng, opts: SampleOptions = {}): Promise<SampledImages> {
     const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
     return sampleImages(this.o.model.gen, g, n, rng, opts, this.o.batchSize);
   }
 
   /** G(E(x)) for n images x (NHWC, [−1, 1]), with E's mean (z = μ), in batches like sampling. */
-  reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Float32Array {
+  async reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Promise<Float32Array> {
     const { model } = this.o;
     const { height, width, channels } = model.shape;
     const per = height * width * channels;
@@ -263,7 +263,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
       const x = new Float32Array(batch * per);
       for (let i = 0; i < batch; i++) x.set(images.subarray((start + Math.min(i, rows - 1)) * per, (start + Math.min(i, rows - 1) + 1) * per), i * per);
       const r = tf.tidy(() => model.gen.generate(g, model.encode(this.side.e.p, tf.tensor4d(x, [batch, height, width, channels]), undefined), undefined));
-      out.set((r.dataSync() as Float32Array).subarray(0, rows * per), start * per);
+      out.set(((await r.data()) as Float32Array).subarray(0, rows * per), start * per);
       r.dispose();
     }
     return out;
@@ -275,16 +275,10 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     this.side = { ...this.side, g: { ...this.side.g, p } };
   }
 
-  exportState(): BigbiganState {
+  async exportState(): Promise<BigbiganState> {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    return {
-      it: this.it,
-      draws: this.draws.state(),
-      g: namedAdamToData(this.side.g),
-      e: namedAdamToData(this.side.e),
-      d: namedAdamToData(this.d),
-      ema: this.ema?.toData(),
-    };
+    const [g, e, d, ema] = await Promise.all([namedAdamToData(this.side.g), namedAdamToData(this.side.e), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
+    return { it: this.it, draws: this.draws.state(), g, e, d, ema };
   }
 
   dispose(): void {

@@ -20,7 +20,7 @@ import { adamInit, disposeAdam, type AdamState } from "./adam.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, noiseStdAt, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
 import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
-import type { ParamData, Params } from "../models/image/params.ts";
+import { readParamData, type ParamData, type Params } from "../models/image/params.ts";
 import { TrainingDiverged } from "../errors.ts";
 import type { Trainer, TrainerRecord } from "./trainer.ts";
 
@@ -121,10 +121,10 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
    * Runs one iteration. Returns the record of the previous iteration, now complete with D's
    * loss (read together with this iteration's fitness, in one device read).
    */
-  step(): TrainerRecord | undefined {
+  async step(): Promise<TrainerRecord | undefined> {
     const draws = drawIteration(this.plan, this.parents.length, this.o.dataset, this.rng, noiseStdAt(this.o.instanceNoise, this.it));
     const scored = this.score(draws);
-    const values = this.lag.read(scored.scores);
+    const values = await this.lag.read(scored.scores);
     scored.scores.dispose();
     const children = childRecords(values, scored.children.length, this.o.mutations, this.o.gamma);
     const survivors = selectSurvivors(children.map((c) => c.F), this.o.mu);
@@ -147,12 +147,12 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
   }
 
   /** Completes and returns the last iteration's record (one extra device read). */
-  flush(): TrainerRecord | undefined {
+  flush(): Promise<TrainerRecord | undefined> {
     return this.lag.flush();
   }
 
   /** n generator samples (x0, y0, ...): all from the EMA generator (unless `ema: false`), or an equal share from each survivor. */
-  sample(n: number, rng: Rng, opts: { ema?: boolean } = {}): Float32Array {
+  async sample(n: number, rng: Rng, opts: { ema?: boolean } = {}): Promise<Float32Array> {
     const out = new Float32Array(2 * n);
     const generators = this.ema && opts.ema !== false ? [unnamed(this.ema.weights)] : this.parents.map((p) => p.params);
     const P = generators.length;
@@ -161,7 +161,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
       const rows = Math.floor(n / P) + (p < n % P ? 1 : 0);
       const z = rng.uniformArray(rows * this.o.zDim, -1, 1);
       const x = tf.tidy(() => applyMlp(generators[p], tf.tensor2d(z, [rows, this.o.zDim])));
-      out.set(x.dataSync(), 2 * row);
+      out.set(await x.data(), 2 * row);
       x.dispose();
       row += rows;
     }
@@ -177,9 +177,10 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
     });
   }
 
-  exportState(): EganStateData {
+  async exportState(): Promise<EganStateData> {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    return { it: this.it, rng: this.rng.state(), parents: this.parents.map(fromAdam), d: fromAdam(this.d), ...(this.ema ? { ema: this.ema.toData() } : {}) };
+    const [parents, d, ema] = await Promise.all([Promise.all(this.parents.map(fromAdam)), fromAdam(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
+    return { it: this.it, rng: this.rng.state(), parents, d, ...(ema ? { ema } : {}) };
   }
 
   dispose(): void {
@@ -208,7 +209,8 @@ function toAdam(s: EganStateData["d"], shapes: number[][]): AdamState {
   return { params: toTensors(s.params, shapes), m: toTensors(s.m, shapes), v: toTensors(s.v, shapes), t: s.t };
 }
 
-function fromAdam(s: AdamState): EganStateData["d"] {
-  const read = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync() as Float32Array).map((a) => new Float32Array(a));
-  return { params: read(s.params), m: read(s.m), v: read(s.v), t: s.t };
+async function fromAdam(s: AdamState): Promise<EganStateData["d"]> {
+  const read = (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => new Float32Array((await t.data()) as Float32Array)));
+  const [params, m, v] = await Promise.all([read(s.params), read(s.m), read(s.v)]);
+  return { params, m, v, t: s.t };
 }

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { emaUpdate } from "../models/image/ema.ts";
 import type { EmaConfig } from "../config/run-config.ts";
-import { disposeParams, fromParamData, toParamData, type ParamData, type Params } from "../models/image/params.ts";
+import { disposeParams, fromParamData, type ParamData, type Params } from "../models/image/params.ts";
 
 /** `trainer.ema`: decay, and the iteration from which the EMA averages (before it, it copies G). */
 export type EmaOptions = EmaConfig;
@@ -26,10 +26,6 @@ export class GeneratorEma {
 
   get weights(): Params {
     return this.params;
-  }
-
-  toData(): ParamData {
-    return toParamData(this.params);
   }
 
   dispose(): void {

@@ -20,7 +20,7 @@ import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-em
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, filledLike, ParamInit, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { disposeParams, filledLike, ParamInit, readParamData, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
@@ -92,7 +92,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     return this.o.mutations.length === 1 && this.o.mu === 1;
   }
 
-  step(): TrainerRecord | undefined {
+  step(): Promise<TrainerRecord | undefined> {
     const children = this.makeChildren();
     return this.plain ? this.finishPlain(children[0]) : this.finishEgan(children);
   }
@@ -132,7 +132,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
    * from D's first step (its scores of the fakes before it moves): no work beyond training.
    * Fd is not computed (NaN in the record) and F = Fq; a NaN Fq still means divergence.
    */
-  private finishPlain(child: NamedAdam): TrainerRecord | undefined {
+  private finishPlain(child: NamedAdam): Promise<TrainerRecord | undefined> {
     const { d, loss, fq } = this.trainD([child], undefined);
     this.it++;
     return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
@@ -142,7 +142,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   }
 
   /** 2.–4. of E-GAN: fitness on the evaluation batch, selection, D's steps, the EMA. */
-  private finishEgan(children: NamedAdam[]): TrainerRecord | undefined {
+  private async finishEgan(children: NamedAdam[]): Promise<TrainerRecord | undefined> {
     const { model, mutations, evalBatchSize: E, mu } = this.o;
     const D = this.d;
     // 2. fitness on the evaluation batch
@@ -167,7 +167,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     }
     tf.dispose(realGrads);
     const read = tf.tidy(() => tf.stack([...parts, ...sq]) as tf.Tensor1D);
-    const values = this.lag.read(read);
+    const values = await this.lag.read(read);
     tf.dispose([read, ...parts, ...sq]);
     const records = childRecords(values, children.length, mutations, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), mu);
@@ -263,12 +263,12 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     return scores;
   }
 
-  flush(): TrainerRecord | undefined {
+  flush(): Promise<TrainerRecord | undefined> {
     return this.lag.flush();
   }
 
   /** n images (NHWC, [−1, 1]) from the best survivor (or its EMA copy), drawn with `rng`. */
-  sample(n: number, rng: Rng, opts: SampleOptions = {}): SampledImages {
+  sample(n: number, rng: Rng, opts: SampleOptions = {}): Promise<SampledImages> {
     const g = opts.ema !== false && this.ema ? this.ema.weights : this.parents[0].p;
     return sampleImages(this.o.model, g, n, rng, opts, this.o.batchSize);
   }
@@ -281,15 +281,10 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     });
   }
 
-  exportState(): ImageEganState {
+  async exportState(): Promise<ImageEganState> {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    return {
-      it: this.it,
-      draws: this.draws.state(),
-      parents: this.parents.map(namedAdamToData),
-      d: namedAdamToData(this.d),
-      ema: this.ema?.toData(),
-    };
+    const [parents, d, ema] = await Promise.all([Promise.all(this.parents.map(namedAdamToData)), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
+    return { it: this.it, draws: this.draws.state(), parents, d, ema };
   }
 
   dispose(): void {

@@ -25,7 +25,7 @@ export interface SampledImages {
 
 export const SAMPLE_BATCH = 64;
 
-export function sampleImages(model: ImageGanModel, g: Params, n: number, rng: Rng, opts: SampleOptions, minBatch: number): SampledImages {
+export async function sampleImages(model: ImageGanModel, g: Params, n: number, rng: Rng, opts: SampleOptions, minBatch: number): Promise<SampledImages> {
   if (opts.classLabel !== undefined && (model.numClasses === 0 || !Number.isInteger(opts.classLabel) || opts.classLabel < 0 || opts.classLabel >= model.numClasses)) {
     throw new Error(model.numClasses === 0 ? "this generator is unconditional: it takes no class" : `class must be an integer in 0..${model.numClasses - 1}, got ${opts.classLabel}`);
   }
@@ -41,7 +41,7 @@ export function sampleImages(model: ImageGanModel, g: Params, n: number, rng: Rn
       const y = labels ? tf.tensor1d(Array.from({ length: batch }, (_, i) => labels[Math.min(start + i, n - 1)]), "int32") : undefined;
       return model.generate(g, tf.tensor2d(zs, [batch, model.zDim]), y);
     });
-    images.set((out.dataSync() as Float32Array).subarray(0, rows * per), start * per);
+    images.set(((await out.data()) as Float32Array).subarray(0, rows * per), start * per);
     out.dispose();
   }
   return { images, labels };

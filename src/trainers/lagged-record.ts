@@ -1,6 +1,8 @@
 // The per-iteration record of an E-GAN trainer, with D's loss read one iteration late: the loss
 // of iteration t stays on the device and is read together with iteration t+1's fitness values,
 // so an iteration costs one device read. `flush` completes the last record with one more read.
+// Reads are awaited (`data()`, not `dataSync()`): the webgpu backend forbids synchronous reads in
+// Node, and on wasm and cpu an awaited read costs the same one copy.
 // A record completed by `read` is handed out by `take` (or by `flush` when the iteration that
 // read it failed, e.g. diverged), so no record is lost.
 import * as tf from "@tensorflow/tfjs";
@@ -13,10 +15,10 @@ export class LaggedRecord {
   private ready: TrainerRecord | undefined;
 
   /** Reads `values` (1-D) in one device read, completing the held record with its D loss. */
-  read(values: tf.Tensor1D): Float32Array {
+  async read(values: tf.Tensor1D): Promise<Float32Array> {
     const prev = this.pending;
     const both = prev ? tf.tidy(() => tf.concat([values, tf.reshape(prev.loss, [1])])) : values;
-    const out = both.dataSync() as Float32Array;
+    const out = (await both.data()) as Float32Array;
     if (prev) {
       prev.record.dLoss = out[out.length - 1];
       both.dispose();
@@ -40,12 +42,12 @@ export class LaggedRecord {
   }
 
   /** Any record not yet handed out, complete (reads the held loss if there is one). */
-  flush(): TrainerRecord | undefined {
+  async flush(): Promise<TrainerRecord | undefined> {
     const ready = this.take();
     if (ready) return ready;
     const prev = this.pending;
     if (!prev) return undefined;
-    prev.record.dLoss = prev.loss.dataSync()[0];
+    prev.record.dLoss = (await prev.loss.data())[0];
     prev.loss.dispose();
     this.pending = undefined;
     return prev.record;

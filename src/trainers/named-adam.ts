@@ -2,7 +2,7 @@
 // entries only; spectral-norm u buffers ride along in `p` and are replaced by a step's updates.
 // The update itself is adam.ts's (the Lasagne form the rest of evogan uses).
 import * as tf from "@tensorflow/tfjs";
-import { fromParamData, toParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { fromParamData, readParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
 import { adamStep, type AdamHyper } from "./adam.ts";
 
 export interface NamedAdam {
@@ -59,8 +59,9 @@ export function disposeNamedAdam(s: NamedAdam): void {
   tf.dispose([...Object.values(s.p), ...Object.values(s.m), ...Object.values(s.v)]);
 }
 
-export function namedAdamToData(s: NamedAdam): NamedAdamData {
-  return { p: toParamData(s.p), m: toParamData(s.m), v: toParamData(s.v), t: s.t };
+export async function namedAdamToData(s: NamedAdam): Promise<NamedAdamData> {
+  const [p, m, v] = await Promise.all([readParamData(s.p), readParamData(s.m), readParamData(s.v)]);
+  return { p, m, v, t: s.t };
 }
 
 export function namedAdamFromData(d: NamedAdamData): NamedAdam {

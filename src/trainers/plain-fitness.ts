@@ -25,16 +25,16 @@ export function plainChild(mutation: string, Fq: number): ChildRecord {
  * iteration's one device read); a NaN Fq discards the new state and throws TrainingDiverged,
  * otherwise the new state is adopted and the previous record, now complete, handed out.
  */
-export function finishPlainIteration(
+export async function finishPlainIteration(
   lag: LaggedRecord,
   it: number,
   mutation: string,
   fq: tf.Scalar,
   loss: tf.Scalar,
   state: { readonly discard: () => void; readonly adopt: () => void },
-): TrainerRecord | undefined {
+): Promise<TrainerRecord | undefined> {
   const read = tf.reshape(fq, [1]) as tf.Tensor1D;
-  const Fq = lag.read(read)[0];
+  const Fq = (await lag.read(read))[0];
   tf.dispose([read, fq]);
   if (Number.isNaN(Fq)) {
     state.discard();

@@ -24,11 +24,11 @@ export interface Trainer<State> {
   /** Iterations done. */
   readonly iteration: number;
   /** One iteration (throws TrainingDiverged); returns the previous iteration's record, now complete. */
-  step(): TrainerRecord | undefined;
+  step(): Promise<TrainerRecord | undefined>;
   /** The record `step` still holds back. */
-  flush(): TrainerRecord | undefined;
+  flush(): Promise<TrainerRecord | undefined>;
   /** The whole state as plain arrays: a trainer built from it continues exactly. */
-  exportState(): State;
+  exportState(): Promise<State>;
   /** Fault injection (EVOGAN_FAULT_INJECT): the generators' weights turn NaN. */
   corruptGenerators(): void;
   dispose(): void;

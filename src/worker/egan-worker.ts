@@ -55,15 +55,15 @@ async function run(task: WorkerTask): Promise<InitResult | AdvanceResult | Membe
     case "advance": {
       const m = member(task.memberId);
       injectFaults(task.memberId, task.generation, task.attempt ?? 0, m);
-      return advance(m, task.iterations, task.evaluate?.samples);
+      return await advance(m, task.iterations, task.evaluate?.samples);
     }
     case "export": {
       const m = member(task.memberId);
-      return { trainer: m.trainer.exportState(), trainMs: m.trainMs };
+      return { trainer: await m.trainer.exportState(), trainMs: m.trainMs };
     }
     case "sample": {
       const t = imageMember(member(task.memberId)).trainer;
-      const drawn = t.sample(task.n, new Rng(task.seed), { truncation: task.truncation, classLabel: task.classLabel, ema: task.ema });
+      const drawn = await t.sample(task.n, new Rng(task.seed), { truncation: task.truncation, classLabel: task.classLabel, ema: task.ema });
       return { iteration: t.iteration, shape: t.o.model.shape, images: drawn.images };
     }
     case "reconstruct": {
@@ -71,7 +71,7 @@ async function run(task: WorkerTask): Promise<InitResult | AdvanceResult | Membe
       const t = m.trainer;
       if (!(t instanceof BigbiganTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN member");
       const test = loadImageData(m.config.task.dataset as ImageDatasetName, "test", { limit: task.n });
-      return { iteration: t.iteration, shape: t.o.model.shape, images: t.reconstruct(test.images, test.count, { ema: task.ema }), originals: test.images };
+      return { iteration: t.iteration, shape: t.o.model.shape, images: await t.reconstruct(test.images, test.count, { ema: task.ema }), originals: test.images };
     }
     case "release":
       member(task.memberId).trainer.dispose();
@@ -101,23 +101,23 @@ function makeMember(c: EganMemberConfig, state?: MemberState): Member {
 }
 
 /** The member's metrics on `samples` fresh samples, and its picture (rendered here, where the samples are). */
-function evaluate(m: Member, samples: number): Evaluation {
+async function evaluate(m: Member, samples: number): Promise<Evaluation> {
   const it = m.trainer.iteration;
   if (m.kind === "toy") {
-    const points = m.trainer.sample(samples, new Rng(m.config.seed, EVAL_STREAM, it));
+    const points = await m.trainer.sample(samples, new Rng(m.config.seed, EVAL_STREAM, it));
     const data = toyDataset(m.config.dataset);
     return { it, metrics: toyMetrics(points, data), png: renderScatter({ points, centres: data.centres, range: data.plotRange }) };
   }
   const { config: c, trainer: t } = m;
-  const drawn = t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
-  const metrics = imageMetrics(drawn.images, samples, c.task.dataset as "mnist" | "fashion-mnist");
+  const drawn = await t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
+  const metrics = await imageMetrics(drawn.images, samples, c.task.dataset as "mnist" | "fashion-mnist");
   // The same z at every evaluation (no iteration in the stream id), so grids compare across time.
-  const grid = t.sample(c.grid, new Rng(c.seed, GRID_STREAM));
+  const grid = await t.sample(c.grid, new Rng(c.seed, GRID_STREAM));
   const { height, width, channels } = t.o.model.shape;
   return { it, metrics, png: renderImageGrid(grid.images, c.grid, height, width, channels as 1 | 3, { scale: channels === 1 ? 2 : 1 }) };
 }
 
-function advance(m: Member, iterations: number, evalSamples: number | undefined): AdvanceResult {
+async function advance(m: Member, iterations: number, evalSamples: number | undefined): Promise<AdvanceResult> {
   const done: TrainerRecord[] = [];
   const clock = new Map<number, number>();
   let divergedAt: number | undefined;
@@ -125,7 +125,7 @@ function advance(m: Member, iterations: number, evalSamples: number | undefined)
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
     try {
-      const r = m.trainer.step();
+      const r = await m.trainer.step();
       if (r) done.push(r);
     } catch (e) {
       if (!(e instanceof TrainingDiverged)) throw e;
@@ -136,10 +136,10 @@ function advance(m: Member, iterations: number, evalSamples: number | undefined)
       clock.set(m.trainer.iteration, m.trainMs);
     }
   }
-  const last = m.trainer.flush();
+  const last = await m.trainer.flush();
   if (last) done.push(last);
   const records: IterationRecord[] = done.map((r) => ({ type: "iteration", ...r, elapsedMs: Math.round(clock.get(r.it) ?? m.trainMs) }));
-  const evaluation = evalSamples !== undefined && divergedAt === undefined ? evaluate(m, evalSamples) : undefined;
+  const evaluation = evalSamples !== undefined && divergedAt === undefined ? await evaluate(m, evalSamples) : undefined;
   return { records, evaluation, divergedAt, trainMs: m.trainMs - start };
 }
 

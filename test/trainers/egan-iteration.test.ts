@@ -56,12 +56,12 @@ beforeAll(useWasm);
 
 describe.each(kernelModes)("fast E-GAN iteration (%s)", (_, mode) => {
   beforeAll(mode);
-  it("matches a float64 finite-difference recomputation of children, fitness, selection and D's step", () => {
+  it("matches a float64 finite-difference recomputation of children, fitness, selection and D's step", async () => {
     const state = midTrainingState();
     const trainer = new EganFastTrainer(options, state);
-    expect(trainer.step()).toBeUndefined();
-    const record = trainer.flush()!;
-    const after = trainer.exportState();
+    expect(await trainer.step()).toBeUndefined();
+    const record = (await trainer.flush())!;
+    const after = await trainer.exportState();
     trainer.dispose();
 
     // The same draws the trainer consumed.

@@ -26,13 +26,13 @@ const small: EganOptions = {
   seed: 3,
 };
 
-function records(trainer: EganTrainer, n: number): TrainerRecord[] {
+async function records(trainer: EganTrainer, n: number): Promise<TrainerRecord[]> {
   const out: TrainerRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const r = trainer.step();
+    const r = await trainer.step();
     if (r) out.push(r);
   }
-  out.push(trainer.flush()!);
+  out.push((await trainer.flush())!);
   trainer.dispose();
   return out;
 }
@@ -41,9 +41,9 @@ beforeAll(useWasm);
 
 describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
   beforeAll(mode);
-  it("the fast path and the autodiff reference find the same survivors and fitness from the same seed", () => {
-    const fast = records(new EganFastTrainer(small), 6);
-    const ref = records(new EganReferenceTrainer(small), 6);
+  it("the fast path and the autodiff reference find the same survivors and fitness from the same seed", async () => {
+    const fast = await records(new EganFastTrainer(small), 6);
+    const ref = await records(new EganReferenceTrainer(small), 6);
     expect(fast.map((r) => r.survivors)).toEqual(ref.map((r) => r.survivors));
     fast.forEach((r, i) => {
       r.children.forEach((c, j) => {
@@ -54,12 +54,12 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
     });
   });
 
-  it("with PacGAN packing (m = 2), the rsgan mutation and annealed instance noise, too: same survivors and fitness", () => {
+  it("with PacGAN packing (m = 2), the rsgan mutation and annealed instance noise, too: same survivors and fitness", async () => {
     const packed: EganOptions = { ...small, pack: 2, mutations: ["minimax", "heuristic", "least-squares", "rsgan"], instanceNoise: { std: 0.05, until: 4 } };
     const fastTrainer = new EganFastTrainer(packed);
     expect(fastTrainer.dSpec.input).toBe(4);
-    const fast = records(fastTrainer, 6);
-    const ref = records(new EganReferenceTrainer(packed), 6);
+    const fast = await records(fastTrainer, 6);
+    const ref = await records(new EganReferenceTrainer(packed), 6);
     expect(fast.map((r) => r.survivors)).toEqual(ref.map((r) => r.survivors));
     fast.forEach((r, i) => {
       r.children.forEach((c, j) => {
@@ -70,70 +70,70 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
       expect(r.dLoss).toBeCloseTo(ref[i].dLoss, 4);
     });
     // Packing and noise change the game: the same seed without either gives other fitness values.
-    expect(records(new EganFastTrainer({ ...packed, pack: 1 }), 2)[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
-    expect(records(new EganFastTrainer({ ...packed, instanceNoise: undefined }), 2)[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
+    expect((await records(new EganFastTrainer({ ...packed, pack: 1 }), 2))[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
+    expect((await records(new EganFastTrainer({ ...packed, instanceNoise: undefined }), 2))[0].children[0].Fq).not.toBeCloseTo(fast[0].children[0].Fq, 4);
   });
 
-  it("with an EMA generator: samples come from the EMA, which lags G, and an exported state continues identically", () => {
+  it("with an EMA generator: samples come from the EMA, which lags G, and an exported state continues identically", async () => {
     const withEma: EganOptions = { ...small, ema: { decay: 0.9, start: 2 } };
     const t = new EganFastTrainer(withEma);
-    records2(t, 6);
-    const ema = t.sample(50, new Rng(1, 2));
-    const raw = t.sample(50, new Rng(1, 2), { ema: false });
+    await records2(t, 6);
+    const ema = await t.sample(50, new Rng(1, 2));
+    const raw = await t.sample(50, new Rng(1, 2), { ema: false });
     expect(Array.from(ema)).not.toEqual(Array.from(raw));
-    const state = t.exportState();
+    const state = await t.exportState();
     expect(state.ema).toBeDefined();
-    const cont = records(t, 3);
+    const cont = await records(t, 3);
     const resumed = new EganFastTrainer(withEma, state);
-    expect(Array.from(resumed.sample(50, new Rng(1, 2)))).toEqual(Array.from(ema));
-    expect(records(resumed, 3)).toEqual(cont);
+    expect(Array.from(await resumed.sample(50, new Rng(1, 2)))).toEqual(Array.from(ema));
+    expect(await records(resumed, 3)).toEqual(cont);
   });
 
-  it("is deterministic: the same options and seed give identical records", () => {
-    expect(records(new EganFastTrainer(small), 5)).toEqual(records(new EganFastTrainer(small), 5));
-    expect(records(new EganFastTrainer({ ...small, seed: 4 }), 2)).not.toEqual(records(new EganFastTrainer(small), 2));
+  it("is deterministic: the same options and seed give identical records", async () => {
+    expect(await records(new EganFastTrainer(small), 5)).toEqual(await records(new EganFastTrainer(small), 5));
+    expect(await records(new EganFastTrainer({ ...small, seed: 4 }), 2)).not.toEqual(await records(new EganFastTrainer(small), 2));
   });
 
-  it("keeps tf.memory().numTensors flat across iterations, also with the EMA, instance noise, packing and rsgan", () => {
+  it("keeps tf.memory().numTensors flat across iterations, also with the EMA, instance noise, packing and rsgan", async () => {
     const extras: EganOptions = { ...small, ema: { decay: 0.9, start: 3 }, instanceNoise: { std: 0.1, until: 10 }, pack: 2, mutations: ["heuristic", "rsgan"] };
     for (const o of [small, extras]) {
       const trainer = new EganFastTrainer(o);
-      trainer.step();
+      await trainer.step();
       const before = tf.memory().numTensors;
-      for (let i = 0; i < 20; i++) trainer.step();
+      for (let i = 0; i < 20; i++) await trainer.step();
       expect(tf.memory().numTensors).toBe(before);
-      trainer.flush();
+      await trainer.flush();
       trainer.dispose();
     }
   });
 
-  it("when an iteration diverges mid-segment, the previous iteration's record is still delivered, complete", () => {
+  it("when an iteration diverges mid-segment, the previous iteration's record is still delivered, complete", async () => {
     const t = new EganFastTrainer(small);
-    const got = [t.step(), t.step(), t.step()].filter((r) => r !== undefined);
+    const got = [await t.step(), await t.step(), await t.step()].filter((r) => r !== undefined);
     expect(got.map((r) => r.it)).toEqual([1, 2]);
     t.corruptGenerators();
-    expect(() => t.step()).toThrow(TrainingDiverged);
-    const last = t.flush();
+    await expect(t.step()).rejects.toThrow(TrainingDiverged);
+    const last = await t.flush();
     expect(last?.it).toBe(3);
     expect(Number.isFinite(last?.dLoss)).toBe(true);
-    expect(t.flush()).toBeUndefined();
+    expect(await t.flush()).toBeUndefined();
     t.dispose();
   });
 
-  it("a state exported and re-imported continues with identical records", () => {
+  it("a state exported and re-imported continues with identical records", async () => {
     const a = new EganFastTrainer(small);
-    records2(a, 3);
-    const state = a.exportState();
-    const cont = records(a, 3);
-    expect(records(new EganFastTrainer(small, state), 3)).toEqual(cont);
+    await records2(a, 3);
+    const state = await a.exportState();
+    const cont = await records(a, 3);
+    expect(await records(new EganFastTrainer(small, state), 3)).toEqual(cont);
   });
 
-  it("training on ring8 improves: samples move onto the modes (nearest-centre distance, high-quality share, modes)", () => {
+  it("training on ring8 improves: samples move onto the modes (nearest-centre distance, high-quality share, modes)", async () => {
     const o: EganOptions = { ...small, dataset: toyDataset("ring8"), gHidden: [64, 64], dHidden: [64, 64], mu: 1, nD: 1, batchSize: 64, evalBatchSize: 128, g: { ...adam, lr: 3e-3 }, d: { ...adam, lr: 3e-3 }, gamma: 0.1 };
     const trainer = new EganFastTrainer(o);
     const c = o.dataset.centres;
-    const measure = () => {
-      const s = trainer.sample(1000, new Rng(1, 2));
+    const measure = async () => {
+      const s = await trainer.sample(1000, new Rng(1, 2));
       let dist = 0;
       for (let i = 0; i < 1000; i++) {
         let best = Infinity;
@@ -142,10 +142,10 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
       }
       return { dist, ...toyMetrics(s, o.dataset) };
     };
-    const start = measure();
-    for (let i = 0; i < 900; i++) trainer.step();
-    trainer.flush();
-    const end = measure();
+    const start = await measure();
+    for (let i = 0; i < 900; i++) await trainer.step();
+    await trainer.flush();
+    const end = await measure();
     trainer.dispose();
     expect(start.highQuality).toBe(0);
     expect(end.dist).toBeLessThan(0.4 * start.dist);
@@ -154,7 +154,7 @@ describe.each(kernelModes)("E-GAN trainer implementations (%s)", (_, mode) => {
   });
 });
 
-function records2(trainer: EganTrainer, n: number): void {
-  for (let i = 0; i < n; i++) trainer.step();
-  trainer.flush();
+async function records2(trainer: EganTrainer, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await trainer.step();
+  await trainer.flush();
 }

@@ -38,13 +38,13 @@ function config(family: ImageModelConfig["family"], extra: Record<string, unknow
 
 const meanOf = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
-function train(t: ImageTrainer, n: number): TrainerRecord[] {
+async function train(t: ImageTrainer, n: number): Promise<TrainerRecord[]> {
   const out: TrainerRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const r = t.step();
+    const r = await t.step();
     if (r) out.push(r);
   }
-  const last = t.flush();
+  const last = await t.flush();
   if (last) out.push(last);
   return out;
 }
@@ -56,15 +56,15 @@ describe.each([
   ["biggan", 12],
   ["bigbigan", 12],
 ] as const)("%s on %i iterations of a 512-image MNIST subset", (family, iterations) => {
-  it("trains: D's loss moves, samples change towards the data's mean intensity, the fittest child survives, tensors stay flat", () => {
+  it("trains: D's loss moves, samples change towards the data's mean intensity, the fittest child survives, tensors stay flat", async () => {
     const t = makeImageTrainer(config(family));
-    const fixed = () => t.sample(16, new Rng(9), { ema: false }).images;
-    const before = fixed();
-    const records = train(t, 2);
+    const fixed = async () => (await t.sample(16, new Rng(9), { ema: false })).images;
+    const before = await fixed();
+    const records = await train(t, 2);
     const tensors = tf.memory().numTensors;
-    records.push(...train(t, iterations - 2));
+    records.push(...(await train(t, iterations - 2)));
     expect(tf.memory().numTensors).toBe(tensors);
-    const after = fixed();
+    const after = await fixed();
 
     const losses = records.map((r) => r.dLoss);
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -79,7 +79,7 @@ describe.each([
     }
     if (t instanceof BigbiganTrainer) {
       const x = loadImageData("mnist", "test", { limit: 4 }).images;
-      const rec = t.reconstruct(x, 4);
+      const rec = await t.reconstruct(x, 4);
       expect(rec.length).toBe(x.length);
       expect(rec.every((v) => v >= -1 && v <= 1)).toBe(true);
     }
@@ -88,24 +88,24 @@ describe.each([
 });
 
 describe("image trainer state", () => {
-  it("a BigGAN trainer rebuilt from its exported state continues with exactly the records and samples of the original", () => {
+  it("a BigGAN trainer rebuilt from its exported state continues with exactly the records and samples of the original", async () => {
     const c = config("biggan", { mu: 2 });
     const a = makeImageTrainer(c);
-    train(a, 2);
-    const b = makeImageTrainer(c, a.exportState() as never);
-    const ra = train(a, 2);
-    const rb = train(b, 2);
+    await train(a, 2);
+    const b = makeImageTrainer(c, (await a.exportState()) as never);
+    const ra = await train(a, 2);
+    const rb = await train(b, 2);
     expect(rb).toEqual(ra);
-    expect(b.sample(4, new Rng(1)).images).toEqual(a.sample(4, new Rng(1)).images);
+    expect((await b.sample(4, new Rng(1))).images).toEqual((await a.sample(4, new Rng(1))).images);
     a.dispose();
     b.dispose();
   });
 
-  it("sampling honours a fixed class (with truncation) and rejects a class the model does not have", () => {
+  it("sampling honours a fixed class (with truncation) and rejects a class the model does not have", async () => {
     const t = makeImageTrainer(config("biggan"));
-    const s = t.sample(8, new Rng(2), { truncation: 0.5, classLabel: 3 });
+    const s = await t.sample(8, new Rng(2), { truncation: 0.5, classLabel: 3 });
     expect(s.labels).toEqual(Int32Array.from([3, 3, 3, 3, 3, 3, 3, 3]));
-    expect(() => t.sample(2, new Rng(2), { classLabel: 10 })).toThrow(/class must be an integer in 0\.\.9/);
+    await expect(t.sample(2, new Rng(2), { classLabel: 10 })).rejects.toThrow(/class must be an integer in 0\.\.9/);
     t.dispose();
   });
 });
@@ -116,13 +116,13 @@ describe.each([
   ["biggan", "hinge", 12],
   ["bigbigan", "hinge", 12],
 ] as const)("plain %s (%s only)", (family, mutation, iterations) => {
-  it("trains with Fq from D's step: Fq in (0, 1), Fd not computed, F = Fq; loss moves, samples move towards the data, tensors flat", () => {
+  it("trains with Fq from D's step: Fq in (0, 1), Fd not computed, F = Fq; loss moves, samples move towards the data, tensors flat", async () => {
     const t = makeImageTrainer(config(family, { mutations: [mutation], mu: 1 }));
-    const fixed = () => t.sample(16, new Rng(9), { ema: false }).images;
-    const before = fixed();
-    const records = train(t, 2);
+    const fixed = async () => (await t.sample(16, new Rng(9), { ema: false })).images;
+    const before = await fixed();
+    const records = await train(t, 2);
     const tensors = tf.memory().numTensors;
-    records.push(...train(t, iterations - 2));
+    records.push(...(await train(t, iterations - 2)));
     expect(tf.memory().numTensors).toBe(tensors);
     expect(records.map((r) => r.it)).toEqual(Array.from({ length: iterations }, (_, i) => i + 1));
     for (const r of records) {
@@ -138,23 +138,23 @@ describe.each([
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(Math.max(...losses) - Math.min(...losses)).toBeGreaterThan(1e-3);
     const target = dataMean();
-    expect(Math.abs(meanOf(fixed()) - target)).toBeLessThan(Math.abs(meanOf(before) - target));
+    expect(Math.abs(meanOf(await fixed()) - target)).toBeLessThan(Math.abs(meanOf(before) - target));
     t.dispose();
   });
 
-  it("still reports divergence: NaN generators end the next iteration with TrainingDiverged", () => {
+  it("still reports divergence: NaN generators end the next iteration with TrainingDiverged", async () => {
     const t = makeImageTrainer(config(family, { mutations: [mutation], mu: 1 }));
-    train(t, 1);
+    await train(t, 1);
     t.corruptGenerators();
-    expect(() => t.step()).toThrow(/diverged at iteration 2/);
+    await expect(t.step()).rejects.toThrow(/diverged at iteration 2/);
     t.dispose();
   });
 });
 
 describe("plain DCGAN iteration", () => {
-  it("runs G twice and D three times (G's step; D's step on real and fakes): no fitness passes, unlike a two-mutation E-GAN iteration", () => {
+  it("runs G twice and D three times (G's step; D's step on real and fakes): no fitness passes, unlike a two-mutation E-GAN iteration", async () => {
     const c = config("dcgan", { mutations: ["heuristic"], mu: 1 });
-    const count = (mutations: string[]) => {
+    const count = async (mutations: string[]) => {
       const data = loadImageData("mnist", "train", { limit: LIMIT });
       const model = imageModel(c.model, { height: 28, width: 28, channels: 1 }, data.numClasses);
       const calls = { generate: 0, discriminate: 0 };
@@ -164,15 +164,15 @@ describe("plain DCGAN iteration", () => {
         discriminate: (...a: Parameters<typeof model.discriminate>) => (calls.discriminate++, model.discriminate(...a)),
       };
       const t = new ImageEganTrainer({ ...c.trainer, mutations: mutations as never, mu: 1, model: counted, data, seed: 3 });
-      train(t, 1);
+      await train(t, 1);
       calls.generate = calls.discriminate = 0;
-      train(t, 1);
+      await train(t, 1);
       t.dispose();
       return calls;
     };
-    expect(count(["heuristic"])).toEqual({ generate: 2, discriminate: 3 });
+    expect(await count(["heuristic"])).toEqual({ generate: 2, discriminate: 3 });
     // E-GAN, 2 children: 2 G steps; 2 evaluation samples; D once on the real batch (its loss
     // term's gradient is shared), once per child on its fakes (Fq and the fake term together); D's step on real + fake.
-    expect(count(["heuristic", "minimax"])).toEqual({ generate: 4, discriminate: 2 + 1 + 2 + 2 });
+    expect(await count(["heuristic", "minimax"])).toEqual({ generate: 4, discriminate: 2 + 1 + 2 + 2 });
   });
 });

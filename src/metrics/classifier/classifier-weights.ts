@@ -57,9 +57,10 @@ export type SidecarMeta = Pick<ClassifierSidecar, "dataset" | "recipe" | "testAc
  * Writes `<dir>/<name>.bin` and `<dir>/<name>.json`; returns the sidecar's path. The tensors are
  * read, not disposed.
  */
-export function saveClassifier(classifier: Classifier, dir: string, name: string, meta: SidecarMeta): string {
+export async function saveClassifier(classifier: Classifier, dir: string, name: string, meta: SidecarMeta): Promise<string> {
   const arrays = {} as Record<ParamName, Float32Array>;
-  for (const n of PARAM_NAMES) arrays[n] = classifier.params[n].dataSync() as Float32Array;
+  const values = await Promise.all(PARAM_NAMES.map((n) => classifier.params[n].data()));
+  PARAM_NAMES.forEach((n, i) => (arrays[n] = values[i] as Float32Array));
   const bytes = encodeWeights(arrays);
   const shapes = paramShapes(classifier.spec);
   const sidecar: ClassifierSidecar = {

@@ -7,8 +7,8 @@
 //        near-uniform, not exactly (9.0 %–11.2 % of the training set per digit), so real images
 //        themselves score about 0.02, not 0; Fashion-MNIST's derived split is exactly balanced.
 // These numbers are comparable between evogan runs, not with FID/IS published on Inception.
-// Everything is synchronous, so a worker thread calls it after `useBackend('wasm')`; the
-// classifier and each reference are loaded once per process and kept.
+// Device reads are awaited (the webgpu backend has no synchronous reads in Node); the classifier
+// and each reference are loaded once per process and backend, and kept.
 import * as tf from "@tensorflow/tfjs";
 import { loadImageData } from "../../data/image-dataset.ts";
 import type { ImageMetrics } from "../../records.ts";
@@ -46,7 +46,7 @@ export interface Classified {
 }
 
 /** Classifier features and probabilities of NHWC images in [−1, 1], `batchSize` at a time (tensor count flat). */
-export function classify(classifier: Classifier, images: Float32Array, count: number, batchSize = 500): Classified {
+export async function classify(classifier: Classifier, images: Float32Array, count: number, batchSize = 500): Promise<Classified> {
   const { height: h, width: w, channels: c, hidden: f, classes: k } = classifier.spec;
   const per = h * w * c;
   if (!Number.isInteger(count) || count < 1) throw new Error(`classify: count must be a positive integer, got ${count}`);
@@ -60,8 +60,9 @@ export function classify(classifier: Classifier, images: Float32Array, count: nu
       const out = classifierForward(classifier.params, x);
       return [out.features, tf.softmax(out.logits)];
     });
-    features.set(feat.dataSync(), start * f);
-    probs.set(prob.dataSync(), start * k);
+    const [featValues, probValues] = await Promise.all([feat.data(), prob.data()]);
+    features.set(featValues, start * f);
+    probs.set(probValues, start * k);
     tf.dispose([feat, prob]);
   }
   return { features, probs };
@@ -95,7 +96,7 @@ const references = new Map<string, ReferenceStats>();
  * Mean and covariance of the classifier features of `n` training images of `dataset` (the first n
  * after a shuffle with REFERENCE_SEED), computed once per process and cached.
  */
-export function referenceStats(dataset: ClassifierDataset = "mnist", n: number = DEFAULT_REFERENCE_SIZE): ReferenceStats {
+export async function referenceStats(dataset: ClassifierDataset = "mnist", n: number = DEFAULT_REFERENCE_SIZE): Promise<ReferenceStats> {
   const key = `${dataset}/${n}/${tf.getBackend()}`;
   const hit = references.get(key);
   if (hit) return hit;
@@ -103,7 +104,7 @@ export function referenceStats(dataset: ClassifierDataset = "mnist", n: number =
   const classifier = evaluationClassifier(dataset);
   const data = loadImageData(dataset, "train", { seed: REFERENCE_SEED, limit: n });
   if (data.count < n) throw new Error(`referenceStats: ${dataset} has ${data.count} training images, asked for ${n}`);
-  const { features } = classify(classifier, data.images, data.count);
+  const { features } = await classify(classifier, data.images, data.count);
   const stats: ReferenceStats = { dataset, n, ...meanAndCovariance(features, data.count, classifier.spec.hidden) };
   references.set(key, stats);
   return stats;
@@ -122,11 +123,11 @@ export function fidAgainst(features: Float64Array, count: number, d: number, ref
  * FID against the training set's reference statistics, IS, and the TVD of the predicted class
  * histogram from uniform, for `count` (≥ 2) NHWC images in [−1, 1] (e.g. generator samples).
  */
-export function imageMetrics(images: Float32Array, count: number, dataset: ClassifierDataset = "mnist"): ImageMetrics {
+export async function imageMetrics(images: Float32Array, count: number, dataset: ClassifierDataset = "mnist"): Promise<ImageMetrics> {
   if (!Number.isInteger(count) || count < 2) throw new Error(`imageMetrics: need at least 2 images, got ${count}`);
   const classifier = evaluationClassifier(dataset);
-  const { features, probs } = classify(classifier, images, count);
-  const ref = referenceStats(dataset);
+  const { features, probs } = await classify(classifier, images, count);
+  const ref = await referenceStats(dataset);
   const { hidden: d, classes: k } = classifier.spec;
   return { samples: count, fid: fidAgainst(features, count, d, ref), ...classScores(probs, count, k) };
 }

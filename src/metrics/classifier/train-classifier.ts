@@ -69,10 +69,10 @@ const asParams = (list: readonly tf.Tensor[]): ClassifierParams =>
  * One Adam step on a minibatch (x NHWC, integer labels). Returns the new state and the loss before
  * the step; never disposes `state` (the caller owns both).
  */
-export function trainStep(state: AdamState, x: tf.Tensor4D, labels: tf.Tensor1D, recipe: Pick<ClassifierRecipe, "beta1" | "beta2" | "epsilon">, lr: number): { state: AdamState; loss: number } {
+export async function trainStep(state: AdamState, x: tf.Tensor4D, labels: tf.Tensor1D, recipe: Pick<ClassifierRecipe, "beta1" | "beta2" | "epsilon">, lr: number): Promise<{ state: AdamState; loss: number }> {
   const { value, grads } = tf.tidy(() => tf.valueAndGrads((...ps: tf.Tensor[]) => crossEntropy(classifierForward(asParams(ps), x).logits, labels))(state.params));
   const next = adamStep(state, grads, { lr, beta1: recipe.beta1, beta2: recipe.beta2, epsilon: recipe.epsilon });
-  const loss = value.dataSync()[0];
+  const loss = (await value.data())[0];
   tf.dispose([value, ...grads]);
   return { state: next, loss };
 }
@@ -96,7 +96,7 @@ export function copyShifted(images: Float32Array, src: number, out: Float32Array
 }
 
 /** Fraction of `data` whose argmax logit equals its label (batched forward passes). */
-export function accuracy(classifier: Classifier, data: LabelledImages, batchSize = 1000): number {
+export async function accuracy(classifier: Classifier, data: LabelledImages, batchSize = 1000): Promise<number> {
   const { height: h, width: w, channels: c } = classifier.spec;
   const per = h * w * c;
   let correct = 0;
@@ -106,7 +106,7 @@ export function accuracy(classifier: Classifier, data: LabelledImages, batchSize
       const x = tf.tensor4d(data.images.subarray(start * per, (start + n) * per), [n, h, w, c]);
       return tf.argMax(classifierForward(classifier.params, x).logits, 1);
     });
-    const p = predicted.dataSync();
+    const p = await predicted.data();
     predicted.dispose();
     for (let i = 0; i < n; i++) if (p[i] === data.labels[start + i]) correct++;
   }
@@ -124,7 +124,7 @@ export interface TrainResult {
  * epoch (reported through onEpoch). Minibatches are drawn without replacement from a permutation
  * made by Rng(seed, 1, epoch); shifts from Rng(seed, 2, epoch); weights from Rng(seed, 0).
  */
-export function trainClassifier(spec: ClassifierSpec, recipe: ClassifierRecipe, train: LabelledImages, test: LabelledImages, onEpoch?: (e: EpochLog) => void): TrainResult {
+export async function trainClassifier(spec: ClassifierSpec, recipe: ClassifierRecipe, train: LabelledImages, test: LabelledImages, onEpoch?: (e: EpochLog) => void): Promise<TrainResult> {
   if (spec.channels !== 1) throw new Error("trainClassifier: shift augmentation is written for one channel");
   const { height: h, width: w } = spec;
   const per = h * w;
@@ -150,19 +150,19 @@ export function trainClassifier(spec: ClassifierSpec, recipe: ClassifierRecipe, 
       }
       const x = tf.tensor4d(batchX, [recipe.batchSize, h, w, 1]);
       const y = tf.tensor1d(batchY, "int32");
-      const out = trainStep(state, x, y, recipe, lr);
+      const out = await trainStep(state, x, y, recipe, lr);
       tf.dispose([x, y, ...state.params, ...state.m, ...state.v]);
       state = out.state;
       lossSum += out.loss;
       steps++;
       if (!Number.isFinite(out.loss)) throw new Error(`trainClassifier: loss became ${out.loss} in epoch ${epoch + 1}`);
     }
-    const testAccuracy = accuracy({ spec, params: asParams(state.params) }, test);
+    const testAccuracy = await accuracy({ spec, params: asParams(state.params) }, test);
     const log: EpochLog = { epoch: epoch + 1, lr, loss: lossSum / steps, testAccuracy, seconds: (performance.now() - started) / 1000 };
     epochs.push(log);
     onEpoch?.(log);
   }
   tf.dispose([...state.m, ...state.v]);
   const classifier: Classifier = { spec, params: asParams(state.params) };
-  return { classifier, epochs, testAccuracy: epochs.length ? epochs[epochs.length - 1].testAccuracy : accuracy(classifier, test) };
+  return { classifier, epochs, testAccuracy: epochs.length ? epochs[epochs.length - 1].testAccuracy : await accuracy(classifier, test) };
 }

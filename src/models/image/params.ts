@@ -24,9 +24,16 @@ export function trainableNames(p: Params): string[] {
   return Object.keys(p).filter((n) => !isBuffer(n));
 }
 
-export function toParamData(p: Params): ParamData {
+/**
+ * The values of `p` as plain arrays, read with awaited reads (the webgpu backend has no
+ * synchronous ones in Node). The reads are all issued before the first is awaited, so a GPU
+ * backend copies them back in one go.
+ */
+export async function readParamData(p: Params): Promise<ParamData> {
+  const entries = Object.entries(p);
+  const values = await Promise.all(entries.map(([, t]) => t.data()));
   const out: ParamData = {};
-  for (const [name, t] of Object.entries(p)) out[name] = { shape: t.shape.slice(), data: t.dataSync() as Float32Array };
+  entries.forEach(([name, t], i) => (out[name] = { shape: t.shape.slice(), data: values[i] as Float32Array }));
   return out;
 }
 

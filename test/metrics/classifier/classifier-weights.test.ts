@@ -37,10 +37,10 @@ function thrown(f: () => unknown): ClassifierWeightsError {
 }
 
 describe("classifier weights files", () => {
-  it("round-trip: save then load gives the same weights, spec and recorded metadata", () => {
+  it("round-trip: save then load gives the same weights, spec and recorded metadata", async () => {
     const c = initClassifier(MNIST_CLASSIFIER_SPEC, new Rng(11));
     const meta = { dataset: "mnist", recipe: DEFAULT_RECIPE, testAccuracy: 0.5, testCount: 10, epochs: [], backend: tf.getBackend() };
-    const json = saveClassifier(c, join(dir, "roundtrip"), "tiny", meta);
+    const json = await saveClassifier(c, join(dir, "roundtrip"), "tiny", meta);
     const before = tf.memory().numTensors;
     const { classifier, sidecar } = loadClassifier(json);
     expect(tf.memory().numTensors).toBe(before + PARAM_NAMES.length);

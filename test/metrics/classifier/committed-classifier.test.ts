@@ -15,14 +15,14 @@ const FLOOR: ReadonlyArray<readonly [ClassifierDataset, number]> = [
 ];
 
 describe.each(FLOOR)("the committed %s evaluation classifier", (dataset, floor) => {
-  it(`reaches its recorded accuracy (≥ ${100 * floor}%) on the full 10k test set`, () => {
+  it(`reaches its recorded accuracy (≥ ${100 * floor}%) on the full 10k test set`, async () => {
     const { classifier, sidecar } = loadClassifier(classifierFile(dataset));
     const test = loadImageData(dataset, "test");
     expect(test.count).toBe(10_000);
     expect(sidecar.dataset).toBe(dataset);
     expect(sidecar.testCount).toBe(10_000);
     const before = tf.memory().numTensors;
-    const acc = accuracy(classifier, test);
+    const acc = await accuracy(classifier, test);
     expect(tf.memory().numTensors).toBe(before);
     expect(acc).toBeGreaterThanOrEqual(floor);
     expect(sidecar.testAccuracy).toBeGreaterThanOrEqual(floor);

@@ -1,5 +1,5 @@
 // Piscina worker half of the image-metrics test: activates wasm once, then scores the images it is
-// sent with the synchronous imageMetrics, as evogan's training workers do.
+// sent with imageMetrics, as evogan's training workers do.
 import { useBackend } from "../../../src/compute/backend.ts";
 import { imageMetrics, type ImageMetrics } from "../../../src/metrics/classifier/image-metrics.ts";
 

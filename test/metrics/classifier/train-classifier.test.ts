@@ -39,7 +39,7 @@ describe("copyShifted (shift augmentation)", () => {
 });
 
 describe("trainStep", () => {
-  it("one Adam step on a tiny real batch lowers the cross-entropy on that batch, with the tensor count flat", () => {
+  it("one Adam step on a tiny real batch lowers the cross-entropy on that batch, with the tensor count flat", async () => {
     const data = loadMnist("train", { seed: 5, limit: 16 });
     const c = initClassifier(MNIST_CLASSIFIER_SPEC, new Rng(6));
     const x = tf.tensor4d(data.images, [16, 28, 28, 1]);
@@ -48,7 +48,7 @@ describe("trainStep", () => {
       tf.tidy(() => crossEntropy(classifierForward(Object.fromEntries(PARAM_NAMES.map((n, i) => [n, params[i]])) as never, x).logits, y).dataSync()[0]);
     const state0 = adamInit(PARAM_NAMES.map((n) => c.params[n]));
     const before = tf.memory().numTensors;
-    const { state: state1, loss } = trainStep(state0, x, y, DEFAULT_RECIPE, 1e-3);
+    const { state: state1, loss } = await trainStep(state0, x, y, DEFAULT_RECIPE, 1e-3);
     expect(loss).toBeCloseTo(lossOf(state0.params), 5); // the loss reported is the one before the step
     const after = lossOf(state1.params);
     expect(after).toBeLessThan(loss);
@@ -60,22 +60,22 @@ describe("trainStep", () => {
 });
 
 describe("trainClassifier", () => {
-  it("is seeded: two short runs with the same recipe give identical weights and logs; the tensor count ends flat", () => {
+  it("is seeded: two short runs with the same recipe give identical weights and logs; the tensor count ends flat", async () => {
     const train = loadMnist("train", { seed: 7, limit: 512 });
     const test = loadMnist("test", { seed: 7, limit: 200 });
     const recipe = { ...DEFAULT_RECIPE, epochs: 2, batchSize: 64 };
     const before = tf.memory().numTensors;
     const seen: number[] = [];
-    const a = trainClassifier(MNIST_CLASSIFIER_SPEC, recipe, train, test, (e) => seen.push(e.epoch));
+    const a = await trainClassifier(MNIST_CLASSIFIER_SPEC, recipe, train, test, (e) => seen.push(e.epoch));
     expect(seen).toEqual([1, 2]);
     expect(tf.memory().numTensors).toBe(before + PARAM_NAMES.length);
-    const b = trainClassifier(MNIST_CLASSIFIER_SPEC, recipe, train, test);
+    const b = await trainClassifier(MNIST_CLASSIFIER_SPEC, recipe, train, test);
     for (const n of PARAM_NAMES) expect(b.classifier.params[n].dataSync()).toEqual(a.classifier.params[n].dataSync());
     expect(b.epochs.map((e) => e.loss)).toEqual(a.epochs.map((e) => e.loss));
     // 16 steps on 512 images already beat chance by far.
     expect(a.epochs[1].loss).toBeLessThan(a.epochs[0].loss);
     expect(a.testAccuracy).toBeGreaterThan(0.5);
-    expect(accuracy(a.classifier, test)).toBe(a.testAccuracy);
+    expect(await accuracy(a.classifier, test)).toBe(a.testAccuracy);
     disposeClassifier(a.classifier);
     disposeClassifier(b.classifier);
     expect(tf.memory().numTensors).toBe(before);
