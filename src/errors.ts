@@ -17,13 +17,15 @@ import * as Data from "effect/Data";
 /**
  * A config field is wrong; `path` names it by its dot-path (`trainer.g.lr`, `trainer.mutations[2]`;
  * `config` for the file as a whole, `--set` for an override). The CLI prints it as
- * `invalid config: <path>: <reason>`.
+ * `invalid config: <path>: <reason>`, or, when `at` says where in a file the field is written (a
+ * YAML config: `configs/x.yaml: line 7`), as `invalid config: <at>: <path>: <reason>`.
  */
-export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly path: string; readonly reason: string; readonly message: string }> {
-  constructor(path: string, reason: string) {
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly path: string; readonly reason: string; readonly message: string; readonly at?: string }> {
+  constructor(path: string, reason: string, at?: string) {
     // The CLI prints the message as one line: a line break from a key, a file name or a parser
     // message must not split it.
-    super({ path, reason, message: `${path}: ${reason}`.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ") });
+    const message = `${at === undefined ? "" : `${at}: `}${path}: ${reason}`.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ");
+    super({ path, reason, message, ...(at === undefined ? {} : { at }) });
   }
 }
 
@@ -44,10 +46,14 @@ export class CliError extends Data.TaggedError("CliError")<{ readonly code: numb
 
 const firstLine = (e: unknown): string => String(e instanceof Error ? e.message : e).split("\n")[0];
 
-/** The backend asked for cannot load here: a one-line error naming the npm package to install. */
+/**
+ * The backend asked for cannot load here: a one-line error naming what is missing. `pkg` is the
+ * missing piece (an npm package by default; for webgpu also the Vulkan loader or a GPU adapter),
+ * and `remedy`, when given, replaces the default "install it with `npm install <pkg>`".
+ */
 export class BackendMissing extends Data.TaggedError("BackendMissing")<{ readonly backend: string; readonly pkg: string; readonly message: string; readonly cause?: unknown }> {
-  constructor(backend: string, pkg: string, cause: unknown) {
-    super({ backend, pkg, cause, message: `backend '${backend}' is not available: install it with \`npm install ${pkg}\` (${firstLine(cause)})` });
+  constructor(backend: string, pkg: string, cause: unknown, remedy = `install it with \`npm install ${pkg}\``) {
+    super({ backend, pkg, cause, message: `backend '${backend}' is not available: ${remedy} (${firstLine(cause)})` });
   }
 }
 
@@ -123,6 +129,14 @@ export class ClassifierWeightsError extends Data.TaggedError("ClassifierWeightsE
 export class RunStoreFailed extends Data.TaggedError("RunStoreFailed")<{ readonly path: string; readonly message: string }> {}
 export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly path: string; readonly message: string }> {}
 
+/**
+ * `evogan replay` cannot follow this sweep member: the sweep or the member did not finish
+ * (`unfinished`: resume the sweep first, or choose a member that ended active), or the sweep's log
+ * contradicts itself (`inconsistent`: a logged decision's hyperparameters, a member's records);
+ * `path` is the sweep directory or the file at fault.
+ */
+export class ReplayRefused extends Data.TaggedError("ReplayRefused")<{ readonly path: string; readonly reason: "unfinished" | "inconsistent"; readonly message: string }> {}
+
 // ---- the vocabulary as a whole --------------------------------------------------------------
 
 /**
@@ -146,6 +160,7 @@ const CLASSES = tagged({
   ClassifierWeightsError,
   RunStoreFailed,
   RunNotFound,
+  ReplayRefused,
 });
 
 /** Checks that every key of the list is its class's tag. */

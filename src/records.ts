@@ -126,6 +126,36 @@ export const RUN_EVENT_TYPES: readonly string[] = ["iteration", "eval", "end"] s
 export const RUN_STATUSES = ["running", "finished", "interrupted", "failed", "crashed"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * What made a run or sweep, taken once when it starts (src/orchestrator/stamps.ts): the evogan
+ * source's git commit, the versions and engines that computed it, how it was started, and a hash
+ * of its resolved config. Records from before stamps have none (the fields are optional).
+ */
+export const stampsSchema = Schema.Struct({
+  /** ISO time the stamps were taken (the start, or the resume). */
+  at: Schema.String,
+  /** HEAD of the checkout evogan runs from, and whether tracked files differ from it; null outside a git checkout (an installed package) or without git. */
+  git: Schema.NullOr(Schema.Struct({ commit: Schema.String, dirty: Schema.Boolean })),
+  /** evogan's and tfjs's package.json versions (tfjs null: not found), and `process.version`. */
+  evogan: Schema.String,
+  node: Schema.String,
+  tfjs: Schema.NullOr(Schema.String),
+  /** The backend the worker resolved ("wasm", "tensorflow-gpu", ...) and its package's version. */
+  backend: Schema.String,
+  backendVersion: Schema.NullOr(Schema.String),
+  /** What runs the matrix products, as the run's first line says it ("OpenBLAS (native GEMM on the wasm heap)"). */
+  matmul: Schema.String,
+  /** The command line without the node executable: the evogan script, then its arguments. */
+  argv: Schema.Array(Schema.String),
+  host: Schema.String,
+  /**
+   * sha256 (first 16 hex digits) of the resolved config as compact JSON, as the program was given
+   * it: a new run's or sweep's before a taken name gets its -2, a resume's as config.json holds it.
+   */
+  configHash: Schema.String,
+});
+export type Stamps = typeof stampsSchema.Type;
+
 export const runInfoSchema = Schema.Struct({
   /** The process that writes the run, and the machine it runs on (src/liveness.ts OwnerStamp). */
   pid: Schema.optionalKey(Finite),
@@ -139,5 +169,9 @@ export const runInfoSchema = Schema.Struct({
   updatedAt: Schema.String,
   seed: Finite,
   iterations: Finite,
+  /** Taken when the run started (a sweep member's: the sweep's); a resume keeps them. */
+  stamps: Schema.optionalKey(stampsSchema),
+  /** The stamps of each resume, oldest first (a resume may run other code than the start did). */
+  resumedWith: Schema.optionalKey(Schema.Array(stampsSchema)),
 }).annotate({ what: "run.json" }) satisfies Schema.Decoder<OwnerStamp>;
 export type RunInfo = typeof runInfoSchema.Type;

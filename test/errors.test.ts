@@ -15,6 +15,7 @@ import {
   isEvoganError,
   MemberLost,
   PoolLost,
+  ReplayRefused,
   RunBusy,
   RunNotFound,
   RunStoreFailed,
@@ -42,6 +43,7 @@ const oneOfEach: readonly EvoganError[] = [
   new ClassifierWeightsError("/x/a.bin", "is missing", "missing"),
   new RunStoreFailed({ path: "runs/a", message: "runs/a: EACCES" }),
   new RunNotFound({ path: "runs/x", message: "not a run directory: runs/x" }),
+  new ReplayRefused({ path: "runs/s/sweep.jsonl", reason: "inconsistent", message: "runs/s/sweep.jsonl: generation 1: the log disagrees" }),
 ];
 
 /** What a class was built with, as the wire carries it (a cause stays behind). */

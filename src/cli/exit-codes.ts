@@ -40,6 +40,8 @@ export function codeOf(e: EvoganError): number {
       return EXIT.notFound;
     case "CheckpointCorrupt":
       return EXIT.checkpoint;
+    case "ReplayRefused":
+      return e.reason === "unfinished" ? EXIT.config : EXIT.checkpoint;
     case "ClassifierWeightsError":
       return e.reason === "missing" ? EXIT.notFound : EXIT.checkpoint;
     case "AbortError":

@@ -28,6 +28,7 @@ import { workerCommand } from "./worker-command.ts";
 import { positiveInt } from "./option-values.ts";
 import { registerClassifierCommands } from "./classifier-command.ts";
 import { registerSampleCommands } from "./sample-command.ts";
+import { runDryRun, sweepDryRun } from "./dry-run.ts";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -56,9 +57,10 @@ async function interruptible<A, E extends RunError>(program: Effect.Effect<A, E>
 /** A single run's services: its run directory, one worker thread, progress on stdout. */
 const runLayers = () => Layer.mergeAll(RunStoreLive, workersLayer(async () => localMemberPool(1)), progressLayer());
 
-async function runCommand(configFile: string | undefined, opts: { set: string[]; backend?: string; report: boolean }): Promise<void> {
+async function runCommand(configFile: string | undefined, opts: { set: string[]; backend?: string; report: boolean; dryRun?: boolean }): Promise<void> {
   const sets = [...opts.set, ...(opts.backend ? [`backend=${opts.backend}`] : [])];
   const config = await loadRunConfig(configFile, sets).catch((e) => fail(describeThrown(e)));
+  if (opts.dryRun) return void process.stdout.write(runDryRun(config));
   let dir: string | undefined;
   const { exit, failure } = await interruptible(runEgan(config, { onDir: (d) => (dir = d) }).pipe(Effect.provide(runLayers())));
   if (failure) fail(failure.code === EXIT.interrupted ? { ...failure, message: interruptedMessage(dir) } : failure);
@@ -118,8 +120,9 @@ async function sweepWith(config: SweepConfig, resumeDir?: string, queue?: SweepQ
 /** `--queue`/`--storage` of sweep and resume: segments go to `evogan worker`s through Redis. */
 const queueOptions = (opts: { queue?: string; storage?: string }): SweepQueueOptions | undefined => (opts.queue ? { queue: opts.queue, storage: opts.storage } : undefined);
 
-async function sweepCommand(configFile: string, opts: { set: string[]; queue?: string; storage?: string }): Promise<void> {
+async function sweepCommand(configFile: string, opts: { set: string[]; queue?: string; storage?: string; dryRun?: boolean }): Promise<void> {
   const config = await loadSweepConfig(configFile, opts.set).catch((e) => fail(describeThrown(e)));
+  if (opts.dryRun) return void process.stdout.write(sweepDryRun(config));
   await sweepWith(config, undefined, queueOptions(opts));
 }
 
@@ -140,8 +143,9 @@ async function resumeCommand(dir: string, opts: { queue?: string; storage?: stri
   await sweepWith(config, dir, queueOptions(opts));
 }
 
-async function devicesCommand(): Promise<void> {
-  process.stdout.write(formatDevices(await collectDeviceInfo()));
+async function devicesCommand(opts: { json?: boolean }): Promise<void> {
+  const info = await collectDeviceInfo();
+  process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : formatDevices(info));
 }
 
 async function reportCommand(runDirs: string[], opts: { format: "text" | "json" | "csv"; html?: string }): Promise<void> {
@@ -159,16 +163,18 @@ export function buildCli(): Command {
   program
     .command("run")
     .description("run an E-GAN search (no config: the embedded default, E-GAN on grid25)")
-    .argument("[config]", "run config (JSON), e.g. configs/egan-ring8.json")
+    .argument("[config]", "run config (JSON or YAML), e.g. configs/egan-ring8.json")
     .option("--set <key.path=value>", "override a config field before validation (repeatable)", collect, [])
     .addOption(new Option("--backend <name>", "compute backend").choices([...BACKEND_CHOICES]))
+    .option("--dry-run", "print the fully resolved config as JSON and exit, writing nothing")
     .option("--no-report", "do not print the report at the end")
     .action(runCommand);
   program
     .command("sweep")
     .description("run a population sweep (PBT or random search) from a sweep config")
-    .argument("<config>", "sweep config (JSON), e.g. configs/sweep-pbt-grid25.json")
+    .argument("<config>", "sweep config (JSON or YAML), e.g. configs/sweep-pbt-grid25.json")
     .option("--set <key.path=value>", "override a config field before validation (repeatable)", collect, [])
+    .option("--dry-run", "print the resolved sweep config and every member's starting hyperparameters and run config as JSON, and exit, writing nothing")
     .option("--queue <redisUrl>", "train on `evogan worker`s through this Redis queue instead of local workers")
     .option("--storage <uri>", "with --queue: shared storage (file:///path, same path on every worker); default <outDir>/queue-storage")
     .action(sweepCommand);
@@ -187,7 +193,7 @@ export function buildCli(): Command {
     .option("--concurrency <n>", "jobs at once (default: the cores on CPU, one per GPU)", positiveInt)
     .option("--lock-duration <ms>", "a job whose worker is silent this long is run elsewhere (default 30000)", positiveInt)
     .action(workerCommand);
-  program.command("devices").description("print the backends and devices evogan sees").action(devicesCommand);
+  program.command("devices").description("print the backends and devices evogan sees").option("--json", "print them as JSON").action(devicesCommand);
   program
     .command("report")
     .description("compare runs (finished or still going): table, mutation wins, curves")

@@ -67,6 +67,28 @@ export function indexPath(path: string, index: number): string {
   return `${shown(path)}[${index}]`;
 }
 
+/** Segment patterns of a printed path: `.key`, `[2]`, `["a key"]` (a JSON string). */
+const PATH_SEGMENT = /\.([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+
+/**
+ * The keys of a path as fieldPath and indexPath print it (`trainer.mutations[2]`,
+ * `population.hyperparameters["trainer.g.lr"]`; `config` is the root, []); undefined for a
+ * path that is not one (a member's `population.members[0] (m0) trainer.g.lr`, `--set`).
+ */
+export function pathKeys(path: string): (string | number)[] | undefined {
+  const keys: (string | number)[] = [];
+  const first = /^(?:config(?=\[|$)|([A-Za-z_$][A-Za-z0-9_$]*))/.exec(path);
+  if (first === null) return undefined;
+  if (first[1] !== undefined) keys.push(first[1]);
+  PATH_SEGMENT.lastIndex = first[0].length;
+  while (PATH_SEGMENT.lastIndex < path.length) {
+    const m = PATH_SEGMENT.exec(path);
+    if (m === null) return undefined;
+    keys.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]) as string)));
+  }
+  return keys;
+}
+
 function pathOf(keys: readonly PropertyKey[]): string {
   return keys.reduce<string>((at, key) => (typeof key === "number" ? indexPath(at, key) : fieldPath(at, String(key))), ROOT);
 }

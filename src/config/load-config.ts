@@ -1,20 +1,57 @@
+// Reading config files: JSON, or YAML for a name ending in .yaml or .yml (src/config/yaml-config.ts),
+// both into the same plain data that the schemas decode. A schema error of a YAML file also names
+// the file and the line its field is written on.
 import { readFile } from "node:fs/promises";
 
-import { applyOverrides } from "./overrides.ts";
+import { applyOverrides, parseSet } from "./overrides.ts";
 import { decodeRunConfig, EMBEDDED_RUN, IMAGE_DATASETS, type RunConfig } from "./run-config.ts";
 import { jsonSyntaxError } from "./json-syntax-error.ts";
 import { ConfigError } from "../errors.ts";
-import { isPlainObject } from "./config-schema.ts";
+import { isPlainObject, pathKeys } from "./config-schema.ts";
+import { isYamlFile, parseYamlConfig, type ConfigSource } from "./yaml-config.ts";
 
-/** Read and parse a JSON config file; ConfigError (path `config`) when unreadable or not JSON. */
-export async function readConfigFile(file: string): Promise<unknown> {
+export type { ConfigSource };
+
+/** Read and parse a config file (YAML by its name, else JSON); ConfigError (path `config`) when unreadable or not valid. */
+export async function readConfigSource(file: string): Promise<ConfigSource> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
     throw new ConfigError("config", `cannot read config file ${JSON.stringify(file)}: ${errorText(error)}`);
   }
-  return parseConfigText(text, file);
+  return isYamlFile(file) ? parseYamlConfig(text, file) : { value: parseConfigText(text, file) };
+}
+
+/** A config file's data (see readConfigSource). */
+export async function readConfigFile(file: string): Promise<unknown> {
+  return (await readConfigSource(file)).value;
+}
+
+/**
+ * `e` with the file and line its field is written on, when `source` knows lines (YAML) and the
+ * value came from the file: not from a `--set` (`sets`), and not from a default the file does not
+ * write (then the line of the nearest part of its path that the file does write). `under` is
+ * where the file sits in the decoded config (`["population"]` for a sweep's population file).
+ */
+export function locateConfigError(e: unknown, source: ConfigSource, file: string, sets: readonly string[] = [], under: readonly string[] = []): unknown {
+  if (!(e instanceof ConfigError) || e.at !== undefined || source.lineOf === undefined) return e;
+  const keys = pathKeys(e.path);
+  if (keys === undefined || keys.length <= under.length || !startsWith(keys, under)) return e;
+  if (sets.some((set) => startsWith(keys, setKeys(set)))) return e;
+  const line = source.lineOf(keys.slice(under.length));
+  return line === undefined ? e : new ConfigError(e.path, e.reason, `${file}: line ${line}`);
+}
+
+const startsWith = (keys: readonly (string | number)[], prefix: readonly (string | number)[] | undefined): boolean =>
+  prefix !== undefined && prefix.length <= keys.length && prefix.every((k, i) => String(k) === String(keys[i]));
+
+function setKeys(set: string): readonly string[] | undefined {
+  try {
+    return parseSet(set).segments;
+  } catch {
+    return undefined; // a malformed --set fails on its own, before any field is decoded
+  }
 }
 
 /**
@@ -38,9 +75,13 @@ export function parseConfigText(text: string, file: string): unknown {
  * overrides applied before validation.
  */
 export async function loadRunConfig(file: string | undefined, sets: readonly string[]): Promise<RunConfig> {
-  const raw = file === undefined ? embeddedFor(sets) : await readConfigFile(file);
-  // Array elements a --set edits come from what the config inherits: the file defaults (the embedded run spells its arrays out).
-  return decodeRunConfig(applyOverrides(raw, sets, decodeRunConfig({})));
+  const source: ConfigSource = file === undefined ? { value: embeddedFor(sets) } : await readConfigSource(file);
+  try {
+    // Array elements a --set edits come from what the config inherits: the file defaults (the embedded run spells its arrays out).
+    return decodeRunConfig(applyOverrides(source.value, sets, decodeRunConfig({})));
+  } catch (e) {
+    throw file === undefined ? e : locateConfigError(e, source, file, sets);
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
-// Sweep configs (configs/*.json with a "population") and population specs (populations/*.json):
-// what a population-based sweep starts with, how each member may mutate, and its budget.
+// Sweep configs (configs/*.json or .yaml with a "population") and population specs
+// (populations/*.json or .yaml): what a population-based sweep starts with, how each member may
+// mutate, and its budget.
 // Every member is a full run config: the population's `base`, then the member's own `set`,
 // then its sampled hyperparameters, decoded by the run-config schema (errors name the member).
 // Decoding a sweep config resolves every member this way (a refinement of the sweep schema), so a
 // bad member fails before any file is written.
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 
 import * as Schema from "effect/Schema";
 
@@ -12,7 +13,7 @@ import { applyOverrides } from "./overrides.ts";
 import { decodeRunConfig, isToyDataset, nameSchema, OutDir, BACKENDS, TOY_DATASETS, type Backend, type Dataset, type RunConfig } from "./run-config.ts";
 import { ConfigError } from "../errors.ts";
 import { above, atLeast, atMost, configFailure, decodeConfig, describe, failureAt, fieldPath, Finite, indexPath, Int, isPlainObject, matches, maxItems, minItems, withDefaults } from "./config-schema.ts";
-import { readConfigFile } from "./load-config.ts";
+import { locateConfigError, readConfigSource, type ConfigSource } from "./load-config.ts";
 import { FITNESS_METRICS, METRIC_DATA, type FitnessMetric } from "../metrics/member-fitness.ts";
 
 // The search-space vocabulary is the strategies' (strategies/search-space.ts declares what a
@@ -246,20 +247,26 @@ function fail(path: string, reason: string): never {
  * Every member's run config is resolved here, so a bad member fails before anything is written.
  */
 export async function loadSweepConfig(file: string, sets: readonly string[] = []): Promise<SweepConfig> {
-  const raw = applyOverrides(await readConfigFile(file), sets);
-  const given = decodeSweepFile(raw).population;
-  if (typeof given !== "string") return decodeSweep(raw);
+  const source = await readConfigSource(file);
+  const raw = applyOverrides(source.value, sets);
+  // A field's error names the line it is written on in a YAML file.
+  const decoded = <T>(decode: () => T, population?: { readonly source: ConfigSource; readonly given: string; readonly path: string }): T => {
+    try {
+      return decode();
+    } catch (e) {
+      if (population === undefined || !(e instanceof ConfigError) || !e.path.startsWith("population")) throw locateConfigError(e, source, file, sets);
+      // Name the file the population came from, as well as the field (and its line, in YAML).
+      const at = locateConfigError(e, population.source, relative(process.cwd(), population.path) || population.path, [], ["population"]);
+      throw at !== e ? at : new ConfigError(e.path, `${e.reason} (in ${JSON.stringify(population.given)})`);
+    }
+  };
+  const given = decoded(() => decodeSweepFile(raw)).population;
+  if (typeof given !== "string") return decoded(() => decodeSweep(raw));
   const path = isAbsolute(given) ? given : resolve(dirname(file), given);
-  const population = await readConfigFile(path).catch((e: unknown) => {
+  const population = await readConfigSource(path).catch((e: unknown) => {
     throw e instanceof ConfigError ? new ConfigError("population", e.reason) : e;
   });
-  try {
-    return decodeSweep({ ...(isPlainObject(raw) ? raw : {}), population });
-  } catch (e) {
-    // Name the file the population came from, as well as the field.
-    if (e instanceof ConfigError && e.path.startsWith("population")) throw new ConfigError(e.path, `${e.reason} (in ${JSON.stringify(given)})`);
-    throw e;
-  }
+  return decoded(() => decodeSweep({ ...(isPlainObject(raw) ? raw : {}), population: population.value }), { source: population, given, path });
 }
 
 /** Validates a sweep config whose population is given inline (a saved sweep-config.json). */

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { loadGemmAddon } from "../compute/native-kernels.ts";
 import { NATIVE_PACKAGES } from "../compute/backend.ts";
+import { ConfigError } from "../errors.ts";
 
 export interface Gpu {
   /** The index CUDA_VISIBLE_DEVICES and `--devices` use. */
@@ -68,19 +69,19 @@ export function resolveDevices(spec: string, gpus: readonly Gpu[], cores: number
   if (s === "cpu") return { kind: "cpu", threads };
   if (s === "auto") return gpus.length > 0 ? { kind: "gpu", devices: gpus.map((g) => g.index) } : { kind: "cpu", threads };
   if (!/^\d+(\s*,\s*\d+)*$/.test(s)) {
-    throw new Error(`invalid devices '${spec}': expected "auto", "cpu" or GPU indices such as "0" or "0,1"`);
+    throw new ConfigError("devices", `expected "auto", "cpu" or GPU indices such as "0" or "0,1", got '${spec}'`);
   }
   const devices = s.split(",").map((x) => Number(x.trim()));
   const seen = new Set<number>();
   for (const d of devices) {
-    if (seen.has(d)) throw new Error(`invalid devices '${spec}': GPU ${d} is named twice`);
+    if (seen.has(d)) throw new ConfigError("devices", `GPU ${d} is named twice in '${spec}'`);
     seen.add(d);
   }
   const found = new Set(gpus.map((g) => g.index));
   const missing = devices.filter((d) => !found.has(d));
   if (missing.length > 0) {
     const have = gpus.length > 0 ? `nvidia-smi reports GPU${gpus.length > 1 ? "s" : ""} ${gpus.map((g) => g.index).join(", ")}` : "no GPU was found (nvidia-smi is absent or reports none)";
-    throw new Error(`GPU ${missing.join(", ")} not found: ${have}`);
+    throw new ConfigError("devices", `GPU ${missing.join(", ")} not found: ${have}`);
   }
   return { kind: "gpu", devices };
 }

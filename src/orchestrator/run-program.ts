@@ -2,7 +2,8 @@
 // worker pool, segment by segment, its records streamed into the run directory as they arrive.
 // Evaluations (metrics, picture, checkpoint) happen every `eval.every` iterations and at the end.
 // Interruption or failure leaves run.json saying so, with the records and the last checkpoint
-// intact; run.json carries the pid, host and a heartbeat, so a killed run reads as "crashed".
+// intact; run.json carries the pid, host and a heartbeat, so a killed run reads as "crashed",
+// and the stamps of what made it (src/orchestrator/stamps.ts).
 //
 // Resume continues from the newest intact checkpoint (latest, else previous, else the start),
 // with events.jsonl cut back to that checkpoint's iteration. Training is deterministic given the
@@ -15,6 +16,7 @@ import { TrainingDiverged } from "../errors.ts";
 import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { LATEST_CHECKPOINT, makeInfoKeeper, PREVIOUS_CHECKPOINT, RunStore, type RunHandle } from "./run-store.ts";
+import { stampFields, takeStamps } from "./stamps.ts";
 import type { AdvanceResult, EganMemberConfig, InitResult, MemberState } from "../worker/protocol.ts";
 import { Workers } from "./workers.ts";
 
@@ -89,7 +91,9 @@ export const runEgan = (config: RunConfig, { resume, onDir }: RunOptions = {}) =
       `evogan ${resume ? "resume" : "run"} ${run.dir}: backend ${backend} (matmul: ${matmul}), ${config.task.dataset}, ${t.mutations.length > 1 ? `E-GAN (${t.mutations.join(", ")})` : `single loss (${t.mutations[0]})`}, μ=${t.mu}, γ=${t.gamma}, ${total} iterations, seed ${config.seed}${resume ? `, from iteration ${startIt}` : ""}`,
     );
     const info = yield* makeInfoKeeper((_: "run", i) => store.writeInfo(run, i));
-    const base = { name: run.name, backend, startedAt: resume?.info?.startedAt ?? new Date().toISOString(), seed: config.seed, iterations: total };
+    // What made the run (src/orchestrator/stamps.ts): a resume keeps the first stamps and adds its own.
+    const stamps = stampFields(resume?.info, yield* Effect.promise(() => takeStamps(config, { backend, matmul })));
+    const base = { name: run.name, backend, startedAt: resume?.info?.startedAt ?? new Date().toISOString(), seed: config.seed, iterations: total, ...stamps };
     const setStatus = (status: RunStatus) => info.set("run", { ...base, status });
     yield* setStatus("running");
     yield* info.keepBeating;

@@ -1,5 +1,7 @@
 // The run directory service: everything a run writes goes through here (config.json, run.json,
-// events.jsonl, checkpoints/, samples/). `evogan report` reads only what this writes.
+// events.jsonl, checkpoints/, samples/). `evogan report` reads only what this writes. Next to
+// events.jsonl go its flat views for pandas: progress.csv (a row per eval record) and result.json
+// (with the end record), kept in step with it on append and on resume's cut.
 //
 // Resume: checkpoints/latest.ckpt (and the one before it, previous.ckpt) are written after the
 // records they cover, so a run continues from the newest intact one with its log cut back to
@@ -8,7 +10,10 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { basename, join } from "node:path";
 import { Context, Effect, Layer, Semaphore } from "effect";
 import { HEARTBEAT_MS, ownerStamp } from "../liveness.ts";
-import type { RunEvent, RunInfo } from "../records.ts";
+import type { Hypers } from "../../strategies/search-space.ts";
+import type { EndRecord, RunEvent, RunInfo } from "../records.ts";
+import { appendProgress, PROGRESS_CSV, truncateProgress } from "./progress-csv.ts";
+import { removeRunResult, RESULT_JSON, writeRunResult } from "./run-result.ts";
 import { appendLines, readCheckpoint, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "../errors.ts";
 
@@ -26,7 +31,8 @@ export class RunStore extends Context.Service<
   {
     /** Creates a fresh run directory under outDir; never overwrites: a taken name gets a -2, -3... suffix. */
     readonly create: (outDir: string, name: string, config: unknown) => Effect.Effect<RunHandle, RunStoreFailed>;
-    readonly appendEvents: (run: RunHandle, events: readonly RunEvent[]) => Effect.Effect<void, RunStoreFailed>;
+    /** Appends to events.jsonl, then its flat views (appendFlatViews); `hypers`: the hyperparameters the records were trained with, where a run follows a schedule of them (a replayed sweep member). */
+    readonly appendEvents: (run: RunHandle, events: readonly RunEvent[], hypers?: Hypers) => Effect.Effect<void, RunStoreFailed>;
     readonly writeInfo: (run: RunHandle, info: RunInfo) => Effect.Effect<void, RunStoreFailed>;
     /** Writes a file under the run directory (e.g. samples/it-000500.png); returns its relative path. */
     readonly writeFile: (run: RunHandle, relPath: string, bytes: Uint8Array) => Effect.Effect<string, RunStoreFailed>;
@@ -38,7 +44,7 @@ export class RunStore extends Context.Service<
     /** Removes what a killed writer left half-done (`*.tmp`), once its process is known to be gone. */
     readonly removeTemporaries: (run: RunHandle) => Effect.Effect<void, RunStoreFailed>;
     readonly readCheckpoint: (run: RunHandle, relPath: string) => Effect.Effect<unknown, CheckpointCorrupt>;
-    /** Cuts events.jsonl back to the records of iterations ≤ maxIt (no end record); torn lines go too. */
+    /** Cuts events.jsonl (and progress.csv, result.json) back to the records of iterations ≤ maxIt (no end record); torn lines go too. */
     readonly truncateEvents: (run: RunHandle, maxIt: number) => Effect.Effect<void, RunStoreFailed>;
   }
 >()("evogan/RunStore") {}
@@ -60,6 +66,27 @@ export async function filterJsonl(file: string, keep: (value: Record<string, unk
     }
   });
   await writeFileAtomic(file, Buffer.from(kept.map((l) => l + "\n").join("")));
+}
+
+/**
+ * The flat views of records just appended to `dir`/events.jsonl: a progress.csv row per eval record
+ * (src/orchestrator/progress-csv.ts) and, with the end record, result.json (run-result.ts).
+ * `hypers`: a sweep member's hyperparameters, which its rows and result carry.
+ */
+export const appendFlatViews = (dir: string, events: readonly RunEvent[], hypers?: Hypers) =>
+  Effect.andThen(
+    attempt(join(dir, PROGRESS_CSV), () => appendProgress(dir, events, hypers)),
+    Effect.forEach(
+      events.filter((e): e is EndRecord => e.type === "end"),
+      (end) => attempt(join(dir, RESULT_JSON), () => writeRunResult(dir, end, hypers)),
+      { discard: true },
+    ),
+  );
+
+/** Cuts the flat views back with events.jsonl: progress.csv to iterations ≤ maxIt; result.json goes with the end record. */
+export async function truncateFlatViews(dir: string, maxIt: number): Promise<void> {
+  await truncateProgress(dir, maxIt);
+  await removeRunResult(dir);
 }
 
 /** A checkpoint file as an Effect: CheckpointCorrupt names `file` (and says `shown` where it cannot be read; `missing` when absent). */
@@ -114,8 +141,11 @@ export const RunStoreLive = Layer.succeed(RunStore, {
       await writeFile(join(dir, "events.jsonl"), "");
       return { dir, name: dirName };
     }),
-  appendEvents: (run, events) =>
-    attempt(join(run.dir, "events.jsonl"), () => appendLines(join(run.dir, "events.jsonl"), events.map((e) => JSON.stringify(e)))),
+  appendEvents: (run, events, hypers) =>
+    Effect.andThen(
+      attempt(join(run.dir, "events.jsonl"), () => appendLines(join(run.dir, "events.jsonl"), events.map((e) => JSON.stringify(e)))),
+      appendFlatViews(run.dir, events, hypers),
+    ),
   writeInfo: (run, info) =>
     attempt(join(run.dir, "run.json"), () => writeFileAtomic(join(run.dir, "run.json"), Buffer.from(JSON.stringify(info, null, 2) + "\n"))),
   writeFile: (run, relPath, bytes) => attempt(join(run.dir, relPath), () => writeFileAtomic(join(run.dir, relPath), bytes).then(() => relPath)),
@@ -149,7 +179,10 @@ export const RunStoreLive = Layer.succeed(RunStore, {
   readCheckpoint: (run, relPath) => loadCheckpoint(join(run.dir, relPath), relPath, join(run.dir, relPath)),
   removeTemporaries: (run) => attempt(run.dir, () => removeTemporaries(run.dir)),
   truncateEvents: (run, maxIt) =>
-    attempt(join(run.dir, "events.jsonl"), () => filterJsonl(join(run.dir, "events.jsonl"), (e) => typeof e.it === "number" && e.it <= maxIt && e.type !== "end")),
+    Effect.andThen(
+      attempt(join(run.dir, "events.jsonl"), () => filterJsonl(join(run.dir, "events.jsonl"), (e) => typeof e.it === "number" && e.it <= maxIt && e.type !== "end")),
+      attempt(join(run.dir, PROGRESS_CSV), () => truncateFlatViews(run.dir, maxIt)),
+    ),
 });
 
 /**

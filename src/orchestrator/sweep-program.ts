@@ -24,6 +24,7 @@ import { memberConfig } from "./member-config.ts";
 import { Progress } from "./progress.ts";
 import { attempt, makeInfoKeeper, removeTemporaries } from "./run-store.ts";
 import { checkpointPath, type GenerationRecord, type MemberState, type SweepState } from "./sweep-state.ts";
+import { stampFields, takeStamps, type StampFields } from "./stamps.ts";
 import { SweepStore } from "./sweep-store.ts";
 import { Workers } from "./workers.ts";
 
@@ -31,7 +32,8 @@ import { Workers } from "./workers.ts";
 const memberSeed = (seed: number, index: number) => new Rng(seed, 101, index).nextU32() >>> 1;
 const STREAM_INITIAL_HYPERS = 102;
 const STREAM_STRATEGY = 103;
-const STREAM_RESEED = 104;
+/** The random stream a PBT copy continues with (exported for `evogan replay`, which makes the same copies). */
+export const STREAM_RESEED = 104;
 
 /** A member's checkpoint: which member and generation, the model family its weights fit, its state. */
 interface Checkpoint {
@@ -45,6 +47,24 @@ interface Checkpoint {
 export interface SweepOutcome {
   readonly dir: string;
   readonly state: SweepState;
+}
+
+/**
+ * Every member as the sweep starts it: its id, slot, seed and initial hyperparameters (drawn from
+ * the search space around plan 0's run config; a member's own `set` fixes a hyperparameter's
+ * starting value). `evogan sweep --dry-run` prints these too.
+ */
+export function initialMembers(config: SweepConfig, slots: number): MemberState[] {
+  const space = config.population.hyperparameters as HyperSpace;
+  const plans = memberPlans(config.population);
+  const base = memberRunConfig(config.population, plans[0], 0, {}, config, 0);
+  return plans.map((p, i): MemberState => {
+    const start: Hypers = Object.fromEntries(Object.keys(space).map((k) => [k, valueAt(base, k) as HyperValue]));
+    const sampled = sampleHypers(space, start, new Rng(config.seed, STREAM_INITIAL_HYPERS, i));
+    // A member's own `set` fixes a hyperparameter's starting value.
+    const hypers = Object.fromEntries(Object.entries(sampled).map(([k, v]) => [k, k in p.set ? (p.set[k] as HyperValue) : v]));
+    return { id: p.id, index: i, slot: i % slots, seed: memberSeed(config.seed, i), hypers, status: "active", iterations: 0 };
+  });
 }
 
 /** `onDir` is told the sweep directory as soon as it exists (for the CLI's interruption message). */
@@ -73,14 +93,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
       state = { ...state, ...ownerStamp() };
     } else {
       dir = yield* store.create(config.outDir, config.name, config);
-      const base = memberRunConfigFor(0, {});
-      const members = plans.map((p, i): MemberState => {
-        const start: Hypers = Object.fromEntries(Object.keys(space).map((k) => [k, valueAt(base, k) as HyperValue]));
-        const sampled = sampleHypers(space, start, new Rng(config.seed, STREAM_INITIAL_HYPERS, i));
-        // A member's own `set` fixes a hyperparameter's starting value.
-        const hypers = Object.fromEntries(Object.entries(sampled).map(([k, v]) => [k, k in p.set ? (p.set[k] as HyperValue) : v]));
-        return { id: p.id, index: i, slot: i % workers.slots, seed: memberSeed(config.seed, i), hypers, status: "active", iterations: 0 };
-      });
+      const members = initialMembers(config, workers.slots);
       state = { name: basename(dir), backend: "", status: "running", generationsDone: 0, members, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), ...ownerStamp() };
       // The resume point from the start: a sweep stopped anywhere in generation 0 starts it again.
       yield* store.writeState(dir, state);
@@ -126,8 +139,10 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
 
     // Members' run.json: their status, and a heartbeat while the sweep lives (src/liveness.ts).
     const memberInfo = yield* makeInfoKeeper((id: string, info) => store.writeMemberInfo(sweepDir, id, info));
+    // What made the sweep (src/orchestrator/stamps.ts), taken at the first init: sweep.json and every member's run.json carry them.
+    let stamps: StampFields | undefined;
     const setMemberStatus = (m: MemberState, status: RunStatus) =>
-      memberInfo.set(m.id, { name: m.id, backend: state.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status });
+      memberInfo.set(m.id, { name: m.id, backend: state.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status, ...stamps });
     yield* memberInfo.keepBeating;
 
     // Every active member into its worker; the first init also loads the backend.
@@ -138,10 +153,12 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
       yield* store.createMember(sweepDir, m.id, rc);
       const init = yield* initMember(m, state.generationsDone);
       backend = `${init.backend} (matmul: ${init.matmul})`;
+      // A resume keeps the first stamps and adds its own.
+      stamps ??= stampFields(state, yield* Effect.promise(() => takeStamps(config, init)));
       // From now on `evogan report` can read the member, even mid-generation.
-      yield* memberInfo.set(m.id, { name: m.id, backend: init.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status: "running" });
+      yield* memberInfo.set(m.id, { name: m.id, backend: init.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status: "running", ...stamps });
     }
-    state = { ...state, backend, status: "running" };
+    state = { ...state, backend, status: "running", ...stamps };
     yield* progress.line(
       `evogan sweep ${sweepDir}: ${state.members.length} members, ${config.strategy.kind}, ${config.generations} generations × ${K} iterations, backend ${backend}, ${workers.slots} worker slot(s)${resumeDir ? `, resuming at generation ${state.generationsDone}` : ""}`,
     );
@@ -223,7 +240,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           const ev = result.evaluation;
           const plot = yield* store.writeMemberFile(sweepDir, m.id, samplesPath(ev.it), ev.png);
           const record: EvalRecord = { type: "eval", it: ev.it, metrics: ev.metrics, plot, elapsedMs: result.records.at(-1)?.elapsedMs ?? 0 };
-          yield* store.appendMember(sweepDir, m.id, [record]);
+          yield* store.appendMember(sweepDir, m.id, [record], m.hypers);
           const rel = checkpointPath(m.id, g);
           yield* store.writeCheckpoint(sweepDir, rel, { kind: "sweep-member", family: runConfigOf(m).model.family, id: m.id, g, state: saved } satisfies Checkpoint);
           next.set(m.id, { ...m, fitness: memberFitness(config.fitness.metric, ev.metrics), tieBreak: config.fitness.tieBreak ? memberFitness(config.fitness.tieBreak, ev.metrics) : undefined, metrics: ev.metrics, checkpoint: rel, iterations: it });
@@ -284,7 +301,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
       for (const m of state.members) {
         if (m.status !== "active") continue;
         const end: EndRecord = { type: "end", it: m.iterations, elapsedMs: Date.now() - started, itersPerSec: (m.iterations / (Date.now() - started)) * 1000 };
-        yield* store.appendMember(sweepDir, m.id, [end]);
+        yield* store.appendMember(sweepDir, m.id, [end], m.hypers);
         yield* setMemberStatus(m, "finished");
       }
       state = { ...state, status: "finished", updatedAt: new Date().toISOString() };

@@ -10,6 +10,7 @@
 //   runs/<sweep>/checkpoints/<id>/gen-NNNN.ckpt
 import type { HyperValue } from "../config/sweep-config.ts";
 import type { OwnerStamp } from "../liveness.ts";
+import type { StampFields } from "./stamps.ts";
 import type { EvalMetrics } from "../records.ts";
 
 export type MemberStatus = "active" | "diverged" | "failed";
@@ -33,7 +34,8 @@ export interface MemberState {
   readonly iterations: number;
 }
 
-export interface SweepState extends OwnerStamp {
+/** `stamps`: what made the sweep, and `resumedWith` each resume's (src/orchestrator/stamps.ts); absent before the first init and in sweeps from before stamps. */
+export interface SweepState extends OwnerStamp, StampFields {
   readonly name: string;
   readonly backend: string;
   readonly status: "running" | "finished" | "interrupted" | "failed";

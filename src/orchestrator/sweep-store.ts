@@ -6,7 +6,8 @@ import { Context, Effect, Layer } from "effect";
 import type { RunEvent, RunInfo } from "../records.ts";
 import { appendLines, writeCheckpoint, writeFileAtomic } from "./checkpoint-file.ts";
 import { CheckpointCorrupt, RunNotFound, RunStoreFailed } from "../errors.ts";
-import { attempt, createUniqueDir, exists, filterJsonl, loadCheckpoint } from "./run-store.ts";
+import { appendFlatViews, attempt, createUniqueDir, exists, filterJsonl, loadCheckpoint, truncateFlatViews } from "./run-store.ts";
+import type { Hypers } from "../../strategies/search-space.ts";
 import type { SweepEvent, SweepState } from "./sweep-state.ts";
 
 export class SweepStore extends Context.Service<
@@ -19,7 +20,8 @@ export class SweepStore extends Context.Service<
     readonly writeState: (dir: string, state: SweepState) => Effect.Effect<void, RunStoreFailed>;
     readonly appendSweep: (dir: string, events: readonly SweepEvent[]) => Effect.Effect<void, RunStoreFailed>;
     readonly createMember: (dir: string, id: string, config: unknown) => Effect.Effect<void, RunStoreFailed>;
-    readonly appendMember: (dir: string, id: string, events: readonly RunEvent[]) => Effect.Effect<void, RunStoreFailed>;
+    /** Also a progress.csv row per eval record and result.json with the end record (run-store.ts appendFlatViews), carrying the member's `hypers`. */
+    readonly appendMember: (dir: string, id: string, events: readonly RunEvent[], hypers?: Hypers) => Effect.Effect<void, RunStoreFailed>;
     readonly writeMemberInfo: (dir: string, id: string, info: RunInfo) => Effect.Effect<void, RunStoreFailed>;
     readonly writeMemberFile: (dir: string, id: string, rel: string, bytes: Uint8Array) => Effect.Effect<string, RunStoreFailed>;
     readonly writeCheckpoint: (dir: string, rel: string, value: unknown) => Effect.Effect<void, RunStoreFailed>;
@@ -71,7 +73,11 @@ export const SweepStoreLive = Layer.succeed(SweepStore, {
       if (!(await exists(join(m, "events.jsonl")))) await writeFile(join(m, "events.jsonl"), "");
       await mkdir(join(dir, "checkpoints", id), { recursive: true });
     }),
-  appendMember: (dir, id, events) => attempt(join(dir, "members", id), () => appendLines(join(dir, "members", id, "events.jsonl"), events.map((e) => JSON.stringify(e)))),
+  appendMember: (dir, id, events, hypers) =>
+    Effect.andThen(
+      attempt(join(dir, "members", id), () => appendLines(join(dir, "members", id, "events.jsonl"), events.map((e) => JSON.stringify(e)))),
+      appendFlatViews(join(dir, "members", id), events, hypers),
+    ),
   writeMemberInfo: (dir, id, info) => attempt(join(dir, "members", id), () => writeFileAtomic(join(dir, "members", id, "run.json"), Buffer.from(JSON.stringify(info, null, 2) + "\n"))),
   writeMemberFile: (dir, id, rel, bytes) => attempt(join(dir, "members", id, rel), () => writeFileAtomic(join(dir, "members", id, rel), bytes).then(() => rel)),
   writeCheckpoint: (dir, rel, value) => attempt(join(dir, rel), () => writeCheckpoint(join(dir, rel), value)),
@@ -91,7 +97,10 @@ export const SweepStoreLive = Layer.succeed(SweepStore, {
     }),
   truncate: (dir, ids, maxIt, g) =>
     attempt(dir, async () => {
-      for (const id of ids) await filterJsonl(join(dir, "members", id, "events.jsonl"), (e) => typeof e.it === "number" && e.it <= maxIt && e.type !== "end");
+      for (const id of ids) {
+        await filterJsonl(join(dir, "members", id, "events.jsonl"), (e) => typeof e.it === "number" && e.it <= maxIt && e.type !== "end");
+        await truncateFlatViews(join(dir, "members", id), maxIt);
+      }
       await filterJsonl(join(dir, "sweep.jsonl"), (e) => typeof e.g === "number" && e.g < g);
     }),
 });

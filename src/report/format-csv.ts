@@ -1,6 +1,7 @@
 // The report as CSV (RFC 4180, CRLF): one row per run, numbers unrounded, an empty field where a
-// value is missing or does not apply (toy metrics of an image run and the reverse). The columns
-// are the same for every report except the trailing "wins <mutation>" ones, one per mutation seen.
+// value is missing or does not apply (toy metrics of an image run and the reverse, the commit of a
+// run from before stamps). The columns are the same for every report except the trailing
+// "wins <mutation>" ones, one per mutation seen.
 import { isImagePoint, isToyPoint } from "./eval-points.ts";
 import type { RunSummary } from "./summarize.ts";
 
@@ -14,7 +15,7 @@ const csvNumber = (v: number | null | undefined): string => (v === null || v ===
 const HEADER = [
   "run", "backend", "dataset", "model", "status", "iterations", "planned iterations", "it/s",
   "modes", "total modes", "high quality", "reverse KL", "MMD2", "FID", "inception score", "class TVD",
-  "best F", "best F it", "final F",
+  "best F", "best F it", "final F", "commit", "dirty",
 ] as const;
 
 function row(s: RunSummary, mutations: readonly string[]): string[] {
@@ -40,6 +41,8 @@ function row(s: RunSummary, mutations: readonly string[]): string[] {
     csvNumber(s.bestF),
     csvNumber(s.bestFIt),
     csvNumber(s.finalF),
+    s.commit ?? "",
+    s.dirty === null ? "" : String(s.dirty),
     ...mutations.map((m) => csvNumber(s.mutationWins.find((w) => w.mutation === m)?.share ?? 0)),
   ];
 }

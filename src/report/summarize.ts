@@ -37,6 +37,10 @@ export interface RunSummary {
   readonly name: string;
   readonly backend: string;
   readonly status: RunStatus;
+  /** The git commit the run started from (run.json's stamps), null when unknown: not a git checkout, or a run from before stamps. */
+  readonly commit: string | null;
+  /** Whether tracked files differed from that commit; null when the commit is unknown. */
+  readonly dirty: boolean | null;
   /** The config's dataset, null when it names none. */
   readonly dataset: string | null;
   /** The config's model family ("mlp" for runs from before image models). */
@@ -173,6 +177,8 @@ export function summarize(run: RunData, options: SummarizeOptions = {}): RunSumm
     name: run.info.name,
     backend: run.info.backend,
     status: run.info.status,
+    commit: run.info.stamps?.git?.commit ?? null,
+    dirty: run.info.stamps?.git?.dirty ?? null,
     dataset: task.dataset,
     model: task.model,
     metricKind: metricKindOf(evals, task),

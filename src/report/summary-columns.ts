@@ -1,7 +1,7 @@
 // The comparison table's columns, shared by the text and HTML reports. Which metric columns
 // appear depends on the runs: toy columns (modes, HQ %, rKL) when a toy run is in the report,
 // image columns (FID, IS, TVD) and the task (dataset, model) when an image run is; a run shows
-// "-" under the columns of the other kind.
+// "-" under the columns of the other kind. The commit column appears when a run knows its commit.
 import { isImagePoint, isToyPoint } from "./eval-points.ts";
 import type { RunSummary } from "./summarize.ts";
 import { type Align, displayName, fixed, percent } from "./text-cells.ts";
@@ -23,6 +23,12 @@ const LEAD: readonly SummaryColumn[] = [
   col("run", "left", (s) => displayName(s.name)),
   col("status", "left", (s) => s.status),
 ];
+
+/** A commit as `git log --oneline` shortens it, "-dirty" when tracked files differed from it (as `git describe --dirty`). */
+export const shortCommit = (s: RunSummary): string => (s.commit === null ? "-" : `${s.commit.slice(0, 7)}${s.dirty ? "-dirty" : ""}`);
+
+/** Shown when any run knows its commit (runs from before stamps do not). */
+const COMMIT: readonly SummaryColumn[] = [col("commit", "left", shortCommit)];
 
 const TASK: readonly SummaryColumn[] = [
   col("dataset", "left", (s) => displayName(s.dataset ?? "-")),
@@ -63,5 +69,6 @@ const TAIL: readonly SummaryColumn[] = [
 export function summaryColumns(summaries: readonly RunSummary[]): SummaryColumn[] {
   const image = summaries.some((s) => s.metricKind === "image");
   const toy = !image || summaries.some((s) => s.metricKind === "toy");
-  return [...LEAD, ...(image ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...TAIL];
+  const commit = summaries.some((s) => s.commit !== null);
+  return [...LEAD, ...(commit ? COMMIT : []), ...(image ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...TAIL];
 }

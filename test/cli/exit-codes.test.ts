@@ -16,6 +16,7 @@ import {
   ERROR_TAGS,
   MemberLost,
   PoolLost,
+  ReplayRefused,
   RunBusy,
   RunNotFound,
   RunStoreFailed,
@@ -46,6 +47,8 @@ const documented: ReadonlyArray<readonly [EvoganError, number]> = [
   [new ClassifierWeightsError("/x/a.bin", "is missing", "missing"), EXIT.notFound],
   [new ClassifierWeightsError("/x/a.bin", "sha256 differs"), EXIT.checkpoint],
   [new CheckpointCorrupt({ file: "runs/a/checkpoints/latest.ckpt", message: "corrupt checkpoint runs/a/checkpoints/latest.ckpt: checksum mismatch" }), EXIT.checkpoint],
+  [new ReplayRefused({ path: "runs/s", reason: "unfinished", message: "runs/s has not finished (status interrupted): resume it first" }), EXIT.config],
+  [new ReplayRefused({ path: "runs/s/sweep.jsonl", reason: "inconsistent", message: "runs/s/sweep.jsonl: generation 1: the log disagrees" }), EXIT.checkpoint],
   [new AbortError("stop"), EXIT.interrupted],
 ];
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { collectDeviceInfo, discoverGpus, formatDevices, NVIDIA_SMI_ARGS, resolveDevices, type Exec, type Gpu } from "../../src/orchestrator/devices.ts";
+import { describeThrown, EXIT } from "../../src/cli/exit-codes.ts";
 
 // What `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits` prints on a two-GPU machine.
 const TWO_GPUS_CSV = "0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n";
@@ -122,8 +123,17 @@ describe("resolveDevices", () => {
 
   it("rejects malformed specs with the accepted forms", () => {
     for (const bad of ["", "gpu", "0,", "-1", "0;1", "1.5", "cuda:0"]) {
-      expect(() => resolveDevices(bad, two, 2), bad).toThrow(/invalid devices .*expected "auto", "cpu" or GPU indices/);
+      expect(() => resolveDevices(bad, two, 2), bad).toThrow(/^devices: expected "auto", "cpu" or GPU indices .*, got '/);
     }
+    // A config error (exit 2, one line), not a defect with a stack.
+    const e = (() => {
+      try {
+        resolveDevices("gpu", two, 2);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(describeThrown(e)).toEqual({ code: EXIT.config, message: `invalid config: devices: expected "auto", "cpu" or GPU indices such as "0" or "0,1", got 'gpu'`, tag: "ConfigError" });
   });
 });
 
