@@ -29,6 +29,7 @@ import { positiveInt } from "./option-values.ts";
 import { registerClassifierCommands } from "./classifier-command.ts";
 import { registerSampleCommands } from "./sample-command.ts";
 import { runDryRun, sweepDryRun } from "./dry-run.ts";
+import { registerReplayCommands } from "./replay-command.ts";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -203,6 +204,7 @@ export function buildCli(): Command {
     .action(reportCommand);
   registerClassifierCommands(program);
   registerSampleCommands(program);
+  registerReplayCommands(program);
   return program;
 }
 
