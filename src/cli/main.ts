@@ -30,6 +30,7 @@ import { registerClassifierCommands } from "./classifier-command.ts";
 import { registerSampleCommands } from "./sample-command.ts";
 import { runDryRun, sweepDryRun } from "./dry-run.ts";
 import { registerReplayCommands } from "./replay-command.ts";
+import { registerExportCommands } from "./export-command.ts";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -205,6 +206,7 @@ export function buildCli(): Command {
   registerClassifierCommands(program);
   registerSampleCommands(program);
   registerReplayCommands(program);
+  registerExportCommands(program);
   return program;
 }
 

@@ -1,0 +1,154 @@
+// What `evogan export` writes: a run's networks as named float32 tensors plus metadata, ready for
+// encodeSafetensors. Each network ("part") is prefixed in the file so that several share one file:
+//   g.      the generator (an E-GAN's best survivor)     d.  the discriminator
+//   g_ema.  the generator's EMA copy (trainer.ema)       e.  BigBiGAN's encoder
+// DCGAN and the toy MLPs are written in PyTorch's names and layouts (dcgan-layout.ts,
+// mlp-layout.ts): `G.load_state_dict` takes a part with its prefix stripped. BigGAN and BigBiGAN
+// are written as evogan holds them: tfjs names (g.block0.conv1.w, ...) and layouts (conv filters
+// [kh, kw, cin, cout], dense [in, out]), spectral-norm vectors (*.u) included and the weights
+// before spectral normalisation; the metadata says "layout": "tfjs".
+import { CheckpointCorrupt, ConfigError } from "../errors.ts";
+import type { ImageShape } from "../models/image/image-model.ts";
+import type { ParamData } from "../models/image/params.ts";
+import type { MlpSpec } from "../models/mlp.ts";
+import { isBigbiganState, isImageEganState, isToyState } from "../trainers/trainer.ts";
+import { isImageMember } from "../worker/protocol.ts";
+import { dcganDiscriminatorMapping, dcganGeneratorMapping } from "./dcgan-layout.ts";
+import { mlpMapping, mlpParamData } from "./mlp-layout.ts";
+import type { RunWeights } from "./run-checkpoint.ts";
+import type { SafeTensor } from "./safetensors.ts";
+import { mapTensors, type TensorMapping } from "./tensor-mapping.ts";
+
+export const PARTS = ["g", "ema", "d", "e"] as const;
+export type Part = (typeof PARTS)[number];
+
+/** Each part's prefix in the file. */
+export const PART_PREFIX: Readonly<Record<Part, string>> = { g: "g.", ema: "g_ema.", d: "d.", e: "e." };
+/** A part as the file and the messages name it: its prefix without the dot ("g_ema" for the EMA copy). */
+export const partName = (p: Part): string => PART_PREFIX[p].slice(0, -1);
+
+export interface ExportedWeights {
+  readonly tensors: SafeTensor[];
+  readonly metadata: Record<string, string>;
+  readonly parts: Part[];
+}
+
+/** A run's networks and how to read them. */
+interface Networks {
+  readonly family: string;
+  readonly sources: Partial<Record<Part, ParamData>>;
+  /** PyTorch mapping per part; undefined: the tfjs names and layouts as they are. */
+  readonly mapping?: Partial<Record<Part, TensorMapping[]>>;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * The tensors and metadata of `what` (default: the generator, and its EMA copy when the run has
+ * one). A part the run does not have is the caller's mistake (a ConfigError of `--what`); a
+ * checkpoint whose tensors do not fit its config is a CheckpointCorrupt.
+ */
+export function exportWeights(run: RunWeights, what: readonly Part[] | undefined, version: string): ExportedWeights {
+  const nets = networksOf(run);
+  const parts = what ? PARTS.filter((p) => what.includes(p)) : PARTS.filter((p) => p === "g" || (p === "ema" && nets.sources.ema !== undefined));
+  for (const p of parts) {
+    if (nets.sources[p] === undefined) throw new ConfigError("--what", `${run.name}: ${missingPart(p, nets.family)}`);
+  }
+  const tensors = parts.flatMap((p) => {
+    const params = nets.sources[p]!;
+    const mapping = nets.mapping?.[p];
+    return mapping ? mapTensors(params, mapping, PART_PREFIX[p], run.file) : rawTensors(params, p);
+  });
+  const metadata = {
+    ...(nets.mapping ? { format: "pt", layout: "pytorch" } : { layout: "tfjs", layout_note: TFJS_LAYOUT }),
+    family: nets.family,
+    ...nets.metadata,
+    parts: parts.map(partName).join(","),
+    run: run.name,
+    iteration: String(run.it),
+    evogan_version: version,
+  };
+  return { tensors, metadata, parts };
+}
+
+/** What a reader of a tfjs-layout file needs to know (the metadata's layout_note). */
+const TFJS_LAYOUT = "tfjs names and layouts: conv filters [kh, kw, cin, cout], dense weights [in, out], images NHWC; *.w.u are spectral-norm power-iteration vectors and *.w the weights before spectral normalisation";
+
+const missingPart = (p: Part, family: string): string =>
+  p === "ema" ? "this run has no EMA generator (trainer.ema was off)" : p === "e" ? `only BigBiGAN has an encoder (this run is ${family})` : `this run has no ${p}`;
+
+/** evogan's names as they are; the EMA copy's "g." becomes "g_ema.". */
+function rawTensors(params: ParamData, part: Part): SafeTensor[] {
+  return Object.entries(params).map(([name, t]) => ({
+    name: part === "ema" ? PART_PREFIX.ema + name.replace(/^g\./, "") : name,
+    shape: [...t.shape],
+    data: t.data,
+  }));
+}
+
+function networksOf(run: RunWeights): Networks {
+  const { config, state, file } = run;
+  const trainer = state.trainer;
+  if (!isImageMember(config)) {
+    if (!isToyState(trainer)) throw mismatch(file, "toy");
+    const g: MlpSpec = { input: config.zDim, hidden: config.gHidden, output: 2 };
+    const d: MlpSpec = { input: 2 * (config.pack ?? 1), hidden: config.dHidden, output: 1 };
+    const parent = trainer.parents[0];
+    if (!parent) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
+    return {
+      family: "mlp",
+      sources: { g: mlpParamData(parent.params, g), d: mlpParamData(trainer.d.params, d), ...(trainer.ema ? { ema: trainer.ema } : {}) },
+      mapping: { g: mlpMapping(g), ema: mlpMapping(g), d: mlpMapping(d) },
+      metadata: {
+        z_dim: String(config.zDim),
+        z_distribution: "uniform(-1, 1)",
+        g_hidden: config.gHidden.join(","),
+        d_hidden: config.dHidden.join(","),
+        pack: String(config.pack ?? 1),
+        activation: "relu between layers, none after the last",
+      },
+    };
+  }
+  const model = config.model;
+  const family = model.family;
+  // BigBiGAN's trainer holds one G beside E; the E-GAN trainer's parents are its survivors, the best first.
+  const sides = isBigbiganState(trainer) ? { g: trainer.g.p, d: trainer.d.p, e: trainer.e.p } : isImageEganState(trainer) ? { g: trainer.parents[0]?.p, d: trainer.d.p } : undefined;
+  if (!sides || isBigbiganState(trainer) !== (family === "bigbigan")) throw mismatch(file, family);
+  const g = sides.g;
+  if (!g) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
+  const sources: Partial<Record<Part, ParamData>> = { ...sides, g, ...(trainer.ema ? { ema: trainer.ema } : {}) };
+  const shape = imageShapeOf(g, model.width, family === "dcgan" ? ["g.up2.w", 2] : ["g.out.conv.w", 3], file);
+  const metadata = {
+    z_dim: String(model.zDim),
+    z_distribution: "normal(0, 1)",
+    width: String(model.width),
+    image_height: String(shape.height),
+    image_width: String(shape.width),
+    image_channels: String(shape.channels),
+    image_range: "[-1, 1] (tanh)",
+    batch_norm: "batch statistics at sampling too (no running averages), eps 1e-5",
+    model_config: JSON.stringify(model),
+  };
+  if (family !== "dcgan") return { family, sources, metadata };
+  const dims = { zDim: model.zDim, width: model.width, shape };
+  const gMap = dcganGeneratorMapping(dims);
+  return { family, sources, mapping: { g: gMap, ema: gMap, d: dcganDiscriminatorMapping(dims) }, metadata };
+}
+
+const mismatch = (file: string, family: string) =>
+  new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: its state is not a ${family} trainer's, which its config names` });
+
+/**
+ * The image shape a generator makes, from its weights: channels from its last conv (`filter` and
+ * its output-channel `axis`), H·W from its first linear layer (H/4 · W/4 · 2·width outputs).
+ * Square images (every dataset evogan reads is: 28×28, 32×32).
+ */
+function imageShapeOf(g: ParamData, width: number, [filter, axis]: [string, number], file: string): ImageShape {
+  const fc = g["g.fc.w"];
+  const last = g[filter];
+  const cells = fc && fc.shape.length === 2 ? fc.shape[1] / (2 * width) : NaN;
+  const side = 4 * Math.sqrt(cells);
+  if (!last || last.shape.length !== 4 || !Number.isInteger(side)) {
+    throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: its generator's g.fc.w and ${filter} do not fit width ${width}` });
+  }
+  return { height: side, width: side, channels: last.shape[axis] };
+}
