@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { CliError } from "../errors.ts";
 import { evoganVersion } from "../export/evogan-version.ts";
 import { exportWeights, partName, PARTS, type Part } from "../export/export-weights.ts";
-import { newestRunWeights } from "../export/run-checkpoint.ts";
+import { newestRunWeights } from "../orchestrator/newest-checkpoint.ts";
 import { encodeSafetensors } from "../export/safetensors.ts";
 import { writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
 import { EXIT, exitWith } from "./exit-codes.ts";

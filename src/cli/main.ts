@@ -112,7 +112,9 @@ async function sweepWith(config: SweepConfig, resumeDir?: string, queue?: SweepQ
   if (failure?.code === EXIT.interrupted) fail({ ...failure, message: interruptedMessage(dir, again) });
   if (failure?.tag === "PoolLost") fail({ ...failure, message: `${failure.message}; the sweep can be resumed with \`evogan resume ${dir}${again}\`` });
   if (failure) fail(failure);
-  if (exit._tag === "Success") {
+  if (exit._tag === "Success" && exit.value.alreadyFinished) {
+    process.stdout.write(`nothing to resume: ${exit.value.dir} has finished\n`);
+  } else if (exit._tag === "Success") {
     const dir = exit.value.dir;
     const members = exit.value.state.members.map((m) => join(dir, "members", m.id));
     process.stdout.write(`\nsweep finished: ${dir}\n` + (await report(members, { format: "text" })));
@@ -129,6 +131,8 @@ async function sweepCommand(configFile: string, opts: { set: string[]; queue?: s
 }
 
 async function resumeCommand(dir: string, opts: { queue?: string; storage?: string }): Promise<void> {
+  // A replay's config.json is a valid run config, but resuming it as a run would train a plain run, not the lineage.
+  if (await exists(join(dir, "replay.json"))) fail({ code: EXIT.config, message: `${dir} is a replay (replay.json), which cannot be resumed: remove it and run \`evogan replay\` again` });
   const isSweep = await exists(join(dir, "sweep-config.json"));
   if (!isSweep && (await exists(join(dir, "config.json")))) {
     if (opts.queue) fail({ code: EXIT.config, message: `--queue resumes sweeps; ${dir} is a single run` });

@@ -1,14 +1,13 @@
 // `evogan sample <runDir>` draws a grid of images from an image run's generator (its EMA copy
 // when it has one), optionally truncated or of one class; `evogan reconstruct <runDir>` shows
-// test images beside G(E(x)) for a BigBiGAN run. Both load the run's checkpoint (final, else
-// latest) into one worker, as training does, and ask it for images.
+// test images beside G(E(x)) for a BigBiGAN run. Both load the run's newest intact checkpoint
+// (final, else latest, else previous; a sweep member's newest recorded one) into one worker, as
+// training does, and ask it for images.
 import { Command, Option } from "commander";
-import { access, readdir, readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { decodeRunConfig } from "../config/run-config.ts";
-import { memberConfig } from "../orchestrator/member-config.ts";
+import { join } from "node:path";
+import { newestRunWeights } from "../orchestrator/newest-checkpoint.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../compute/backend.ts";
-import { readCheckpoint, writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
+import { writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
 import { localMemberPool } from "../orchestrator/member-pool.ts";
 import { renderImageGrid } from "../report/image-grid.ts";
 import { isImageMember, type EganMemberConfig, type ImagesResult, type MemberState, type WorkerTask } from "../worker/protocol.ts";
@@ -16,29 +15,11 @@ import { CliError, isEvoganError } from "../errors.ts";
 import { EXIT, exitWith } from "./exit-codes.ts";
 import { nonNegativeInt, positiveInt, positiveNumber } from "./option-values.ts";
 
-/**
- * The newest checkpoint of an image run: a run directory's checkpoints/final.ckpt (else
- * latest.ckpt), or for a sweep member (<sweep>/members/<id>) the newest
- * <sweep>/checkpoints/<id>/gen-NNNN.ckpt with the member's config.json.
- */
+/** The newest intact checkpoint of an image run or sweep member (src/orchestrator/newest-checkpoint.ts), saying which damaged ones it passed over. */
 async function runCheckpoint(runDir: string): Promise<{ config: EganMemberConfig; state: MemberState }> {
-  const exists = (f: string) => access(f).then(() => true, () => false);
-  for (const name of ["final.ckpt", "latest.ckpt"]) {
-    const file = join(runDir, "checkpoints", name);
-    if (!(await exists(file))) continue;
-    const saved = (await readCheckpoint(file)) as { config?: EganMemberConfig; state?: MemberState };
-    if (!saved.config || !saved.state) throw new CliError(EXIT.checkpoint, `${file} is not a run checkpoint (no config or state)`);
-    return imageRun(runDir, saved.config, saved.state);
-  }
-  const id = basename(runDir);
-  const sweepDir = dirname(dirname(runDir));
-  const memberCkpts = join(sweepDir, "checkpoints", id);
-  const gens = basename(dirname(runDir)) === "members" ? (await readdir(memberCkpts).catch(() => [])).filter((f) => /^gen-\d+\.ckpt$/.test(f)).sort() : [];
-  if (gens.length === 0) throw new CliError(EXIT.notFound, `no checkpoint in ${runDir} (looked for checkpoints/final.ckpt, checkpoints/latest.ckpt and, for a sweep member, its sweep's checkpoints/<member>/)`);
-  const saved = (await readCheckpoint(join(memberCkpts, gens.at(-1)!))) as { state?: MemberState };
-  const config = memberConfig(decodeRunConfig(JSON.parse(await readFile(join(runDir, "config.json"), "utf8"))));
-  if (!saved.state) throw new CliError(EXIT.checkpoint, `${join(memberCkpts, gens.at(-1)!)} is not a member checkpoint (no state)`);
-  return imageRun(runDir, config, saved.state);
+  const run = await newestRunWeights(runDir);
+  for (const e of run.passedOver) process.stderr.write(`evogan: warning: ${e.message}; using the older ${run.file}\n`);
+  return imageRun(runDir, run.config, run.state);
 }
 
 function imageRun(runDir: string, config: EganMemberConfig, state: MemberState): { config: EganMemberConfig; state: MemberState } {

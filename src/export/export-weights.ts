@@ -15,7 +15,7 @@ import { isBigbiganState, isImageEganState, isToyState } from "../trainers/train
 import { isImageMember } from "../worker/protocol.ts";
 import { dcganDiscriminatorMapping, dcganGeneratorMapping } from "./dcgan-layout.ts";
 import { mlpMapping, mlpParamData } from "./mlp-layout.ts";
-import type { RunWeights } from "./run-checkpoint.ts";
+import type { RunWeights } from "../orchestrator/newest-checkpoint.ts";
 import type { SafeTensor } from "./safetensors.ts";
 import { mapTensors, type TensorMapping } from "./tensor-mapping.ts";
 

@@ -9,10 +9,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { decodeRunConfig } from "../config/run-config.ts";
 import { CheckpointCorrupt, ConfigInvalid, RunNotFound } from "../errors.ts";
-import { readCheckpoint } from "../orchestrator/checkpoint-file.ts";
-import { memberConfig } from "../orchestrator/member-config.ts";
-import { exists } from "../orchestrator/run-store.ts";
-import type { SweepState } from "../orchestrator/sweep-state.ts";
+import { readCheckpoint } from "./checkpoint-file.ts";
+import { memberConfig } from "./member-config.ts";
+import { exists } from "./run-store.ts";
+import type { SweepState } from "./sweep-state.ts";
 import type { EganMemberConfig, MemberState } from "../worker/protocol.ts";
 
 export interface RunWeights {

@@ -47,6 +47,8 @@ interface Checkpoint {
 export interface SweepOutcome {
   readonly dir: string;
   readonly state: SweepState;
+  /** A resume of a sweep that had already finished: nothing was run or written. */
+  readonly alreadyFinished?: boolean;
 }
 
 /**
@@ -83,6 +85,11 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
     if (resumeDir !== undefined) {
       dir = resumeDir;
       state = yield* store.readState(dir);
+      // Finished: there is nothing to continue (running it again would append a second end record per member).
+      if (state.status === "finished") {
+        const outcome: SweepOutcome = { dir, state, alreadyFinished: true };
+        return outcome;
+      }
       if (state.status === "running" && !ownerGone(state)) {
         return yield* Effect.fail(new RunBusy({ path: dir, message: `${dir} is still running (pid ${state.pid ?? "?"} on ${state.host ?? "?"}): stop it before resuming` }));
       }
@@ -306,7 +313,8 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
       }
       state = { ...state, status: "finished", updatedAt: new Date().toISOString() };
       yield* store.writeState(sweepDir, state);
-      return { dir: sweepDir, state } satisfies SweepOutcome;
+      const outcome: SweepOutcome = { dir: sweepDir, state };
+      return outcome;
     });
 
     /** One line per member: generation, fitness, key hyperparameters, lineage. */

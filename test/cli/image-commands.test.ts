@@ -1,7 +1,7 @@
 // Image runs through the real CLI in real processes: `evogan run` on a tiny DCGAN and a tiny
 // BigBiGAN (MNIST subset), then `evogan sample` and `evogan reconstruct` on their checkpoints,
 // and the clear errors for runs they do not apply to.
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -52,6 +52,16 @@ describe("evogan run on images, then sample and reconstruct", () => {
     const c = await evogan(["sample", dir, "--class", "3", "-o", join(out, "nope.png")]);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/unconditional/);
+
+    // A damaged final checkpoint: sample says so and draws from the one before it (latest.ckpt), as resume would.
+    const final = join(dir, "checkpoints", "final.ckpt");
+    const bytes = await readFile(final);
+    await writeFile(final, bytes.subarray(0, bytes.length >> 1));
+    const older = await evogan(["sample", dir, "--n", "6", "--no-ema", "-o", join(out, "dc-older.png")]);
+    expect(older.code).toBe(0);
+    expect(older.stderr).toMatch(/^evogan: warning: .*final\.ckpt.*; using the older .*latest\.ckpt\n$/);
+    expect(older.stdout).toMatch(/wrote .*dc-older\.png: 6 samples at iteration 6/);
+    await writeFile(final, bytes);
   });
 
   it("a BigBiGAN run can be reconstructed: each test image beside G(E(x))", async () => {
@@ -70,6 +80,6 @@ describe("evogan run on images, then sample and reconstruct", () => {
   it("sample on a directory without a checkpoint fails with exit 7, naming it", async () => {
     const r = await evogan(["sample", join(out, "missing"), "-o", join(out, "x.png")]);
     expect(r.code).toBe(7);
-    expect(r.stderr).toMatch(/no checkpoint in .*missing/);
+    expect(r.stderr).toMatch(/^evogan: not a run directory: .*missing \(no config\.json\)\n$/);
   });
 });

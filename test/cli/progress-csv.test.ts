@@ -7,7 +7,7 @@ import { appendFile, mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evogan, evoganLife, killAfterCreated } from "../helpers/cli-process.ts";
+import { evogan, evoganLife, killAfterCreated, killAfterGeneration } from "../helpers/cli-process.ts";
 import { readCsvWithPandas, skipWithoutPandas } from "../helpers/pandas-csv.ts";
 import { readJsonl } from "../helpers/sweep-records.ts";
 import { Rng } from "../../src/util/rng.ts";
@@ -155,16 +155,7 @@ describe("progress.csv and result.json of sweep members", () => {
   it("kill -9 during a sweep, then resume: every member's progress.csv has the uninterrupted sweep's rows", async () => {
     const dir = join(out, "sweep-killed");
     const delay = new Rng(Date.now() >>> 0).int(400);
-    let seenAt = 0;
-    const killed = await evogan(["sweep", SWEEP, ...smallSweep, "--set", `outDir=${out}`, "--set", "name=sweep-killed"], {
-      // After generation 0 is recorded, at a random moment of generation 1 (members append rows as they finish it).
-      killWhen: async () => {
-        const state = await readFile(join(dir, "sweep.json"), "utf8").catch(() => "");
-        if (!state.includes('"generationsDone": 1')) return false;
-        seenAt ||= Date.now();
-        return Date.now() - seenAt >= delay;
-      },
-    });
+    const killed = await evogan(["sweep", SWEEP, ...smallSweep, "--set", `outDir=${out}`, "--set", "name=sweep-killed"], { killWhen: killAfterGeneration(dir, 1, delay) }); // at a random moment of generation 1
     expect(killed.signal).toBe("SIGKILL");
     const resumed = await evogan(["resume", dir]);
     expect(resumed.stderr).toBe("");

@@ -1,26 +1,12 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { loadRunConfig } from "../../src/config/load-config.ts";
 import { defaultRunConfig } from "../../src/config/run-config.ts";
-import { configErrorAsync } from "./helpers.ts";
+import { configErrorAsync, tempConfigFiles } from "./helpers.ts";
 
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "evogan-config-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function file(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, text);
-  return path;
-}
+const file = tempConfigFiles("evogan-config-");
 
 describe("loadRunConfig", () => {
   it("without a file gives the embedded default", async () => {
@@ -51,7 +37,7 @@ describe("loadRunConfig", () => {
   });
 
   it("reports an unreadable file at path config, naming the file", async () => {
-    const missing = join(dir, "nope.json");
+    const missing = join(dirname(await file("present.json", "{}")), "nope.json");
     const e = await configErrorAsync(() => loadRunConfig(missing, []));
     expect(e.path).toBe("config");
     expect(e.reason).toContain(missing);

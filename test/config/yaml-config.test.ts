@@ -2,36 +2,23 @@
 // sweep, and a sweep whose population file is YAML), and errors that name the dot path and the
 // line the field is written on. Lines are checked against the file's own text, not the parser.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { pathKeys } from "../../src/config/config-schema.ts";
 import { loadRunConfig } from "../../src/config/load-config.ts";
 import { loadSweepConfig } from "../../src/config/sweep-config.ts";
 import { ConfigError, fromWire, toWire } from "../../src/errors.ts";
-import { configErrorAsync } from "./helpers.ts";
+import { configErrorAsync, tempConfigFiles } from "./helpers.ts";
 
 const CONFIGS = fileURLToPath(new URL("../../configs/", import.meta.url));
 const exec = promisify(execFile);
 
-let dir = "";
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "evogan-yaml-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function file(name: string, text: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, text);
-  return path;
-}
+const file = tempConfigFiles("evogan-yaml-");
 
 /** The 1-based line of the first line of `text` that contains `needle`. */
 function lineWith(text: string, needle: string): number {

@@ -65,6 +65,17 @@ export function killAfterCreated(dir: string, delayMs: number): () => Promise<bo
   };
 }
 
+/** Polls the sweep's `sweep.json` until it records `generations` complete, then asks for a kill `delayMs` later (a kill point inside the next generation). */
+export function killAfterGeneration(sweepDir: string, generations: number, delayMs: number): () => Promise<boolean> {
+  let seen = 0;
+  return async () => {
+    const state = await readFile(join(sweepDir, "sweep.json"), "utf8").catch(() => "");
+    if (!state.includes(`"generationsDone": ${generations}`)) return false;
+    seen ||= Date.now();
+    return Date.now() - seen >= delayMs;
+  };
+}
+
 /**
  * Runs evogan to its end and measures the part of its life a kill can interrupt: from `dir`
  * appearing to `stateFile` in it containing `finished` (not the process exit after that).

@@ -115,6 +115,11 @@ describe("evogan replay", () => {
 
     const events = (await readJsonl(join(dir, "events.jsonl"))).map(strip);
     expect(events).toEqual(await chainRecords(sweep, owners));
+    // Its config.json is a run config, but `resume` refuses it: that would train a plain run there.
+    const again = await evogan(["resume", dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`evogan: ${dir} is a replay (replay.json), which cannot be resumed: remove it and run \`evogan replay\` again\n`);
+    expect((await readJsonl(join(dir, "events.jsonl"))).map(strip)).toEqual(events);
     // After its copy the member trained itself: that stretch is its own log, record for record.
     const own = (await readJsonl(join(sweep, "members", member, "events.jsonl"))).map(strip).filter((e) => e.type !== "end" && Number(e.it) > (copied.g + 1) * K);
     expect(own.length).toBe((G - copied.g - 1) * (K + 1));

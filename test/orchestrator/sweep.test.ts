@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
-import { evogan, evoganLife, killAfterCreated } from "../helpers/cli-process.ts";
+import { evogan, evoganLife, killAfterCreated, killAfterGeneration } from "../helpers/cli-process.ts";
 import { Rng } from "../../src/util/rng.ts";
 
 const CONFIG = new URL("../../configs/sweep-tiny.json", import.meta.url).pathname;
@@ -57,18 +57,21 @@ describe("evogan sweep", () => {
     expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual(state.members.map(() => 20 * state.generationsDone));
   });
 
+  it("a finished sweep has nothing to resume: exit 0, and no record or state changes", async () => {
+    const before = await sweepRecords(join(out, "ref"));
+    const state = await readFile(join(out, "ref", "sweep.json"), "utf8");
+    const again = await evogan(["resume", join(out, "ref")]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe(`nothing to resume: ${join(out, "ref")} has finished`);
+    expect(await sweepRecords(join(out, "ref"))).toEqual(before);
+    expect(await readFile(join(out, "ref", "sweep.json"), "utf8")).toBe(state);
+  });
+
   it("kill -9 at a random point, then resume: the sweep completes with the same records as an uninterrupted run", async () => {
     const dir = join(out, "killed");
     const delay = new Rng(Date.now() >>> 0).int(400);
-    let seenAt = 0;
-    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed"], {
-      killWhen: async () => {
-        const state = await readFile(join(dir, "sweep.json"), "utf8").catch(() => "");
-        if (!state.includes('"generationsDone": 1')) return false;
-        seenAt ||= Date.now();
-        return Date.now() - seenAt >= delay;
-      },
-    });
+    const killed = await evogan(["sweep", CONFIG, ...small, "--set", `outDir=${out}`, "--set", "name=killed"], { killWhen: killAfterGeneration(dir, 1, delay) }); // at a random moment of generation 1
     expect(killed.signal).toBe("SIGKILL");
     const resumed = await evogan(["resume", dir]);
     expect(resumed.stderr).toBe("");
