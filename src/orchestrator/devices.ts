@@ -3,11 +3,18 @@
 // CUDA in *this* process, and CUDA reads CUDA_VISIBLE_DEVICES only once per process, so the
 // orchestrator must stay CUDA-free and leave each GPU to its own child process
 // (src/orchestrator/device-pool.ts). `--devices` is "auto", "cpu" or a list of GPU indices.
+//
+// WebGPU adapters (any Vulkan GPU, or a CPU driver such as lavapipe) are listed by Dawn itself, in
+// a child process (src/orchestrator/webgpu-adapters-child.ts), and only when the `webgpu` package,
+// the Vulkan loader and a driver file are there: without them no Dawn code runs.
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { extname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadGemmAddon } from "../compute/native-kernels.ts";
 import { NATIVE_PACKAGES } from "../compute/backend.ts";
+import { missingVulkanDriver, vulkanLoaderPresent, WEBGPU_PACKAGES } from "../compute/webgpu-backend.ts";
 import { ConfigError } from "../errors.ts";
 
 export interface Gpu {
@@ -86,14 +93,62 @@ export function resolveDevices(spec: string, gpus: readonly Gpu[], cores: number
   return { kind: "gpu", devices };
 }
 
+/** A WebGPU adapter as `evogan devices` reports it. */
+export interface WebgpuDevice {
+  /** Its place in Dawn's list. */
+  readonly index: number;
+  /** Dawn's name for it (what `adapter=<name>` in EVOGAN_DAWN_FLAGS selects). */
+  readonly name: string;
+  /** Dawn's backend: vulkan, metal, d3d12, ... */
+  readonly backend: string;
+  /** A CPU implementation (lavapipe, SwiftShader): correct, but slower than evogan's wasm path. */
+  readonly software: boolean;
+}
+
+/** The child that asks Dawn (next to this file, .ts under tsx or .js when built). */
+const ADAPTERS_CHILD = fileURLToPath(new URL(`./webgpu-adapters-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+// tsx + tfjs + Dawn on lavapipe start in ~3 s here: 30 s is room for a loaded machine, and the
+// most a wedged driver can make `evogan devices` wait.
+const ADAPTERS_TIMEOUT_MS = 30_000;
+
+/**
+ * The adapters Dawn sees, each opened once to ask it whether it is a CPU implementation; [] when
+ * the Vulkan loader or any driver is missing (checked here, without starting Dawn) or when Dawn
+ * fails. Dawn runs in a child process whose stderr is dropped: its and the drivers' warnings do not
+ * reach the user, and it keeps no event loop of this process alive.
+ */
+export async function discoverWebgpuAdapters(): Promise<WebgpuDevice[]> {
+  if (process.platform === "linux" && (!vulkanLoaderPresent() || missingVulkanDriver() !== undefined)) return [];
+  const loader = (() => {
+    try {
+      return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+    } catch {
+      return "tsx";
+    }
+  })();
+  const args = extname(ADAPTERS_CHILD) === ".ts" ? ["--import", loader, ADAPTERS_CHILD] : [ADAPTERS_CHILD];
+  const stdout = await new Promise<string>((resolve) => {
+    execFile(process.execPath, args, { timeout: ADAPTERS_TIMEOUT_MS, encoding: "utf8" }, (err, out) => resolve(err ? "" : out));
+  });
+  try {
+    const parsed: unknown = JSON.parse(stdout.trim().split("\n").pop() ?? "");
+    return Array.isArray(parsed) ? (parsed as WebgpuDevice[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 export interface DeviceInfo {
   /** Backends evogan can select on this machine, in `--backend` spelling. */
   readonly backends: readonly string[];
-  /** Native packages that are not installed, for the hint line. */
+  /** Optional packages that are not installed, for the hint line. */
   readonly missingPackages: readonly string[];
   readonly nativeGemm: boolean;
   readonly cpus: number;
   readonly gpus: readonly Gpu[];
+  /** What `--backend webgpu` can run on here; [] without the packages, a Vulkan loader or a driver. */
+  readonly webgpuAdapters: readonly WebgpuDevice[];
 }
 
 export interface DeviceInfoOptions {
@@ -102,6 +157,8 @@ export interface DeviceInfoOptions {
   readonly resolves?: (pkg: string) => boolean;
   readonly nativeGemm?: () => boolean;
   readonly cpus?: number;
+  /** Lists the WebGPU adapters (default: Dawn's list, discoverWebgpuAdapters). */
+  readonly webgpuAdapters?: () => Promise<WebgpuDevice[]>;
 }
 
 const resolvesHere = (pkg: string): boolean => {
@@ -123,6 +180,10 @@ export async function collectDeviceInfo(options: DeviceInfoOptions = {}): Promis
     if (resolves(pkg)) backends.push(backend);
     else missingPackages.push(pkg);
   }
+  const webgpuMissing = [WEBGPU_PACKAGES.dawn, WEBGPU_PACKAGES.tfjs].filter((pkg) => !resolves(pkg));
+  missingPackages.push(...webgpuMissing);
+  const webgpuAdapters = webgpuMissing.length > 0 ? [] : await (options.webgpuAdapters ?? discoverWebgpuAdapters)();
+  if (webgpuAdapters.length > 0) backends.push("webgpu");
   backends.push("wasm", "cpu");
   return {
     backends,
@@ -130,6 +191,7 @@ export async function collectDeviceInfo(options: DeviceInfoOptions = {}): Promis
     nativeGemm: (options.nativeGemm ?? (() => loadGemmAddon() !== null))(),
     cpus: options.cpus ?? availableParallelism(),
     gpus: await discoverGpus(options.exec),
+    webgpuAdapters,
   };
 }
 
@@ -146,6 +208,12 @@ export function formatDevices(info: DeviceInfo): string {
   } else {
     lines.push(`GPUs: ${info.gpus.length}`);
     for (const g of info.gpus) lines.push(`  ${g.index}: ${g.name}${g.memoryMiB !== undefined ? `, ${g.memoryMiB} MiB` : ""}`);
+  }
+  if (info.webgpuAdapters.length === 0) {
+    lines.push("WebGPU adapters: none (no webgpu package, Vulkan loader or Vulkan driver that Dawn accepts)");
+  } else {
+    lines.push(`WebGPU adapters: ${info.webgpuAdapters.length}`);
+    for (const a of info.webgpuAdapters) lines.push(`  ${a.index}: ${a.name} (${a.backend}${a.software ? ", software: slower than wasm" : ""})`);
   }
   return lines.join("\n");
 }

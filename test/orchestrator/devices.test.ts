@@ -1,11 +1,15 @@
 // Device discovery and `--devices` resolution. This machine has no GPU: nvidia-smi's output is
-// either passed in as text or produced by a stub `nvidia-smi` script put first on PATH.
+// either passed in as text or produced by a stub `nvidia-smi` script put first on PATH. WebGPU
+// adapters come from Dawn on Mesa's CPU Vulkan driver (lavapipe), through the real CLI.
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { collectDeviceInfo, discoverGpus, formatDevices, NVIDIA_SMI_ARGS, resolveDevices, type Exec, type Gpu } from "../../src/orchestrator/devices.ts";
+import { collectDeviceInfo, discoverGpus, formatDevices, NVIDIA_SMI_ARGS, resolveDevices, type DeviceInfo, type Exec, type Gpu, type WebgpuDevice } from "../../src/orchestrator/devices.ts";
 import { describeThrown, EXIT } from "../../src/cli/exit-codes.ts";
+import { evogan } from "../helpers/cli-process.ts";
+import { webgpuEnv, webgpuSkipReason } from "../helpers/webgpu-env.ts";
 
 // What `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader,nounits` prints on a two-GPU machine.
 const TWO_GPUS_CSV = "0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n";
@@ -137,13 +141,18 @@ describe("resolveDevices", () => {
   });
 });
 
+const H200: WebgpuDevice = { index: 0, name: "NVIDIA H200", backend: "vulkan", software: false };
+const LLVMPIPE: WebgpuDevice = { index: 1, name: "llvmpipe (LLVM 15.0.6, 256 bits)", backend: "vulkan", software: true };
+const noWebgpu = async (): Promise<WebgpuDevice[]> => [];
+
 describe("formatDevices", () => {
   it("lists the usable backends, the GEMM addon, CPUs and GPUs (tfjs-node-gpu faked as installed)", async () => {
     const info = await collectDeviceInfo({
       exec: async () => TWO_GPUS_CSV,
-      resolves: (pkg) => pkg === "@tensorflow/tfjs-node-gpu",
+      resolves: (pkg) => pkg !== "@tensorflow/tfjs-node",
       nativeGemm: () => true,
       cpus: 16,
+      webgpuAdapters: noWebgpu,
     });
     expect(formatDevices(info)).toBe(
       [
@@ -154,15 +163,41 @@ describe("formatDevices", () => {
         "GPUs: 2",
         "  0: NVIDIA H100 80GB HBM3, 81559 MiB",
         "  1: NVIDIA H100 80GB HBM3, 81559 MiB",
+        "WebGPU adapters: none (no webgpu package, Vulkan loader or Vulkan driver that Dawn accepts)",
       ].join("\n"),
     );
+  });
+
+  it("lists the WebGPU adapters Dawn reports, marks the software ones, and offers the webgpu backend", async () => {
+    const info = await collectDeviceInfo({ exec: async () => "", resolves: () => true, nativeGemm: () => false, cpus: 2, webgpuAdapters: async () => [H200, LLVMPIPE] });
+    expect(info.backends).toEqual(["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"]);
+    expect(formatDevices(info).split("\n").slice(-3)).toEqual(["WebGPU adapters: 2", "  0: NVIDIA H200 (vulkan)", "  1: llvmpipe (LLVM 15.0.6, 256 bits) (vulkan, software: slower than wasm)"]);
+  });
+
+  it("without the webgpu packages asks Dawn nothing, names the packages and offers no webgpu backend", async () => {
+    let asked = false;
+    const info = await collectDeviceInfo({
+      exec: async () => "",
+      resolves: (pkg) => pkg !== "webgpu",
+      nativeGemm: () => false,
+      cpus: 2,
+      webgpuAdapters: async () => {
+        asked = true;
+        return [H200];
+      },
+    });
+    expect(asked).toBe(false);
+    expect(info.webgpuAdapters).toEqual([]);
+    expect(info.backends).toEqual(["tensorflow-gpu", "tensorflow", "wasm", "cpu"]);
+    expect(formatDevices(info)).toContain("  (not installed: webgpu)");
   });
 
   it("reports this machine as it is: wasm and cpu, no GPU", async () => {
     const saved = process.env.PATH;
     process.env.PATH = join(tmpdir(), "evogan-no-such-dir");
     try {
-      const text = formatDevices(await collectDeviceInfo());
+      // Dawn's adapters are the CLI tests' business (below): here only what the machine shows without it.
+      const text = formatDevices(await collectDeviceInfo({ webgpuAdapters: noWebgpu }));
       expect(text).toMatch(/^backends: (tensorflow, )?wasm, cpu$/m);
       expect(text).toMatch(/^native GEMM addon \(wasm matmul via OpenBLAS\): (built|not built)$/m);
       expect(text).toContain("GPUs: none found");
@@ -170,4 +205,40 @@ describe("formatDevices", () => {
       process.env.PATH = saved;
     }
   });
+});
+
+describe("evogan devices and WebGPU (the real CLI)", () => {
+  it("with no Vulkan driver it starts no Dawn code: no adapter, nothing on stderr, and it exits", async () => {
+    const r = await evogan(["devices", "--json"], { env: { VK_ICD_FILENAMES: "/nonexistent/evogan-no-driver.json" } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout) as DeviceInfo;
+    expect(info.webgpuAdapters).toEqual([]);
+    expect(info.backends).not.toContain("webgpu");
+  }, 60_000);
+
+  // Debian 12's own lavapipe (Mesa 22), which Dawn rejects with a warning on stderr ("Vulkan
+  // shaderUniform*ArrayDynamicIndexing required") and Mesa with another ("XDG_RUNTIME_DIR is invalid").
+  const MESA22_ICD = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
+  it.skipIf(!existsSync(MESA22_ICD))(`with a Vulkan driver Dawn rejects: no adapter, and none of Dawn's or the driver's warnings on stderr${existsSync(MESA22_ICD) ? "" : ` (skipped: no ${MESA22_ICD}, Debian's mesa-vulkan-drivers)`}`, async () => {
+    const r = await evogan(["devices", "--json"], { env: { VK_ICD_FILENAMES: MESA22_ICD } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as DeviceInfo).webgpuAdapters).toEqual([]);
+  }, 60_000);
+
+  const skip = webgpuSkipReason();
+  const lavapipe = webgpuEnv().VK_ICD_FILENAMES !== undefined;
+  it.skipIf(skip !== undefined)(`lists the adapters Dawn sees (on lavapipe: one, software), offers webgpu, and exits on its own${skip ? ` (skipped: ${skip})` : ""}`, async () => {
+    const json = await evogan(["devices", "--json"], { env: webgpuEnv() });
+    expect(json.code, json.stderr).toBe(0);
+    const info = JSON.parse(json.stdout) as DeviceInfo;
+    if (lavapipe) expect(info.webgpuAdapters).toEqual([{ index: 0, name: expect.stringMatching(/^llvmpipe \(LLVM /), backend: "vulkan", software: true }]);
+    else expect(info.webgpuAdapters.length).toBeGreaterThan(0);
+    expect(info.backends).toContain("webgpu");
+    const text = await evogan(["devices"], { env: webgpuEnv() });
+    expect(text.code).toBe(0);
+    const a = info.webgpuAdapters[0];
+    expect(text.stdout).toContain(`WebGPU adapters: ${info.webgpuAdapters.length}\n  0: ${a.name} (${a.backend}${a.software ? ", software: slower than wasm" : ""})`);
+  }, 120_000);
 });
