@@ -30,6 +30,7 @@ import { EganFastTrainer } from "../src/trainers/egan-fast.ts";
 import type { EganOptions, EganStateData } from "../src/trainers/egan-trainer.ts";
 import { ImageEganTrainer, type ImageEganState } from "../src/trainers/image-egan-trainer.ts";
 import type { Trainer, TrainerRecord, TrainerState } from "../src/trainers/trainer.ts";
+import { iterateOnBoth, stateArrays } from "../src/trainers/backend-agreement.ts";
 import { Rng } from "../src/util/rng.ts";
 
 /** Tolerances, relative to the largest cpu value (float32 on both sides, different summation orders). */
@@ -192,50 +193,17 @@ const AGREEMENT_DCGAN = {
   seed: 3,
 };
 
-/** The float arrays of a state in a fixed order, and the rest of it (iteration, rng, Adam's t) as JSON. */
-function split(x: unknown): { floats: Float32Array[]; rest: string } {
-  const floats: Float32Array[] = [];
-  const rest = JSON.stringify(x, (_, v) => {
-    if (v instanceof Float32Array) {
-      floats.push(v);
-      return `f32[${v.length}]`;
-    }
-    return v;
-  });
-  return { floats, rest };
-}
-
-/** One iteration (with its held-back record) and the state after it. */
-async function iterate(t: Trainer<TrainerState>): Promise<{ records: TrainerRecord[]; state: TrainerState }> {
-  const records = [await t.step(), await t.flush()].filter((r): r is TrainerRecord => r !== undefined);
-  const state = await t.exportState();
-  t.dispose();
-  return { records, state };
-}
-
 interface Agreement {
   readonly trainer: string;
   readonly relErr: number;
   readonly sameSurvivors: boolean;
 }
 
-/**
- * One iteration on cpu and on webgpu from the same state, made on cpu by `warmup` iterations (at
- * initialisation every loss's first Adam step is about lr·sign(g): the children tie, and rounding
- * would pick the survivors).
- */
+/** One iteration on cpu and on webgpu from the same state made on cpu (src/trainers/backend-agreement.ts). */
 async function agreement(trainer: string, make: (state?: TrainerState) => Trainer<TrainerState>, warmup: number): Promise<Agreement> {
-  await use("cpu");
-  const w = make();
-  for (let i = 0; i < warmup; i++) await w.step();
-  await w.flush();
-  const start = await w.exportState();
-  w.dispose();
-  const cpu = await iterate(make(start));
-  await use("webgpu");
-  const gpu = await iterate(make(start));
-  const a = split(cpu.state);
-  const b = split(gpu.state);
+  const { reference: cpu, candidate: gpu } = await iterateOnBoth(make, warmup, use, "cpu", "webgpu");
+  const a = stateArrays(cpu.state);
+  const b = stateArrays(gpu.state);
   // Each record value against its cpu value (they differ in scale), the state against its largest value.
   const scalars = (rs: TrainerRecord[]) => rs.flatMap((r) => [r.dLoss, ...r.children.flatMap((c) => [c.Fq, c.Fd])]);
   const [want, got] = [scalars(cpu.records), scalars(gpu.records)];

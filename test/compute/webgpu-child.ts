@@ -18,7 +18,8 @@ import { isEvoganError } from "../../src/errors.ts";
 import { EganFastTrainer } from "../../src/trainers/egan-fast.ts";
 import type { EganOptions, EganStateData } from "../../src/trainers/egan-trainer.ts";
 import { makeImageTrainer } from "../../src/trainers/image-trainer.ts";
-import type { Trainer, TrainerRecord, TrainerState } from "../../src/trainers/trainer.ts";
+import type { Trainer, TrainerState } from "../../src/trainers/trainer.ts";
+import { iterateOnBoth, stateArrays } from "../../src/trainers/backend-agreement.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { listWebgpuAdapters, webgpuAdapter } from "../../src/compute/webgpu-backend.ts";
 
@@ -54,47 +55,11 @@ function imageConfig(family: ImageModelConfig["family"], mutations: string[]) {
   return { task: c.task, model: c.model, trainer: c.trainer, seed: 3 };
 }
 
-/** One iteration (plus flush and export) of a trainer, and what it produced, as plain data. */
-async function iterate(t: Trainer<TrainerState>): Promise<{ records: TrainerRecord[]; state: TrainerState }> {
-  const records: TrainerRecord[] = [];
-  const r = await t.step();
-  if (r) records.push(r);
-  const last = await t.flush();
-  if (last) records.push(last);
-  const state = await t.exportState();
-  t.dispose();
-  return { records, state };
-}
-
-/** The float arrays of a state, in a fixed order; and the rest of it (iteration, rng, Adam's t) as JSON. */
-function split(x: unknown, floats: Float32Array[] = []): { floats: Float32Array[]; rest: string } {
-  const rest = JSON.stringify(x, (_, v) => {
-    if (v instanceof Float32Array) {
-      floats.push(v);
-      return `f32[${v.length}]`;
-    }
-    return v;
-  });
-  return { floats, rest };
-}
-
-/**
- * One iteration on cpu and one on webgpu, both from the same mid-training state (made on cpu by
- * `warmup` iterations: at initialisation Adam's first step is about lr·sign(g) for every loss, so
- * the children tie and selection would be decided by rounding).
- */
+/** One iteration on cpu and one on webgpu, both from the same mid-training state made on cpu (src/trainers/backend-agreement.ts). */
 async function compareTrainers(make: (state?: TrainerState) => Trainer<TrainerState>, warmup: number) {
-  await useBackend("cpu");
-  const w = make();
-  for (let i = 0; i < warmup; i++) await w.step();
-  await w.flush();
-  const start = await w.exportState();
-  w.dispose();
-  const cpu = await iterate(make(start));
-  await useBackend("webgpu");
-  const gpu = await iterate(make(start));
-  const a = split(cpu.state);
-  const b = split(gpu.state);
+  const { reference: cpu, candidate: gpu } = await iterateOnBoth(make, warmup, useBackend, "cpu", "webgpu");
+  const a = stateArrays(cpu.state);
+  const b = stateArrays(gpu.state);
   let maxAbs = 0;
   let maxRef = 0;
   a.floats.forEach((arr, i) => {
