@@ -102,7 +102,7 @@ describe("evogan sweep --dry-run, and a sweep's stamps", () => {
     await writeFile(file, JSON.stringify(sweepConfig(out, "stamped", 3)));
     const dir = join(out, "stamped");
     const doneOne = async () => (JSON.parse((await readFile(join(dir, "sweep.json"), "utf8").catch(() => "{}")) || "{}").generationsDone ?? 0) >= 1;
-    const first = await evogan(["sweep", file], { signal: "SIGINT", killWhen: once(doneOne) });
+    const first = await evogan(["sweep", file], { signal: "SIGINT", killWhen: doneOne });
     expect(first.code).toBe(130);
     const state = JSON.parse(await readFile(join(dir, "sweep.json"), "utf8"));
     expect(state.status).toBe("interrupted");
@@ -137,17 +137,3 @@ describe("evogan devices --json", () => {
     expect(formatDevices(info)).toBe(text.stdout);
   });
 });
-
-/**
- * `when`, true at most once: the helper's polls overlap when the machine is slow, and a second
- * SIGINT would kill the process by default (its handler is installed once) instead of letting it
- * stop cleanly.
- */
-function once(when: () => Promise<boolean>): () => Promise<boolean> {
-  let fired = false;
-  return async () => {
-    if (!(await when()) || fired) return false;
-    fired = true;
-    return true;
-  };
-}

@@ -123,7 +123,7 @@ describe("evogan run: stamps in run.json, kept through resume, and the commit in
     const dir = join(out, "stamped");
     const args = ["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=stamped", "--backend", "wasm", "--no-report"];
     // Interrupted (Ctrl-C) once its first checkpoint is written: a run to resume.
-    const first = await evogan(args, { signal: "SIGINT", killWhen: once(async () => (await readFile(join(dir, "checkpoints", "latest.ckpt")).then(() => true, () => false))) });
+    const first = await evogan(args, { signal: "SIGINT", killWhen: async () => (await readFile(join(dir, "checkpoints", "latest.ckpt")).then(() => true, () => false)) });
     expect(first.code).toBe(130);
     const info = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as RunInfo;
     expect(info.status).toBe("interrupted");
@@ -151,7 +151,7 @@ describe("evogan run: stamps in run.json, kept through resume, and the commit in
     expect(info.resumedWith).toBeUndefined();
 
     // Resumed and stopped again: the first stamps stay, the resume's are added.
-    const resumed = await evogan(["resume", dir], { signal: "SIGINT", killWhen: once(async () => ((await readFile(join(dir, "run.json"), "utf8").catch(() => "")).includes("resumedWith"))) });
+    const resumed = await evogan(["resume", dir], { signal: "SIGINT", killWhen: async () => (await readFile(join(dir, "run.json"), "utf8").catch(() => "")).includes("resumedWith") });
     expect(resumed.code).toBe(130);
     const after = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as RunInfo;
     expect(after.stamps).toEqual(stamps);
@@ -173,18 +173,4 @@ async function compactCopy(text: string): Promise<string> {
   const file = join(tmp, `compact-${Date.now()}.json`);
   await writeFile(file, JSON.stringify(JSON.parse(text)));
   return file;
-}
-
-/**
- * `when`, true at most once: the helper's polls overlap when the machine is slow, and a second
- * SIGINT would kill the process by default (its handler is installed once) instead of letting it
- * stop cleanly.
- */
-function once(when: () => Promise<boolean>): () => Promise<boolean> {
-  let fired = false;
-  return async () => {
-    if (!(await when()) || fired) return false;
-    fired = true;
-    return true;
-  };
 }
