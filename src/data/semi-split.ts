@@ -14,7 +14,7 @@
 
 import { ConfigError } from "../errors.ts";
 import { Rng } from "../util/rng.ts";
-import type { ImageData } from "./image-data.ts";
+import { gatherBatch, type ImageData } from "./image-data.ts";
 
 export interface SemiSplitOptions {
   /** L, the number of labelled training images; a multiple of the class count. */
@@ -81,15 +81,6 @@ export function semiSplit(train: LabelledSet, opts: SemiSplitOptions): SemiSplit
 
 /** A copy of the examples at `indices` as ImageData named `name` (the labelled and validation sets). */
 export function selectImages(data: ImageData, indices: ArrayLike<number>, name: string): ImageData {
-  const per = data.height * data.width * data.channels;
-  const n = indices.length;
-  const images = new Float32Array(n * per);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = indices[i];
-    if (!Number.isInteger(k) || k < 0 || k >= data.count) throw new Error(`${data.name}: example index ${k} is outside 0..${data.count - 1}`);
-    images.set(data.images.subarray(k * per, (k + 1) * per), i * per);
-    labels[i] = data.labels[k];
-  }
-  return { ...data, name, count: n, images, labels };
+  const { images, labels } = gatherBatch(data, indices);
+  return { ...data, name, count: indices.length, images, labels: Uint8Array.from(labels) };
 }
