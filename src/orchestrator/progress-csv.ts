@@ -78,9 +78,9 @@ export function progressRow(columns: readonly string[], record: EvalRecord, hype
 /**
  * The complete records of a CSV text, split into fields (quotes honoured, a line break inside
  * quotes is part of its field); text after the last complete record (a line a kill cut short) is
- * left out.
+ * left out. At most `limit` records (appending needs only the header).
  */
-export function csvRecords(text: string): string[][] {
+export function csvRecords(text: string, limit = Number.POSITIVE_INFINITY): string[][] {
   const records: string[][] = [];
   let fields: string[] = [];
   let field = "";
@@ -101,6 +101,7 @@ export function csvRecords(text: string): string[][] {
     } else if (ch === "\n") {
       fields.push(field.endsWith("\r") ? field.slice(0, -1) : field);
       records.push(fields);
+      if (records.length >= limit) return records;
       fields = [];
       field = "";
     } else field += ch;
@@ -119,7 +120,7 @@ export async function appendProgress(dir: string, events: readonly RunEvent[], h
   const evals = events.filter((e): e is EvalRecord => e.type === "eval");
   if (evals.length === 0) return;
   const file = join(dir, PROGRESS_CSV);
-  const header = csvRecords((await readIfThere(file)) ?? "")[0];
+  const header = csvRecords((await readIfThere(file)) ?? "", 1)[0];
   const columns = header ?? progressColumns(evals[0].metrics, hypers);
   await appendLines(file, [...(header ? [] : [columns.map(quoted).join(",")]), ...evals.map((e) => progressRow(columns, e, hypers))]);
 }
