@@ -10,7 +10,7 @@ import { registerLeakyReluGradient } from "./leaky-relu.ts";
 import { nativeGemmActive, registerNativeGemm } from "./native-kernels.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
 import { BackendMissing } from "../errors.ts";
-import { activateWebgpu, probeWebgpu, webgpuAdapter, type WebgpuOptions } from "./webgpu-backend.ts";
+import { activateWebgpu, nodeImport, probeWebgpu, webgpuAdapter, type Importer, type WebgpuOptions } from "./webgpu-backend.ts";
 import { existsSync, readdirSync } from "node:fs";
 
 export const BACKEND_CHOICES = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -23,9 +23,8 @@ export const NATIVE_PACKAGES = {
   tensorflow: "@tensorflow/tfjs-node",
 } as const;
 
-/** How a package is loaded; a parameter so that tests can stand in for a GPU machine. */
-export type Importer = (pkg: string) => Promise<unknown>;
-const nodeImport: Importer = (pkg) => import(pkg);
+// How a package is loaded (src/compute/webgpu-backend.ts): a parameter so that tests can stand in for a GPU machine.
+export type { Importer };
 
 /**
  * Loads and activates a backend; returns which one is active. Native packages register the

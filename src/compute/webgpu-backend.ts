@@ -49,9 +49,9 @@ export interface WebgpuAdapterInfo {
   readonly software: boolean;
 }
 
-/** How a package is loaded; a parameter so that tests can stand in for a missing one. */
+/** How a package is loaded; a parameter so that tests can stand in for a missing one (or for a GPU machine). */
 export type Importer = (pkg: string) => Promise<unknown>;
-const nodeImport: Importer = (pkg) => import(pkg);
+export const nodeImport: Importer = (pkg) => import(pkg);
 
 export interface WebgpuOptions {
   readonly importer?: Importer;
