@@ -63,19 +63,9 @@ type Flag = keyof typeof DEFAULT_FLAGS;
  */
 const importer: Importer = (pkg) => (pkg === "@tensorflow/tfjs-backend-webgpu" ? import("@tensorflow/tfjs-backend-webgpu") : import(pkg));
 
-/**
- * Makes `name` tfjs' backend: activated once through evogan's useBackend, switched to by tfjs
- * afterwards. Each activation of webgpu opens Dawn anew, and collecting the instances left behind
- * has crashed the process (a mutex assertion in Dawn's threads).
- */
-const activated = new Set<string>();
+/** Makes `name` tfjs' backend (webgpu's Dawn is opened once and reused on every switch back). */
 async function use(name: "cpu" | "webgpu"): Promise<void> {
-  if (activated.has(name)) {
-    if (!(await tf.setBackend(name))) throw new Error(`tfjs could not switch back to ${name}`);
-    return;
-  }
   await useBackend(name, importer);
-  activated.add(name);
 }
 
 // ---- 2. kernels --------------------------------------------------------------------------------

@@ -172,7 +172,12 @@ export async function probeWebgpu(o: WebgpuOptions = {}): Promise<WebgpuAdapterI
 
 /** Loads Dawn and tfjs' webgpu backend and makes it tfjs' backend; returns the adapter it runs on. */
 export async function activateWebgpu(o: WebgpuOptions = {}): Promise<WebgpuAdapterInfo> {
-  if (active && tf.getBackend() === "webgpu") return active.adapter;
+  // Once open, Dawn stays open: switching back reuses it (opening it anew on every switch left
+  // instances behind whose collection crashed the process, a mutex assertion in Dawn's threads).
+  if (active && tf.findBackend("webgpu")) {
+    if (tf.getBackend() !== "webgpu" && !(await tf.setBackend("webgpu"))) throw new BackendMissing("webgpu", "a WebGPU device", new Error("tf.setBackend('webgpu') returned false"), "the adapter did not give a device");
+    return active.adapter;
+  }
   const importer = o.importer ?? nodeImport;
   const dawn = await loadDawn(importer, o.vulkanLoader ?? VULKAN_LOADER);
   const gpu = dawn.create([...(o.dawnFlags ?? flagsFromEnv())]);
