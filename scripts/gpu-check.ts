@@ -32,6 +32,7 @@ import { ImageEganTrainer, type ImageEganState } from "../src/trainers/image-ega
 import type { Trainer, TrainerRecord, TrainerState } from "../src/trainers/trainer.ts";
 import { iterateOnBoth, stateArrays } from "../src/trainers/backend-agreement.ts";
 import { Rng } from "../src/util/rng.ts";
+import { scoreMutations } from "../strategies/egan.ts";
 
 /** Tolerances, relative to the largest cpu value (float32 on both sides, different summation orders). */
 const TOLERANCE = {
@@ -140,7 +141,7 @@ function relativeError(want: readonly Float32Array[], got: readonly Float32Array
 function toyOptions(overrides: object = {}): EganOptions {
   const c = decodeRunConfig(overrides);
   if (c.model.family !== "mlp" || !isToyDataset(c.task.dataset)) throw new Error("expected the toy MLP on a toy dataset");
-  return { ...c.model, ...c.trainer, dataset: toyDataset(c.task.dataset), seed: c.seed };
+  return { ...c.model, ...c.trainer, mutations: scoreMutations(c.trainer.mutations), dataset: toyDataset(c.task.dataset), seed: c.seed };
 }
 
 /** The toy run test/compute/webgpu-child.ts compares on cpu and webgpu (μ = 2 and n_D = 2 exercise selection and D's loop). */

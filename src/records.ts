@@ -87,6 +87,10 @@ export const imageMetricsSchema = Schema.Struct({
   fid: NumberOrNaN,
   inceptionScore: NumberOrNaN,
   classTvd: NumberOrNaN,
+  /** sgan: the fraction of the labelled validation images (from the training set) D's classifier gets right; fitness may use it. */
+  valAccuracy: Schema.optionalKey(NumberOrNaN),
+  /** sgan: the same on the test set: reported, never selected on. */
+  testAccuracy: Schema.optionalKey(NumberOrNaN),
 });
 export type ImageMetrics = typeof imageMetricsSchema.Type;
 

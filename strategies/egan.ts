@@ -4,10 +4,33 @@
 // parents are never kept. Pure: no tfjs, no I/O; fitness is computed by the trainer.
 
 export const MUTATIONS = ["minimax", "heuristic", "least-squares", "hinge", "rsgan"] as const;
+/** A generator loss on D's score alone: every family's D has one, so every family can use it. */
 export type Mutation = (typeof MUTATIONS)[number];
 
+/**
+ * Generator losses on D's intermediate features rather than its score: feature matching
+ * (Salimans et al. 2016, §3.1). Only a model whose D exposes its features (SGAN) can use them.
+ */
+export const FEATURE_MUTATIONS = ["feature-matching"] as const;
+/** Every mutation a config may name: the score losses and the feature losses. */
+export const G_LOSSES = [...MUTATIONS, ...FEATURE_MUTATIONS] as const;
+export type GLoss = (typeof G_LOSSES)[number];
+
+export const isScoreMutation = (m: GLoss): m is Mutation => (MUTATIONS as readonly string[]).includes(m);
+
+/**
+ * The mutation set as score losses, for a trainer whose D has no features. The config refuses a
+ * feature loss for such a family, so a throw here is a programmer error.
+ */
+export function scoreMutations(mutations: readonly GLoss[]): Mutation[] {
+  return mutations.map((m) => {
+    if (!isScoreMutation(m)) throw new Error(`the ${m} mutation needs D's features; only an sgan member has them`);
+    return m;
+  });
+}
+
 /** Mutations whose loss compares each fake with a real sample (the relativistic GAN), so need D's real scores too. */
-export const needsRealScores = (mutations: readonly Mutation[]): boolean => mutations.includes("rsgan");
+export const needsRealScores = (mutations: readonly GLoss[]): boolean => mutations.includes("rsgan");
 
 /** F = Fq + γ·Fd. A NaN part makes F NaN, which `selectSurvivors` never selects. */
 export function fitness(Fq: number, Fd: number, gamma: number): number {

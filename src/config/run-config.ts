@@ -7,6 +7,8 @@ import { resolve, sep } from "node:path";
 
 import * as Schema from "effect/Schema";
 
+import { SEMI_SPLIT_DEFAULTS } from "../data/semi-split.ts";
+import { SGAN_D_DEFAULTS } from "../models/image/sgan-defaults.ts";
 import { above, atLeast, atMost, below, decodeConfig, describe, Finite, Int, isPlainObject, matches, maxItems, minChars, minItems, uniqueItems, withDefaults } from "./config-schema.ts";
 
 export const BACKENDS = ["auto", "tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -19,15 +21,15 @@ export type Dataset = (typeof DATASETS)[number];
 export type ToyDatasetName = (typeof TOY_DATASETS)[number];
 export const isToyDataset = (d: Dataset): d is ToyDatasetName => (TOY_DATASETS as readonly string[]).includes(d);
 
-export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan"] as const;
+export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan", "sgan"] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export const D_LOSSES = ["bce", "hinge"] as const;
 export type DLossKind = (typeof D_LOSSES)[number];
 
 // The mutation list lives with the E-GAN strategy (strategies/ is the single registry).
-import { MUTATIONS, type Mutation } from "../../strategies/egan.ts";
-export { MUTATIONS, type Mutation };
+import { G_LOSSES, MUTATIONS, type GLoss, type Mutation } from "../../strategies/egan.ts";
+export { G_LOSSES, MUTATIONS, type GLoss, type Mutation };
 
 /** "reference" is the straightforward autodiff path, kept to check "fast" against. */
 export const IMPLEMENTATIONS = ["fast", "reference"] as const;
@@ -68,6 +70,10 @@ const DEFAULTS = {
     imagesFile: undefined,
     labelsFile: undefined,
     files: undefined,
+    // The semi-supervised split (sgan only; its defaults are in FAMILY_DEFAULTS.sgan).
+    labelled: undefined,
+    validation: undefined,
+    labelSeed: undefined,
   },
   model: {
     // A model without a family is the toy MLP; the image families take their defaults from
@@ -190,6 +196,34 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     budget: { iterations: 1000 },
     eval: { every: 250, samples: 1000 },
   },
+  sgan: {
+    task: {
+      dataset: "mnist",
+      // The standard benchmark: 100 labels (Salimans et al. 2016, Table 1; Odena 2016), 10 a class.
+      labelled: SEMI_SPLIT_DEFAULTS.labelled,
+      // 1000 labelled validation images, 100 a class: src/data/semi-split.ts says why.
+      validation: SEMI_SPLIT_DEFAULTS.validation,
+      // The label choice's own seed, so that seeds of training and of the label choice vary apart.
+      labelSeed: 1,
+    },
+    // G is DCGAN's at width 32 (its MNIST default); D is Salimans et al.'s MNIST MLP (sgan.ts).
+    // unlabelledWeight ½: Salimans et al.'s code halves both unsupervised terms.
+    model: { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5 },
+    trainer: {
+      // Feature matching: Salimans et al.'s G loss for semi-supervised learning (their best MNIST figures).
+      mutations: ["feature-matching"],
+      gamma: 0.05,
+      // Salimans et al.'s batch of 100 (labelled, unlabelled and generated alike).
+      batchSize: 100,
+      evalBatchSize: 100,
+      // Their β1 = 0.5; their lr 3e-3 is for weight-normalised layers, 1e-3 trains these plain
+      // ones (test/trainers/sgan-tiny.test.ts).
+      g: { lr: 1e-3 },
+      d: { lr: 1e-3 },
+    },
+    budget: { iterations: 3000 },
+    eval: { every: 500, samples: 1000 },
+  },
 };
 
 // ---- Schema ------------------------------------------------------------------------------------
@@ -248,7 +282,7 @@ const Trainer = Schema.Struct(
   withDefaults(
     {
       kind: Schema.Literal("egan"),
-      mutations: Schema.Array(Schema.Literals(MUTATIONS)).check(minItems(1), maxItems(MUTATIONS.length), uniqueItems),
+      mutations: Schema.Array(Schema.Literals(G_LOSSES)).check(minItems(1), maxItems(G_LOSSES.length), uniqueItems),
       /** Survivors kept per iteration; each makes one child per mutation. */
       mu: Int.check(atLeast(1), atMost(16)),
       /** Fitness F = Fq + γ·Fd. */
@@ -322,6 +356,20 @@ const Model = Schema.Union([
     /** E's learning rate as a multiple of G's (paper: 10). */
     encoderLrScale: Finite.check(above(0)),
   }),
+  Schema.Struct({
+    family: Schema.Literal("sgan"),
+    zDim,
+    /** G's base width (DCGAN's generator). */
+    width,
+    /** D's hidden layer widths, input side first; the last is the feature layer of feature matching. */
+    dHidden: hidden,
+    /** σ of the Gaussian noise on D's input while training (pixels in [−1, 1]). */
+    inputNoise: Finite.check(atLeast(0)),
+    /** σ of the Gaussian noise after each of D's hidden layers while training. */
+    hiddenNoise: Finite.check(atLeast(0)),
+    /** w in D's loss L_sup + w·L_unsup. */
+    unlabelledWeight: Finite.check(atLeast(0)),
+  }),
 ]);
 
 const Task = Schema.Struct(
@@ -334,6 +382,12 @@ const Task = Schema.Struct(
       imagesFile: Schema.UndefinedOr(FilePath),
       labelsFile: Schema.UndefinedOr(FilePath),
       files: Schema.UndefinedOr(Schema.Array(FilePath).check(minItems(1))),
+      /** sgan: L, the labelled training images (balanced over the classes: a multiple of their count). */
+      labelled: Schema.UndefinedOr(Int.check(atLeast(1))),
+      /** sgan: the labelled validation images, drawn from the training set, for fitness. */
+      validation: Schema.UndefinedOr(Int.check(atLeast(1))),
+      /** sgan: seeds which images are labelled and which validate. */
+      labelSeed: Schema.UndefinedOr(Int.check(atLeast(0))),
     },
     DEFAULTS.task,
   ),
@@ -391,6 +445,13 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
   if (family === "bigbigan" && c.trainer.mu !== 1) return at("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
   if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) return at("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
   if (family === "bigbigan" && c.trainer.dLoss !== "hinge") return at("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
+  if (family !== "sgan" && c.trainer.mutations.includes("feature-matching")) return at("trainer.mutations", `feature-matching needs D's features; only the sgan family's D gives them, not ${family}'s`);
+  if (family === "sgan" && c.trainer.dLoss !== "bce") return at("trainer.dLoss", "SGAN's unsupervised D loss is the cross-entropy on its score s = logsumexp of the class logits (bce)");
+  const semiField = (["labelled", "validation", "labelSeed"] as const).find((k) => c.task[k] !== undefined);
+  if (family !== "sgan" && semiField) return at(`task.${semiField}`, "is for the semi-supervised family (model.family sgan)");
+  // Every image set evogan trains on has 10 classes, and the split is balanced over them.
+  const unbalanced = (["labelled", "validation"] as const).find((k) => (c.task[k] ?? 0) % 10 !== 0);
+  if (family === "sgan" && unbalanced) return at(`task.${unbalanced}`, `must be a multiple of the 10 classes so that every class has as many, got ${c.task[unbalanced]}`);
   if (toy && (c.task.limit !== undefined || c.task.imagesFile || c.task.labelsFile || c.task.files)) {
     return at("task", "limit, imagesFile, labelsFile and files are for image datasets");
   }
@@ -417,7 +478,8 @@ export type MlpModelConfig = Extract<ModelConfig, { readonly family: "mlp" }>;
 export type DcganModelConfig = Extract<ModelConfig, { readonly family: "dcgan" }>;
 export type BigganModelConfig = Extract<ModelConfig, { readonly family: "biggan" }>;
 export type BigbiganModelConfig = Extract<ModelConfig, { readonly family: "bigbigan" }>;
-export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig;
+export type SganModelConfig = Extract<ModelConfig, { readonly family: "sgan" }>;
+export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig | SganModelConfig;
 export type TrainerConfig = RunConfig["trainer"];
 export type AdamConfig = TrainerConfig["g"];
 export type EmaConfig = NonNullable<TrainerConfig["ema"]>;

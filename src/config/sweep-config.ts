@@ -318,7 +318,12 @@ function checkMembers(sweep: typeof SweepFields.Type): void {
   }
   /** Each dataset a member trains on, and the first member on it. */
   const datasets = new Map<Dataset, string>();
-  const note = (c: RunConfig, id: string) => datasets.has(c.task.dataset) || datasets.set(c.task.dataset, id);
+  /** Each model family a member trains, and the first member with it. */
+  const families = new Map<string, string>();
+  const note = (c: RunConfig, id: string) => {
+    if (!datasets.has(c.task.dataset)) datasets.set(c.task.dataset, id);
+    if (!families.has(c.model.family)) families.set(c.model.family, id);
+  };
   // Members with the same `set` (all of them, for a member count) differ only in their id: check one.
   const checked = new Set<string>();
   memberPlans(p).forEach((plan, i) => {
@@ -347,7 +352,7 @@ function checkMembers(sweep: typeof SweepFields.Type): void {
       }
     }
   });
-  checkFitness(sweep.fitness, datasets);
+  checkFitness(sweep.fitness, datasets, families);
 }
 
 /** A member with no hyperparameters applied; an error that the base alone has is the base's. */
@@ -408,10 +413,13 @@ export function fitnessMetricsFor(data: "toy" | "image"): FitnessMetric[] {
 }
 
 /** A metric that is NaN on a member's data would rank every member last: refuse it. */
-function checkFitness(fitness: SweepConfig["fitness"], datasets: ReadonlyMap<Dataset, string>): void {
+function checkFitness(fitness: SweepConfig["fitness"], datasets: ReadonlyMap<Dataset, string>, families: ReadonlyMap<string, string>): void {
   for (const field of ["metric", "tieBreak"] as const) {
     const metric = fitness[field];
     if (metric === undefined || METRIC_DATA[metric] === "any") continue;
+    // Only an sgan member's D is a classifier whose accuracy can be measured.
+    const unmeasured = metric === "val-accuracy" ? [...families].find(([family]) => family !== "sgan") : undefined;
+    if (unmeasured) throw new ConfigError(`fitness.${field}`, `"val-accuracy" is the accuracy of an sgan member's classifier, but member ${unmeasured[1]} is ${unmeasured[0]}, which has none`);
     for (const [dataset, member] of datasets) {
       const data = isToyDataset(dataset) ? "toy" : "image";
       if (METRIC_DATA[metric] === data) continue;

@@ -116,7 +116,8 @@ function networksOf(run: RunWeights): Networks {
   const g = sides.g;
   if (!g) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
   const sources: Partial<Record<Part, ParamData>> = { ...sides, g, ...(trainer.ema ? { ema: trainer.ema } : {}) };
-  const shape = imageShapeOf(g, model.width, family === "dcgan" ? ["g.up2.w", 2] : ["g.out.conv.w", 3], file);
+  // SGAN's G is DCGAN's (its D, an MLP classifier, is exported raw like BigGAN's parts).
+  const shape = imageShapeOf(g, model.width, family === "dcgan" || family === "sgan" ? ["g.up2.w", 2] : ["g.out.conv.w", 3], file);
   const metadata = {
     z_dim: String(model.zDim),
     z_distribution: "normal(0, 1)",

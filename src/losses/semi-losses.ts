@@ -23,12 +23,9 @@
 //   L_unsup, which is gan-losses.ts's discriminatorLoss on s). The raw-score losses (hinge's
 //   −E s, rsgan's s_fake − s_real) also read s as "how real D finds x", the role o plays there.
 import * as tf from "@tensorflow/tfjs";
-import { MUTATIONS, type Mutation } from "../../strategies/egan.ts";
+import { isScoreMutation, type GLoss } from "../../strategies/egan.ts";
 import { discriminatorLoss, generatorLoss } from "./gan-losses.ts";
 
-/** G's losses for an SGAN: E-GAN's mutations on the score s, and feature matching. */
-export const SGAN_G_LOSSES = [...MUTATIONS, "feature-matching"] as const;
-export type SganGLoss = (typeof SGAN_G_LOSSES)[number];
 
 /** s(x) = logsumexp_k l_k(x), D's binary logit (D(x) = σ(s)): [B, N] logits → [B]. */
 export function unsupervisedScore(logits: tf.Tensor2D): tf.Tensor1D {
@@ -88,10 +85,10 @@ export interface SganGInputs {
 }
 
 /** G's loss `kind`: feature matching on D's features, or E-GAN's mutation on the score s. */
-export function sganGeneratorLoss(kind: SganGLoss, inp: SganGInputs): tf.Scalar {
-  if (kind === "feature-matching") {
+export function sganGeneratorLoss(kind: GLoss, inp: SganGInputs): tf.Scalar {
+  if (!isScoreMutation(kind)) {
     if (!inp.realFeatures || !inp.fakeFeatures) throw new Error("feature matching needs D's features of real and of generated images");
     return featureMatchingLoss(inp.realFeatures, inp.fakeFeatures);
   }
-  return tf.tidy(() => generatorLoss(kind satisfies Mutation, unsupervisedScore(inp.fakeLogits), inp.realLogits && unsupervisedScore(inp.realLogits)));
+  return tf.tidy(() => generatorLoss(kind, unsupervisedScore(inp.fakeLogits), inp.realLogits && unsupervisedScore(inp.realLogits)));
 }

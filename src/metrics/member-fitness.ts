@@ -1,14 +1,17 @@
 // A sweep member's fitness: one evaluation metric, chosen in the sweep config, turned into a
 // number where higher is better (FID and TVD are negated). It is computed from the metrics the
 // worker already returned, so it never depends on the member's own discriminator and members of
-// different architectures compare fairly. A metric that does not apply to the member's data
-// (FID on a toy run) is NaN, which ranks the member last. On toy data `auto` is −MMD² to the
+// different architectures compare fairly. The exception, by design, is the semi-supervised
+// "val-accuracy": D's classifier is what an sgan run is for, measured on labelled validation
+// images that are never trained on (the test set is never a fitness). A metric that does not
+// apply to the member (FID on a toy run, val-accuracy of a member without a classifier) is NaN,
+// which ranks the member last. On toy data `auto` is −MMD² to the
 // mixture: the toy score (modes/K + HQ − rKL/ln K) rewards a generator smeared over the whole
 // square, and a PBT sweep ranked by it found exactly that (25/25 modes at 9% high quality).
 import { isImageMetrics, type EvalMetrics } from "../records.ts";
 import { toyScore } from "./toy-score.ts";
 
-export const FITNESS_METRICS = ["auto", "mmd", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd"] as const;
+export const FITNESS_METRICS = ["auto", "mmd", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd", "val-accuracy"] as const;
 export type FitnessMetric = (typeof FITNESS_METRICS)[number];
 
 /** Which data a metric is measured on (`memberFitness` is NaN on the other); the sweep config refuses a mismatch. */
@@ -22,6 +25,8 @@ export const METRIC_DATA: Readonly<Record<FitnessMetric, "toy" | "image" | "any"
   fid: "image",
   "inception-score": "image",
   "class-tvd": "image",
+  // Only an sgan member has a classifier to measure; any other member's is NaN (ranked last).
+  "val-accuracy": "image",
 };
 
 /** The metric's value with its sign chosen so that higher is better. */
@@ -35,6 +40,8 @@ export function memberFitness(metric: FitnessMetric, m: EvalMetrics): number {
         return m.inceptionScore;
       case "class-tvd":
         return -m.classTvd;
+      case "val-accuracy":
+        return m.valAccuracy ?? NaN;
       default:
         return NaN;
     }

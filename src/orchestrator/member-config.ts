@@ -1,3 +1,4 @@
+import { scoreMutations } from "../../strategies/egan.ts";
 import type { RunConfig } from "../config/run-config.ts";
 import type { EganMemberConfig, ToyMemberConfig } from "../worker/protocol.ts";
 
@@ -18,7 +19,7 @@ export function toyMemberConfig(c: RunConfig): ToyMemberConfig {
     zDim: m.zDim,
     gHidden: m.gHidden,
     dHidden: m.dHidden,
-    mutations: c.trainer.mutations,
+    mutations: scoreMutations(c.trainer.mutations),
     mu: c.trainer.mu,
     gamma: c.trainer.gamma,
     nD: c.trainer.nD,

@@ -30,13 +30,16 @@ export interface ImageEvalPoint extends EvalPointBase {
   readonly inceptionScore: number;
   /** Total variation distance of the predicted class frequencies from uniform (lower is better). */
   readonly classTvd: number;
+  /** sgan: its classifier's accuracy on the labelled validation images, and on the test set; NaN for other runs. */
+  readonly valAccuracy: number;
+  readonly testAccuracy: number;
 }
 
 export type EvalPoint = ToyEvalPoint | ImageEvalPoint;
 
 export function evalPoint(record: EvalRecord): EvalPoint {
   const { it, elapsedMs, metrics: m } = record;
-  if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd };
+  if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd, valAccuracy: m.valAccuracy ?? NaN, testAccuracy: m.testAccuracy ?? NaN };
   return { kind: "toy", it, elapsedMs, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, mmd: m.mmd ?? NaN };
 }
 

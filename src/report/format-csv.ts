@@ -15,7 +15,7 @@ const csvNumber = (v: number | null | undefined): string => (v === null || v ===
 const HEADER = [
   "run", "backend", "dataset", "model", "status", "iterations", "planned iterations", "it/s",
   "modes", "total modes", "high quality", "reverse KL", "MMD2", "FID", "inception score", "class TVD",
-  "best F", "best F it", "final F", "commit", "dirty",
+  "val accuracy", "test accuracy", "best F", "best F it", "final F", "commit", "dirty",
 ] as const;
 
 function row(s: RunSummary, mutations: readonly string[]): string[] {
@@ -38,6 +38,8 @@ function row(s: RunSummary, mutations: readonly string[]): string[] {
     csvNumber(image?.fid),
     csvNumber(image?.inceptionScore),
     csvNumber(image?.classTvd),
+    csvNumber(image?.valAccuracy),
+    csvNumber(image?.testAccuracy),
     csvNumber(s.bestF),
     csvNumber(s.bestFIt),
     csvNumber(s.finalF),

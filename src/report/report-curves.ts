@@ -40,9 +40,13 @@ const IMAGE: readonly ReportCurve[] = [
   ...imageCurves("class TVD", (e) => e.classTvd),
 ];
 
+/** A semi-supervised run's classifier (sgan). */
+const SEMI: readonly ReportCurve[] = [...imageCurves("validation accuracy %", (e) => e.valAccuracy * 100), ...imageCurves("test accuracy %", (e) => e.testAccuracy * 100)];
+
 /** The charts for these runs; with no image run, the toy report's four, as before image runs. */
 export function reportCurves(summaries: readonly RunSummary[]): ReportCurve[] {
   const image = summaries.some((s) => s.metricKind === "image");
   const toy = !image || summaries.some((s) => s.metricKind === "toy");
-  return [BEST_F, ...(toy ? TOY : []), ...(image ? IMAGE : []), D_LOSS];
+  const semi = summaries.some((s) => s.curves.evals.some((e) => isImagePoint(e) && Number.isFinite(e.valAccuracy)));
+  return [BEST_F, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), D_LOSS];
 }

@@ -59,6 +59,13 @@ const IMAGE: readonly SummaryColumn[] = [
   col("TVD", "right", (s) => fixed(imageEval(s)?.classTvd, 3)),
 ];
 
+/** A semi-supervised run's classifier (sgan): validation and test accuracy. */
+const SEMI: readonly SummaryColumn[] = [
+  col("val acc %", "right", (s) => fixed(asPercent(imageEval(s)?.valAccuracy), 1)),
+  col("test acc %", "right", (s) => fixed(asPercent(imageEval(s)?.testAccuracy), 1)),
+];
+const asPercent = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 100);
+
 const TAIL: readonly SummaryColumn[] = [
   col("best F", "right", (s) => fixed(s.bestF, 3)),
   col("final F", "right", (s) => fixed(s.finalF, 3)),
@@ -70,5 +77,6 @@ export function summaryColumns(summaries: readonly RunSummary[]): SummaryColumn[
   const image = summaries.some((s) => s.metricKind === "image");
   const toy = !image || summaries.some((s) => s.metricKind === "toy");
   const commit = summaries.some((s) => s.commit !== null);
-  return [...LEAD, ...(commit ? COMMIT : []), ...(image ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...TAIL];
+  const semi = summaries.some((s) => Number.isFinite(imageEval(s)?.valAccuracy ?? NaN));
+  return [...LEAD, ...(commit ? COMMIT : []), ...(image ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...TAIL];
 }

@@ -11,7 +11,7 @@
 //   4. the EMA copy of G follows the survivor.
 // With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors } from "../../strategies/egan.ts";
+import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { BigbiganModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
@@ -38,9 +38,11 @@ import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, name
  * `eLrScale` is the config's `encoderLrScale`; `terms` its `unaryX` and `unaryZ` as the losses
  * name them.
  */
-export type BigbiganOptions = Pick<TrainerConfig, "mutations" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
+export type BigbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
   Partial<Pick<TrainerConfig, "ema">> &
   Pick<BigbiganModelConfig, "stochasticEncoder"> & {
+    /** The config's mutations, all of them losses on D's score (BigBiGAN's D gives no features). */
+    readonly mutations: readonly Mutation[];
     readonly model: BigbiganModel;
     readonly data: ImageData;
     readonly eLrScale: BigbiganModelConfig["encoderLrScale"];

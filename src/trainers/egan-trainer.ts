@@ -11,7 +11,7 @@
 // Options beyond the paper (all off by default): an EMA copy of the fittest survivor that
 // sampling uses, annealed instance noise on everything D sees, and PacGAN packing of D's inputs.
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors } from "../../strategies/egan.ts";
+import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { MlpModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
 import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
@@ -34,8 +34,10 @@ export type { TrainerRecord } from "./trainer.ts";
  * left out: off.
  */
 export type EganOptions = Pick<MlpModelConfig, "zDim" | "gHidden" | "dHidden"> &
-  Pick<TrainerConfig, "mutations" | "mu" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d"> &
+  Pick<TrainerConfig, "mu" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d"> &
   Partial<Pick<TrainerConfig, "ema" | "pack" | "instanceNoise">> & {
+    /** The config's mutations, all of them losses on D's score (the MLP D gives no features). */
+    readonly mutations: readonly Mutation[];
     readonly dataset: ToyDataset;
     readonly seed: number;
   };

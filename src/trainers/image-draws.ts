@@ -40,6 +40,16 @@ export class ImageDraws {
     return tf.tensor2d(this.rng.normalArray(n * this.zDim), [n, this.zDim]);
   }
 
+  /** n indices drawn uniformly (with replacement) from 0..count−1. */
+  indices(n: number, count: number): Int32Array {
+    return Int32Array.from({ length: n }, () => this.rng.int(count));
+  }
+
+  /** The draws' generator itself, for a model's noise layers: its draws are then in the checkpoint too. */
+  get noise(): Rng {
+    return this.rng;
+  }
+
   normal(n: number, dim: number): tf.Tensor2D {
     return tf.tensor2d(this.rng.normalArray(n * dim), [n, dim]);
   }

@@ -12,7 +12,7 @@
 // A plain run (one mutation, μ = 1) skips 2.: its Fq comes from D's first step, Fd is not computed.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
-import { needsRealScores, selectSurvivors } from "../../strategies/egan.ts";
+import { isScoreMutation, needsRealScores, selectSurvivors, type GLoss } from "../../strategies/egan.ts";
 import type { TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, dLossFake, dLossReal, generatorLoss } from "../losses/gan-losses.ts";
@@ -52,11 +52,16 @@ export interface ImageEganState {
   readonly ema?: ParamData;
 }
 
+/** What G's losses read besides its own images, drawn once per parent: D's scores of real images (rsgan). */
+export interface GLossContext {
+  readonly realScores?: tf.Tensor;
+}
+
 export class ImageEganTrainer implements Trainer<ImageEganState> {
   private parents: NamedAdam[];
-  private d: NamedAdam;
+  protected d: NamedAdam;
   private ema: GeneratorEma | undefined;
-  private draws: ImageDraws;
+  protected draws: ImageDraws;
   private it = 0;
   private readonly lag = new LaggedRecord();
 
@@ -105,14 +110,13 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     for (const parent of this.parents) {
       const z = this.draws.z(B);
       const y = this.draws.labels(B);
-      // D's scores of a real batch, for the rsgan mutation (drawn only when it is in the set).
-      const realScores = needsRealScores(mutations) ? this.realScores(D.p, B) : undefined;
+      const context = this.gLossContext(D.p, B);
       for (const mutation of mutations) {
         children.push(
           scoped(() => {
             const updates: Updates = new Map();
             const grads = gradsOf(parent.p, (g) => {
-              const loss = generatorLoss(mutation, model.discriminate(D.p, model.generate(g, z, y, updates), y), realScores);
+              const loss = this.gLoss(mutation, D.p, model.generate(g, z, y, updates), y, context);
               keepUpdates(updates);
               if (this.o.orthoReg === 0) return loss;
               const names = model.orthoRegNames(g);
@@ -122,9 +126,31 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
           }),
         );
       }
-      tf.dispose([z, ...(y ? [y] : []), ...(realScores ? [realScores] : [])]);
+      tf.dispose([z, ...(y ? [y] : []), ...Object.values(context)]);
     }
     return children;
+  }
+
+  /** What G's losses need of D beyond the fakes, once per parent: D's scores of a real batch when rsgan is in the set. */
+  protected gLossContext(d: Params, n: number): GLossContext {
+    return needsRealScores(this.o.mutations) ? { realScores: this.realScores(d, n) } : {};
+  }
+
+  /** G's loss `mutation` on its images `fake`: one of E-GAN's losses on D's score. */
+  protected gLoss(mutation: GLoss, d: Params, fake: tf.Tensor4D, y: tf.Tensor1D | undefined, context: GLossContext): tf.Scalar {
+    if (!isScoreMutation(mutation)) throw new Error(`${mutation} needs D's features, which this model's D does not give`);
+    return generatorLoss(mutation, this.o.model.discriminate(d, fake, y), context.realScores);
+  }
+
+  /**
+   * D's training loss on a real batch against `fake`, and D's scores of the fakes (read for a
+   * plain run's Fq): the member's D loss (cross-entropy or hinge) on D's logits.
+   */
+  protected dObjective(w: Params, real: { x: tf.Tensor4D; y: tf.Tensor1D | undefined }, fake: tf.Tensor4D, fakeY: tf.Tensor1D | undefined, updates: Updates): { loss: tf.Scalar; fakeScores: tf.Tensor } {
+    const { model } = this.o;
+    const realLogits = model.discriminate(w, real.x, real.y, updates);
+    const fakeLogits = model.discriminate(w, fake, fakeY);
+    return { loss: dLoss(this.o.dLoss, realLogits, fakeLogits), fakeScores: fakeLogits };
   }
 
   /**
@@ -227,10 +253,8 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
         const updates: Updates = new Map();
         let score: tf.Scalar | undefined;
         const { value, grads } = valueAndGradsOf(d.p, (w) => {
-          const realLogits = model.discriminate(w, r.x, r.y, updates);
-          const fakeLogits = model.discriminate(w, fake, fakeY);
-          if (step === 0 && first === undefined) score = tf.keep(nanIfAnyNaN(tf.mean(tf.sigmoid(fakeLogits)) as tf.Scalar, fake));
-          const l = dLoss(this.o.dLoss, realLogits, fakeLogits);
+          const { loss: l, fakeScores } = this.dObjective(w, r, fake, fakeY, updates);
+          if (step === 0 && first === undefined) score = tf.keep(nanIfAnyNaN(tf.mean(tf.sigmoid(fakeScores)) as tf.Scalar, fake));
           keepUpdates(updates);
           return l;
         });

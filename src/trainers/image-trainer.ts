@@ -1,17 +1,22 @@
 // Builds the trainer of an image member (DCGAN, BigGAN: ImageEganTrainer; BigBiGAN:
-// BigbiganTrainer) from its config, with the training set loaded once per thread and shared by
-// every member that trains on the same data.
+// BigbiganTrainer; SGAN: SganTrainer, on the unlabelled part of the semi-supervised split) from
+// its config, with the training set loaded once per thread and shared by every member that trains
+// on the same data.
 import type { ImageModelConfig, RunConfig, TaskConfig } from "../config/run-config.ts";
 import { loadImageData, type ImageData, type ImageDatasetName } from "../data/image-dataset.ts";
 import { bigbigan } from "../models/image/bigbigan.ts";
 import { biggan } from "../models/image/biggan.ts";
 import { dcgan } from "../models/image/dcgan.ts";
 import type { ImageGanModel, ImageShape } from "../models/image/image-model.ts";
+import { semiTaskData } from "../data/semi-task.ts";
+import { sgan } from "../models/image/sgan.ts";
+import { scoreMutations } from "../../strategies/egan.ts";
 import { BigbiganTrainer } from "./bigbigan-trainer.ts";
 import { ImageEganTrainer } from "./image-egan-trainer.ts";
+import { SganTrainer } from "./sgan-trainer.ts";
 import { isBigbiganState, isImageEganState, type TrainerState } from "./trainer.ts";
 
-export type ImageTrainer = ImageEganTrainer | BigbiganTrainer;
+export type ImageTrainer = ImageEganTrainer | BigbiganTrainer | SganTrainer;
 
 /** The parts of an image member's run config that shape its trainer. */
 export type ImageTrainerConfig = Pick<RunConfig, "task" | "trainer" | "seed"> & { readonly model: ImageModelConfig };
@@ -38,6 +43,8 @@ export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasse
       return biggan({ ...model, shape, numClasses: model.conditional ? numClasses : 0 });
     case "bigbigan":
       return bigbigan({ ...model, shape }).gen;
+    case "sgan":
+      return sgan({ ...model, shape, classes: numClasses });
   }
 }
 
@@ -65,6 +72,7 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     return new BigbiganTrainer(
       {
         ...common,
+        mutations: scoreMutations(t.mutations),
         model: bigbigan({ ...m, shape }),
         eLrScale: m.encoderLrScale,
         terms: { sx: m.unaryX, sz: m.unaryZ },
@@ -74,5 +82,10 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     );
   }
   if (state && !isImageEganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
+  if (m.family === "sgan") {
+    const semi = semiTaskData(data, c.task);
+    const model = sgan({ ...m, shape, classes: data.numClasses });
+    return new SganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, unlabelledWeight: m.unlabelledWeight, model, mu: t.mu, dLoss: t.dLoss }, state);
+  }
   return new ImageEganTrainer({ ...common, model: imageModel(m, shape, data.numClasses), mu: t.mu, dLoss: t.dLoss }, state);
 }

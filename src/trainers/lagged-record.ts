@@ -6,7 +6,7 @@
 // A record completed by `read` is handed out by `take` (or by `flush` when the iteration that
 // read it failed, e.g. diverged), so no record is lost.
 import * as tf from "@tensorflow/tfjs";
-import { fitness, type Mutation } from "../../strategies/egan.ts";
+import { fitness, type GLoss } from "../../strategies/egan.ts";
 import type { ChildRecord } from "../records.ts";
 import type { TrainerRecord } from "./trainer.ts";
 
@@ -68,7 +68,7 @@ export class LaggedRecord {
  * The children's records from one read: values = [Fq_0..Fq_{C−1}, ‖∇‖²_0..‖∇‖²_{C−1}, ...],
  * child c = parent ⌊c/|M|⌋, mutation c mod |M|; Fd = −log ‖∇‖ = −½ log ‖∇‖².
  */
-export function childRecords(values: ArrayLike<number>, count: number, mutations: readonly Mutation[], gamma: number): ChildRecord[] {
+export function childRecords(values: ArrayLike<number>, count: number, mutations: readonly GLoss[], gamma: number): ChildRecord[] {
   const M = mutations.length;
   const out: ChildRecord[] = [];
   for (let c = 0; c < count; c++) {

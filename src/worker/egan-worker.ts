@@ -1,7 +1,7 @@
-// Piscina worker entry: trains E-GAN members, toy (MLP) or image (DCGAN, BigGAN, BigBiGAN). One
-// tfjs runtime per worker thread; the backend is chosen on the first `init` and members stay
+// Piscina worker entry: trains E-GAN members, toy (MLP) or image (DCGAN, BigGAN, BigBiGAN, SGAN).
+// One tfjs runtime per worker thread; the backend is chosen on the first `init` and members stay
 // resident between tasks. Evaluations happen here too: toy metrics, or the classifier's image
-// metrics plus a sample grid from a fixed z. A task that fails with one of evogan's errors
+// metrics plus a sample grid from a fixed z (and, for SGAN, its D's accuracy as a classifier). A task that fails with one of evogan's errors
 // (src/errors.ts) rejects with its wire form, so that the pool can rebuild it by tag.
 import { matmulEngine, useBackend, type ResolvedBackend } from "../compute/backend.ts";
 import { toyDataset } from "../data/toy-datasets.ts";
@@ -13,7 +13,10 @@ import type { IterationRecord } from "../records.ts";
 import { EganFastTrainer } from "../trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../trainers/egan-reference.ts";
 import type { EganTrainer } from "../trainers/egan-trainer.ts";
-import { makeImageTrainer, type ImageTrainer } from "../trainers/image-trainer.ts";
+import { makeImageTrainer, trainingData, type ImageTrainer } from "../trainers/image-trainer.ts";
+import { SganTrainer } from "../trainers/sgan-trainer.ts";
+import { semiTaskData } from "../data/semi-task.ts";
+import type { ImageData } from "../data/image-data.ts";
 import { isToyState, type TrainerRecord } from "../trainers/trainer.ts";
 import { isEvoganError, toWire, TrainingDiverged } from "../errors.ts";
 import { Rng } from "../util/rng.ts";
@@ -110,11 +113,23 @@ async function evaluate(m: Member, samples: number): Promise<Evaluation> {
   }
   const { config: c, trainer: t } = m;
   const drawn = await t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
-  const metrics = await imageMetrics(drawn.images, samples, c.task.dataset as "mnist" | "fashion-mnist");
+  const dataset = c.task.dataset as "mnist" | "fashion-mnist";
+  const metrics = { ...(await imageMetrics(drawn.images, samples, dataset)), ...(t instanceof SganTrainer ? await classifierAccuracies(t, c) : {}) };
   // The same z at every evaluation (no iteration in the stream id), so grids compare across time.
   const grid = await t.sample(c.grid, new Rng(c.seed, GRID_STREAM));
   const { height, width, channels } = t.o.model.shape;
   return { it, metrics, png: renderImageGrid(grid.images, c.grid, height, width, channels as 1 | 3, { scale: channels === 1 ? 2 : 1 }) };
+}
+
+const testSets = new Map<string, ImageData>();
+
+/** An sgan member's D as a classifier: accuracy on the labelled validation images and on the test set. */
+async function classifierAccuracies(t: SganTrainer, c: ImageMemberConfig): Promise<{ valAccuracy: number; testAccuracy: number }> {
+  const dataset = c.task.dataset as ImageDatasetName;
+  let test = testSets.get(dataset);
+  if (!test) testSets.set(dataset, (test = loadImageData(dataset, "test")));
+  const validation = semiTaskData(trainingData(c.task), c.task).validation;
+  return { valAccuracy: await t.accuracy(validation), testAccuracy: await t.accuracy(test) };
 }
 
 async function advance(m: Member, iterations: number, evalSamples: number | undefined): Promise<AdvanceResult> {

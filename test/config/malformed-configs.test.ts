@@ -128,6 +128,13 @@ const runCases: Case[] = [
   { name: "a boolean given as a string", config: run({ task: undefined, model: { family: "biggan", conditional: "yes" } }), names: ["model.conditional: expected a boolean"] },
   { name: "BigBiGAN hidden 0", config: run({ task: undefined, model: { family: "bigbigan", hidden: 0 } }), names: ["model.hidden: must be >= 1"] },
   { name: "BigBiGAN encoder lr scale 0", config: run({ task: undefined, model: { family: "bigbigan", encoderLrScale: 0 } }), names: ["model.encoderLrScale: must be > 0"] },
+  { name: "feature matching for a DCGAN", config: run({ task: undefined, model: { family: "dcgan" }, trainer: { mutations: ["heuristic", "feature-matching"] } }), names: ["trainer.mutations:", "only the sgan family"] },
+  { name: "feature matching for the toy MLP", config: at("trainer", { mutations: ["feature-matching"] }), names: ["trainer.mutations:", "only the sgan family"] },
+  { name: "labels for a DCGAN", config: run({ task: { dataset: "mnist", labelled: 100 }, model: { family: "dcgan" } }), names: ["task.labelled: is for the semi-supervised family"] },
+  { name: "SGAN labels not a multiple of the classes", config: run({ task: { dataset: "mnist", labelled: 105 }, model: { family: "sgan" } }), names: ["task.labelled: must be a multiple of the 10 classes", "105"] },
+  { name: "SGAN validation of 0", config: run({ task: { dataset: "mnist", validation: 0 }, model: { family: "sgan" } }), names: ["task.validation: must be >= 1"] },
+  { name: "SGAN with the hinge D loss", config: run({ task: undefined, model: { family: "sgan" }, trainer: { dLoss: "hinge" } }), names: ["trainer.dLoss:", "bce"] },
+  { name: "SGAN noise below 0", config: run({ task: undefined, model: { family: "sgan", inputNoise: -0.1 } }), names: ["model.inputNoise: must be >= 0"] },
   // trainer
   { name: "an unknown trainer kind", config: at("trainer", { kind: "wgan" }), names: ["trainer.kind: expected one of"] },
   { name: "no mutations", config: at("trainer", { mutations: [] }), names: ["trainer.mutations: must have at least 1"] },
@@ -277,6 +284,7 @@ const sweepCases: Case[] = [
   })),
   { name: "an image tie-break on toy data", config: sweep({ fitness: { metric: "mmd", tieBreak: "fid" } }), names: ["fitness.tieBreak:", "ring8"] },
   { name: "a toy tie-break on images", config: { ...(population({}, imagePopulation) as object), fitness: { metric: "fid", tieBreak: "high-quality" } }, names: ["fitness.tieBreak:", "mnist"] },
+  { name: "validation accuracy of DCGAN members", config: { ...(population({}, imagePopulation) as object), fitness: { metric: "val-accuracy" } }, names: ["fitness.metric:", "val-accuracy", "dcgan, which has none"] },
   // population.members
   { name: "zero members", config: members(0), names: ["population.members: expected a member count (an integer from 1 to 256) or a non-empty array"] },
   { name: "a negative member count", config: members(-3), names: ["population.members: expected a member count"] },

@@ -71,9 +71,17 @@ describe("sweep configs", () => {
 
   it("allow exactly the fitness metrics that member-fitness can compute on the members' data", () => {
     const toy: ToyMetrics = { samples: 100, modes: 7, totalModes: 8, highQuality: 0.9, reverseKL: 0.1, mmd: 0.01 };
-    const image: ImageMetrics = { samples: 100, fid: 30, inceptionScore: 5, classTvd: 0.1 };
+    // An sgan member's metrics: the image ones and its classifier's accuracies.
+    const image: ImageMetrics = { samples: 100, fid: 30, inceptionScore: 5, classTvd: 0.1, valAccuracy: 0.9, testAccuracy: 0.89 };
     expect(fitnessMetricsFor("toy")).toEqual(FITNESS_METRICS.filter((m) => !Number.isNaN(memberFitness(m, toy))));
     expect(fitnessMetricsFor("image")).toEqual(FITNESS_METRICS.filter((m) => !Number.isNaN(memberFitness(m, image))));
+  });
+
+  it("rank sgan members by validation accuracy, never by test accuracy, and a member without a classifier last", () => {
+    const sgan: ImageMetrics = { samples: 100, fid: 30, inceptionScore: 5, classTvd: 0.1, valAccuracy: 0.91, testAccuracy: 0.99 };
+    expect(memberFitness("val-accuracy", sgan)).toBe(0.91);
+    expect(memberFitness("val-accuracy", { samples: 100, fid: 30, inceptionScore: 5, classTvd: 0.1 })).toBeNaN();
+    expect(FITNESS_METRICS).not.toContain("test-accuracy");
   });
 
   it("resolve every member while decoding: an error in the base is the base's, in a member's set the member's", () => {

@@ -4,8 +4,8 @@
 import { execFileSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MUTATIONS } from "../../strategies/egan.ts";
-import { featureMatchingLoss, sganDLoss, sganGeneratorLoss, supervisedLoss, unsupervisedDLoss, unsupervisedScore, type SganGLoss } from "../../src/losses/semi-losses.ts";
+import { MUTATIONS, type GLoss } from "../../strategies/egan.ts";
+import { featureMatchingLoss, sganDLoss, sganGeneratorLoss, supervisedLoss, unsupervisedDLoss, unsupervisedScore } from "../../src/losses/semi-losses.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { PYTHON, skipWithout } from "../export/python.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
@@ -60,7 +60,7 @@ describe("values by hand", () => {
   });
 
   // G's losses on fakes with D = (0.8, 0.5), i.e. s = (ln 4, 0); rsgan's reals have s = (0, ln 4).
-  const cases: Array<[SganGLoss, number]> = [
+  const cases: Array<[GLoss, number]> = [
     ["heuristic", -(log(0.8) + log(0.5)) / 2],
     ["minimax", (log(0.2) + log(0.5)) / 2],
     ["least-squares", (0.2 ** 2 + 0.5 ** 2) / 2],
@@ -253,7 +253,7 @@ describe.skipIf(skipWithout(["torch"], "test/losses/semi-losses.test.ts"))("agai
     g.d.forEach((gk, k) => expectClose(gk, out.grads[k], 1e-5));
     expectClose(g.fm, out.gfm, 1e-5);
     for (const [kind, v] of Object.entries(out.gen)) {
-      expect(value(() => sganGeneratorLoss(kind as SganGLoss, { fakeLogits: t2(a.fake) }))).toBeCloseTo(v, 5);
+      expect(value(() => sganGeneratorLoss(kind as GLoss, { fakeLogits: t2(a.fake) }))).toBeCloseTo(v, 5);
     }
   });
 });

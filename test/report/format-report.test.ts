@@ -70,14 +70,15 @@ describe("formatReport", async () => {
     it("has the same columns for toy and image runs, empty where a metric does not apply", async () => {
       const image = summarize(await readRun(IMAGE_FIXTURE_RUN));
       const [header, toyRow, imageRow] = parseCsv(formatReport([fixture, image], { format: "csv" }));
-      expect(header.slice(0, 19)).toEqual([
+      expect(header.slice(0, 21)).toEqual([
         "run", "backend", "dataset", "model", "status", "iterations", "planned iterations", "it/s",
-        "modes", "total modes", "high quality", "reverse KL", "MMD2", "FID", "inception score", "class TVD", "best F", "best F it", "final F",
+        "modes", "total modes", "high quality", "reverse KL", "MMD2", "FID", "inception score", "class TVD",
+        "val accuracy", "test accuracy", "best F", "best F it", "final F",
       ]);
       const toy = Object.fromEntries(header.map((h, i) => [h, toyRow[i]]));
       const img = Object.fromEntries(header.map((h, i) => [h, imageRow[i]]));
       expect(toy).toMatchObject({ dataset: "grid25", model: "mlp", modes: "21", "reverse KL": "0.11", MMD2: "0.0123", FID: "", "inception score": "", "class TVD": "" });
-      expect(img).toMatchObject({ dataset: "mnist", model: "dcgan", modes: "", "high quality": "", FID: "61.75", "inception score": "5.1", "class TVD": "0.09", "best F it": "12", "wins minimax": "0.25" });
+      expect(img).toMatchObject({ dataset: "mnist", model: "dcgan", modes: "", "high quality": "", FID: "61.75", "inception score": "5.1", "class TVD": "0.09", "val accuracy": "", "test accuracy": "", "best F it": "12", "wins minimax": "0.25" });
     });
 
     it("writes the table's numbers unrounded", () => {

@@ -25,6 +25,7 @@ import type { ImageData } from "../../data/image-data.ts";
 import { unsupervisedScore } from "../../losses/semi-losses.ts";
 import type { Rng } from "../../util/rng.ts";
 import { dcgan } from "./dcgan.ts";
+import { SGAN_D_DEFAULTS } from "./sgan-defaults.ts";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
 import { initDense, linear, relu } from "./layers.ts";
 import type { ParamInit, Params } from "./params.ts";
@@ -44,14 +45,7 @@ export interface SganSpec {
   readonly hiddenNoise: number;
 }
 
-export const SGAN_D_DEFAULTS = {
-  // Salimans et al. 2016's MNIST D (improved-gan, train_mnist_feature_matching.py).
-  dHidden: [1000, 500, 250, 250, 250],
-  // Their σ = 0.3 on pixels in [0, 1]; evogan's pixels span [−1, 1], twice the range.
-  inputNoise: 0.6,
-  // Their σ = 0.5 after every hidden layer.
-  hiddenNoise: 0.5,
-} as const;
+export { SGAN_D_DEFAULTS };
 
 /** D's semi-supervised forward: N class logits and the feature layer f. */
 export interface SganOutputs {
