@@ -8,6 +8,12 @@
 //   node --import tsx bench/equal-compute.ts --task grid25 --seconds 300 --seeds 1,2,3,4,5 [--arms plain,egan,pbt,search,random,shipped]
 //     [--tune-seeds 101,102] [--out /tmp/evogan-equal] [--tag note]
 //
+// --task semi is the semi-supervised one (issue 17: MNIST with 100 labels): a seed is both the
+// run's seed and the seed of the label choice, and the figure is the test accuracy of D's
+// classifier at the end (a sweep's member chosen by validation accuracy, never by test accuracy).
+// Its arms: sgan (configs/sgan-mnist.json as shipped), labels-only (the same D trained on the
+// labels alone: w = 0 in L_sup + w·L_unsup, so G's images never reach D's loss), pbt.
+//
 // The plain arm is the single-loss run at the best learning rate of a small grid, chosen on the
 // tuning seeds (never the reported ones) by mean final MMD² (toys) or FID (images); the choice is
 // kept in bench/results/equal-compute-tuning.json and reused. Each (arm, seed) result is written
@@ -40,7 +46,8 @@ const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "src/cli/bin.js");
 const cfg = (name: string) => join(root, "configs", name);
 const workDir = join(values.out, `${task}-${seconds}s`);
-const image = task === "mnist";
+const semi = task === "semi";
+const image = task === "mnist" || semi;
 
 /** How one arm runs: a run config or a sweep config, plus overrides. */
 interface Arm {
@@ -55,6 +62,13 @@ interface Arm {
 const LR_GRID = image ? [1e-4, 2e-4, 4e-4] : [1e-4, 2e-4, 5e-4];
 
 function arms(plainLr: number | undefined): Record<string, Arm> {
+  if (semi) {
+    return {
+      sgan: { kind: "run", config: cfg("sgan-mnist.json"), set: [] },
+      "labels-only": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.unlabelledWeight=0"] },
+      pbt: { kind: "sweep", config: cfg("sweep-pbt-sgan-mnist.json"), set: [] },
+    };
+  }
   if (image) {
     return {
       plain: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [])] },
@@ -95,6 +109,25 @@ interface Result {
   readonly member?: string;
 }
 
+/** A run's seed settings: its seed, and on the semi task the label choice's too. */
+function seedSets(seed: number): string[] {
+  return semi ? [`seed=${seed}`, `task.labelSeed=${seed}`] : [`seed=${seed}`];
+}
+
+/**
+ * The sweep config an arm runs: as shipped, or on the semi task a copy with the population
+ * inlined and its base's label seed set (`--set` cannot reach into a population file).
+ */
+async function sweepConfigFor(arm: Arm, seed: number, runName: string): Promise<string> {
+  if (!semi) return arm.config;
+  const sweep = JSON.parse(await readFile(arm.config, "utf8"));
+  const population = JSON.parse(await readFile(join(root, "configs", sweep.population), "utf8"));
+  population.base.task = { ...population.base.task, labelSeed: seed };
+  const file = join(workDir, `${runName}.sweep.json`);
+  await writeFile(file, JSON.stringify({ ...sweep, population }, null, 2));
+  return file;
+}
+
 function cli(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, CI: "1" } });
@@ -116,14 +149,14 @@ async function runArm(name: string, arm: Arm, seed: number): Promise<Result> {
   const t0 = Date.now();
   let result: Result;
   if (arm.kind === "run") {
-    const sets = [...arm.set, `seed=${seed}`, "budget.iterations=100000000", `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
+    const sets = [...arm.set, ...seedSets(seed), "budget.iterations=100000000", `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
     await cli(["run", arm.config, "--no-report", ...sets.flatMap((s) => ["--set", s])]);
     const events = await readJsonl(join(workDir, runName, "events.jsonl"));
     const last = events.filter((e) => e.type === "eval").at(-1);
     result = { arm: name, seed, metrics: last.metrics, memberIterations: last.it, wallSeconds: (Date.now() - t0) / 1000 };
   } else {
     const sets = [...arm.set, `seed=${seed}`, ...(arm.asShipped ? [] : ["generations=100000"]), `budget.seconds=${seconds}`, `outDir=${workDir}`, `name=${runName}`];
-    await cli(["sweep", arm.config, ...sets.flatMap((s) => ["--set", s])]);
+    await cli(["sweep", await sweepConfigFor(arm, seed, runName), ...sets.flatMap((s) => ["--set", s])]);
     const state = JSON.parse(await readFile(join(workDir, runName, "sweep.json"), "utf8"));
     const best = [...state.members].filter((m) => m.status === "active").sort((a, b) => (b.fitness ?? -Infinity) - (a.fitness ?? -Infinity))[0];
     result = { arm: name, seed, metrics: best.metrics, memberIterations: state.members.reduce((s: number, m: { iterations: number }) => s + m.iterations, 0), wallSeconds: (Date.now() - t0) / 1000, member: best.id };
@@ -178,7 +211,9 @@ const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ n
 
 const commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
 const command = `node --import tsx bench/equal-compute.ts --task ${task} --seconds ${seconds} --seeds ${values.seeds} --arms ${values.arms} --tune-seeds ${values["tune-seeds"]}`;
-const header = image
+const header = semi
+  ? ["arm", "test accuracy %", "validation accuracy %", "FID (n = 1000)", "member-its", "wall s"]
+  : image
   ? ["arm", "FID (n = 1000)", "IS", "class TVD", "member-its", "wall s"]
   : ["arm", "modes", "high-quality %", "reverse KL", "MMD²", "member-its", "wall s"];
 const rows = armNames.map((name) => {
@@ -188,6 +223,10 @@ const rows = armNames.map((name) => {
   const wall = pm(rs.map((r) => r.wallSeconds), 0);
   const label = name === "plain" ? `plain (lr ${lr})` : name;
   if (rs.length === 0) return [label, ...header.slice(1).map(() => "-")];
+  if (semi) {
+    const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));
+    return [label, pm(im.map((x) => x.testAccuracy ?? NaN), 2, 100), pm(im.map((x) => x.valAccuracy ?? NaN), 2, 100), pm(im.map((x) => x.fid), 1), its, wall];
+  }
   if (image) {
     const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));
     return [label, pm(im.map((x) => x.fid), 1), pm(im.map((x) => x.inceptionScore), 2), pm(im.map((x) => x.classTvd), 3), its, wall];
