@@ -208,7 +208,7 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     },
     // G is DCGAN's at width 32 (its MNIST default); D is Salimans et al.'s MNIST MLP (sgan.ts).
     // unlabelledWeight ½: Salimans et al.'s code halves both unsupervised terms.
-    model: { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5 },
+    model: { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: false },
     trainer: {
       // Feature matching: Salimans et al.'s G loss for semi-supervised learning (their best MNIST figures).
       mutations: ["feature-matching"],
@@ -369,6 +369,8 @@ const Model = Schema.Union([
     hiddenNoise: Finite.check(atLeast(0)),
     /** w in D's loss L_sup + w·L_unsup. */
     unlabelledWeight: Finite.check(atLeast(0)),
+    /** Weight normalization of D's dense layers (Salimans et al.'s MNIST D has it). */
+    weightNorm: Schema.Boolean,
   }),
 ]);
 

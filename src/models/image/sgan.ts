@@ -43,6 +43,11 @@ export interface SganSpec {
   readonly inputNoise: number;
   /** σ of the Gaussian noise added to each hidden layer's output while training. */
   readonly hiddenNoise: number;
+  /**
+   * Weight normalization (Salimans & Kingma 2016) of D's dense layers: w = g·v/‖v‖ per output
+   * unit, as in Salimans et al.'s MNIST D. Off: plain dense layers.
+   */
+  readonly weightNorm?: boolean;
 }
 
 export { SGAN_D_DEFAULTS };
@@ -66,7 +71,7 @@ export interface SganModel extends ImageGanModel {
 const hiddenName = (i: number): string => `d.fc${i}`;
 
 export function sgan(spec: SganSpec): SganModel {
-  const { zDim, width, shape, classes, dHidden, inputNoise, hiddenNoise } = spec;
+  const { zDim, width, shape, classes, dHidden, inputNoise, hiddenNoise, weightNorm = false } = spec;
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`sgan: a classifier needs at least 2 classes, got ${classes}`);
   if (dHidden.length < 1) throw new Error("sgan: D needs at least one hidden layer (its last one is the feature layer)");
   const g = dcgan({ zDim, width, shape });
@@ -75,15 +80,31 @@ export function sgan(spec: SganSpec): SganModel {
   const addNoise = (h: tf.Tensor2D, sigma: number, noise: Rng | undefined): tf.Tensor2D =>
     noise === undefined || sigma === 0 ? h : tf.add(h, tf.tensor2d(noise.normalArray(h.size, 0, sigma), h.shape));
 
+  // A weight-normalised layer's w = v·(g/‖v‖), the norm over each output unit's input weights.
+  const dense = (h: tf.Tensor2D, d: Params, name: string): tf.Tensor2D => {
+    if (!weightNorm) return linear(h, d, name);
+    const v = d[`${name}.v`];
+    const w = tf.mul(v, tf.div(d[`${name}.g`], tf.sqrt(tf.sum(tf.square(v), 0))));
+    return tf.add(tf.matMul(h, w as tf.Tensor2D), d[`${name}.b`]);
+  };
   const classify = (d: Params, x: tf.Tensor4D, noise?: Rng): SganOutputs => {
     let h = addNoise(tf.reshape(x, [x.shape[0], inputSize]) as tf.Tensor2D, inputNoise, noise);
     let features: tf.Tensor2D | undefined;
     dHidden.forEach((_, i) => {
-      h = relu(linear(h, d, hiddenName(i)));
+      h = relu(dense(h, d, hiddenName(i)));
       if (i === dHidden.length - 1) features = h;
       h = addNoise(h, hiddenNoise, noise);
     });
-    return { logits: linear(h, d, "d.out"), features: features! };
+    return { logits: dense(h, d, "d.out"), features: features! };
+  };
+  // He's scale √(2/fan_in) before a ReLU, √(1/fan_in) for the logits (unit-scale outputs). With
+  // weight normalization the same scale is the norm g of each unit's weights, √2 and 1, so both
+  // parametrisations start as the same function.
+  const initLayer = (init: ParamInit, name: string, fanIn: number, n: number, gain: number): void => {
+    if (!weightNorm) return initDense(init, name, fanIn, n, { init: "normal", std: gain / Math.sqrt(fanIn) });
+    init.normal(`${name}.v`, [fanIn, n], 1 / Math.sqrt(fanIn));
+    init.add(`${name}.g`, [n], new Float32Array(n).fill(gain));
+    init.zeros(`${name}.b`, [n]);
   };
 
   return {
@@ -96,11 +117,10 @@ export function sgan(spec: SganSpec): SganModel {
     initD(init: ParamInit) {
       let fanIn = inputSize;
       dHidden.forEach((n, i) => {
-        initDense(init, hiddenName(i), fanIn, n, { init: "normal", std: Math.sqrt(2 / fanIn) });
+        initLayer(init, hiddenName(i), fanIn, n, Math.SQRT2);
         fanIn = n;
       });
-      // The logits layer has no ReLU after it: std √(1/fan_in) keeps the logits at unit scale.
-      initDense(init, "d.out", fanIn, classes, { init: "normal", std: Math.sqrt(1 / fanIn) });
+      initLayer(init, "d.out", fanIn, classes, 1);
     },
     generate: (gp, z) => g.generate(gp, z, undefined),
     discriminate: (d, x) => unsupervisedScore(classify(d, x).logits),

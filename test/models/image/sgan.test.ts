@@ -140,3 +140,40 @@ describe("classifierAccuracy", () => {
     tf.dispose(Object.values(dp));
   });
 });
+
+describe("SGAN's D with weight normalization", () => {
+  const wn: SganSpec = { ...spec, dHidden: [6, 4], weightNorm: true };
+
+  it("declares v, g and b per layer, with g = √2 before a ReLU and 1 on the logits (He's scale as the norm)", () => {
+    const { d } = params(wn);
+    expect(shapeOf(d)).toEqual({ "d.fc0.v": [784, 6], "d.fc0.g": [6], "d.fc0.b": [6], "d.fc1.v": [6, 4], "d.fc1.g": [4], "d.fc1.b": [4], "d.out.v": [4, 10], "d.out.g": [10], "d.out.b": [10] });
+    expect(Array.from(d.arrays["d.fc1.g"].data)).toEqual(Array(4).fill(Math.fround(Math.SQRT2)));
+    expect(Array.from(d.arrays["d.out.g"].data)).toEqual(Array(10).fill(1));
+  });
+
+  it("computes w = g·v/‖v‖ per output unit: the logits match a float64 forward pass written out", () => {
+    const { m, d } = params(wn);
+    const rng = new Rng(5);
+    const x = rng.normalArray(2 * 784);
+    // Non-trivial g and b, so that both enter the check.
+    const a = d.arrays;
+    a["d.fc0.g"].data.set(rng.normalArray(6));
+    a["d.fc1.b"].data.set(rng.normalArray(4));
+    const layer = (h: number[][], name: string, relu: boolean): number[][] => {
+      const { shape: [nin, nout], data: v } = a[`${name}.v`];
+      const g = a[`${name}.g`].data;
+      const b = a[`${name}.b`].data;
+      const norms = Array.from({ length: nout }, (_, j) => Math.sqrt(Array.from({ length: nin }, (_, i) => v[i * nout + j] ** 2).reduce((s, t) => s + t, 0)));
+      return h.map((row) => Array.from({ length: nout }, (_, j) => {
+        const y = row.reduce((s, xi, i) => s + xi * v[i * nout + j], 0) * (g[j] / norms[j]) + b[j];
+        return relu ? Math.max(0, y) : y;
+      }));
+    };
+    const rows = [Array.from(x.subarray(0, 784)), Array.from(x.subarray(784))];
+    const expected = layer(layer(layer(rows, "d.fc0", true), "d.fc1", true), "d.out", false);
+    const tensors = d.tensors();
+    const logits = tf.tidy(() => m.classify(tensors, tf.tensor4d(x, [2, 28, 28, 1])).logits.arraySync());
+    tf.dispose(Object.values(tensors));
+    logits.flat().forEach((v, i) => expect(v).toBeCloseTo(expected.flat()[i], 4));
+  });
+});
