@@ -207,8 +207,10 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
       labelSeed: 1,
     },
     // G is DCGAN's at width 32 (its MNIST default); D is Salimans et al.'s MNIST MLP (sgan.ts).
-    // unlabelledWeight ½: Salimans et al.'s code halves both unsupervised terms.
-    model: { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: false },
+    // unlabelledWeight ½: Salimans et al.'s code halves both unsupervised terms. Weight norm on:
+    // their D has it, and on label seed 1 (tuning only) it raised validation accuracy at 500 and
+    // 1000 iterations from 77.7% / 82.3% to 79.3% / 84.4%.
+    model: { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: true },
     trainer: {
       // Feature matching: Salimans et al.'s G loss for semi-supervised learning (their best MNIST figures).
       mutations: ["feature-matching"],
