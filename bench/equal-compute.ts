@@ -179,7 +179,7 @@ async function runAll(jobs: Array<{ name: string; arm: Arm; seed: number }>): Pr
 }
 
 /** Lower is better: MMD² on toys, FID on images. */
-const score = (m: EvalMetrics): number => ("fid" in m ? m.fid : (m.mmd ?? NaN));
+const score = (m: EvalMetrics): number => ("fid" in m ? m.fid : "modes" in m ? (m.mmd ?? NaN) : NaN);
 
 async function tunedLr(): Promise<number> {
   const file = join(root, "bench/results/equal-compute-tuning.json");

@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import type { GenerationRecord } from "../src/orchestrator/sweep-state.ts";
-import { isImageMetrics } from "../src/records.ts";
+import { isToyMetrics } from "../src/records.ts";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: "string", default: "bench/results/sweep-comparison.md" } } });
 const rows: string[] = ["| sweep | generation | best fitness | best member (modes, HQ) | median fitness | exploit decisions |", "|---|---|---|---|---|---|"];
@@ -18,7 +18,7 @@ for (const dir of positionals) {
     const fit = g.standings.map((s) => (s.fitness === null ? NaN : s.fitness)).filter((f) => Number.isFinite(f)).sort((a, b) => a - b);
     const best = [...g.standings].sort((a, b) => (b.fitness ?? -Infinity) - (a.fitness ?? -Infinity))[0];
     const median = fit.length ? (fit[Math.floor((fit.length - 1) / 2)] + fit[Math.ceil((fit.length - 1) / 2)]) / 2 : NaN;
-    const m = best.metrics && !isImageMetrics(best.metrics) ? best.metrics : undefined;
+    const m = best.metrics && isToyMetrics(best.metrics) ? best.metrics : undefined;
     rows.push(`| ${basename(dir)} | ${g.g + 1} | ${best.fitness.toFixed(3)} | ${best.id} (${m ? `${m.modes}/${m.totalModes}, ${(100 * m.highQuality).toFixed(1)}%` : "-"}) | ${median.toFixed(3)} | ${g.decisions.length} |`);
   }
 }

@@ -54,10 +54,16 @@ export const iterationRecordSchema = Schema.Struct({
   children: Schema.Array(childRecordSchema),
   /** Indices into `children` of the survivors, best first. */
   survivors: Schema.Array(Schema.Number.annotate({ message: `"survivors" must hold integers` }).check(Schema.makeFilter((n: number) => Number.isInteger(n)))),
-  /** D's cross-entropy loss at its last step of this iteration. */
+  /** D's loss (the member's trainer.dLoss: cross-entropy, hinge or WGAN-GP) at its last step of this iteration. */
   dLoss: NumberOrNaN,
   /** Wall-clock milliseconds of training since the run started (excluding evaluations). */
   elapsedMs: Finite,
+  /** pggan: the growth stage this iteration trained at (0: the lowest resolution; src/models/image/growth-schedule.ts). */
+  stage: Schema.optionalKey(Finite),
+  /** pggan: the newest stage's fade-in weight α (1 when not fading). */
+  alpha: Schema.optionalKey(Finite),
+  /** cyclegan: the survivor's generator losses as it trained on them, weights applied: adversarial, λ·cycle, r·λ·identity. */
+  losses: Schema.optionalKey(Schema.Struct({ adversarial: NumberOrNaN, cycle: NumberOrNaN, identity: NumberOrNaN })),
 });
 export type IterationRecord = typeof iterationRecordSchema.Type;
 
@@ -94,14 +100,49 @@ export const imageMetricsSchema = Schema.Struct({
 });
 export type ImageMetrics = typeof imageMetricsSchema.Type;
 
-/** Image metrics are told apart by their "fid" field, as `isImageMetrics` does. */
-export const evalMetricsSchema = Schema.Union([guarded((o) => "fid" in o, imageMetricsSchema), guarded((o) => !("fid" in o) && "modes" in o, toyMetricsSchema)]).annotate({
+/**
+ * A CycleGAN's translation metrics (src/metrics/translation-metrics.ts) on `samples` test pairs
+ * (a, T(a)): mean absolute errors per pixel on the [0, 1] scale and label preservation through
+ * T⁻¹, G: A → B and F: B → A each, and FID in each domain. The val* fields are the same on the
+ * validation pairs (training images never trained on): what a sweep ranks members by.
+ */
+export const translationMetricsSchema = Schema.Struct({
+  samples: Finite,
+  /** E|G(a) − T(a)|. */
+  translationError: NumberOrNaN,
+  /** E|F(T(a)) − a|. */
+  backTranslationError: NumberOrNaN,
+  /** E|F(G(a)) − a| and E|G(F(b)) − b|. */
+  cycleErrorA: NumberOrNaN,
+  cycleErrorB: NumberOrNaN,
+  /** Share of a whose T⁻¹(G(a)) the evaluation classifier labels as a's label. */
+  labelPreservation: NumberOrNaN,
+  /** The same for F(T(a)). */
+  backLabelPreservation: NumberOrNaN,
+  /** FID of F(b) in domain A, and of T⁻¹(G(a)) (domain B read back through T⁻¹). */
+  fidA: NumberOrNaN,
+  fidB: NumberOrNaN,
+  /** The validation pairs: how many, and G's translation error and label preservation on them. */
+  valSamples: Finite,
+  valTranslationError: NumberOrNaN,
+  valLabelPreservation: NumberOrNaN,
+});
+export type TranslationMetrics = typeof translationMetricsSchema.Type;
+
+/** Told apart by a field only their kind has: "fid" (image), "translationError" (translation), "modes" (toy), as the is*Metrics guards do. */
+export const evalMetricsSchema = Schema.Union([
+  guarded((o) => "fid" in o, imageMetricsSchema),
+  guarded((o) => !("fid" in o) && "modes" in o, toyMetricsSchema),
+  guarded((o) => !("fid" in o) && !("modes" in o) && "translationError" in o, translationMetricsSchema),
+]).annotate({
   expected: "an object",
-  unmatched: `"metrics" must hold toy metrics ("modes", ...) or image metrics ("fid", ...)`,
+  unmatched: `"metrics" must hold toy metrics ("modes", ...) or image metrics ("fid", ...), or translation metrics ("translationError", ...)`,
 });
 export type EvalMetrics = typeof evalMetricsSchema.Type;
 
 export const isImageMetrics = (m: EvalMetrics): m is ImageMetrics => "fid" in m;
+export const isTranslationMetrics = (m: EvalMetrics): m is TranslationMetrics => "translationError" in m;
+export const isToyMetrics = (m: EvalMetrics): m is ToyMetrics => "modes" in m;
 
 export const evalRecordSchema = Schema.Struct({
   type: Schema.Literal("eval"),

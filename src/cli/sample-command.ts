@@ -1,5 +1,6 @@
 // `evogan sample <runDir>` draws a grid of images from an image run's generator (its EMA copy
-// when it has one), optionally truncated or of one class; `evogan reconstruct <runDir>` shows
+// when it has one), optionally truncated or of one class; of a CycleGAN run, a grid of test images
+// (domain A's, or B's with --direction BtoA), each beside its translation; `evogan reconstruct <runDir>` shows
 // test images beside G(E(x)) for a BigBiGAN run. Both load the run's newest intact checkpoint
 // (final, else latest, else previous; a sweep member's newest recorded one) into one worker, as
 // training does, and ask it for images.
@@ -42,8 +43,12 @@ async function imagesFrom(runDir: string, backend: BackendChoice, task: WorkerTa
   }
 }
 
+/** A CycleGAN's translation directions, as --direction takes them. */
+const DIRECTIONS = ["AtoB", "BtoA"] as const;
+
 interface SampleOptions {
   readonly n: number;
+  readonly direction: (typeof DIRECTIONS)[number];
   readonly truncation?: number;
   readonly class?: number;
   readonly ema: boolean;
@@ -53,8 +58,14 @@ interface SampleOptions {
 }
 
 async function sample(runDir: string, o: SampleOptions): Promise<void> {
-  const r = await imagesFrom(runDir, o.backend, { kind: "sample", memberId: "sample", n: o.n, seed: o.seed, truncation: o.truncation, classLabel: o.class, ema: o.ema });
+  const r = await imagesFrom(runDir, o.backend, { kind: "sample", memberId: "sample", n: o.n, seed: o.seed, truncation: o.truncation, classLabel: o.class, ema: o.ema, direction: o.direction });
   const { height, width, channels } = r.shape;
+  if (r.originals) {
+    const count = await writePairs(o.output, r);
+    const [from, to] = o.direction === "AtoB" ? ["A", "B"] : ["B", "A"];
+    process.stdout.write(`wrote ${o.output}: ${count} test images of domain ${from}, each beside its translation to domain ${to}, iteration ${r.iteration}\n`);
+    return;
+  }
   await writeFileAtomic(o.output, renderImageGrid(r.images, o.n, height, width, channels as 1 | 3, { scale: 2 }));
   process.stdout.write(`wrote ${o.output}: ${o.n} samples at iteration ${r.iteration}${o.truncation ? `, truncation ${o.truncation}` : ""}${o.class !== undefined ? `, class ${o.class}` : ""}\n`);
 }
@@ -66,18 +77,23 @@ interface ReconstructOptions {
   readonly ema: boolean;
 }
 
-async function reconstruct(runDir: string, o: ReconstructOptions): Promise<void> {
-  const r = await imagesFrom(runDir, o.backend, { kind: "reconstruct", memberId: "reconstruct", n: o.n, ema: o.ema });
+/** Writes each of `r.originals` beside its image in `r.images` (columns alternate: at most 8 pairs a row); returns the pairs' count. */
+async function writePairs(output: string, r: ImagesResult): Promise<number> {
   const { height, width, channels } = r.shape;
   const per = height * width * channels;
   const count = r.images.length / per;
-  // Columns alternate x and G(E(x)): 8 pairs per row.
   const both = new Float32Array(2 * count * per);
   for (let i = 0; i < count; i++) {
     both.set(r.originals!.subarray(i * per, (i + 1) * per), 2 * i * per);
     both.set(r.images.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
   }
-  await writeFileAtomic(o.output, renderImageGrid(both, 2 * count, height, width, channels as 1 | 3, { cols: 16, scale: 2 }));
+  await writeFileAtomic(output, renderImageGrid(both, 2 * count, height, width, channels as 1 | 3, { cols: Math.min(16, 2 * count), scale: 2 }));
+  return count;
+}
+
+async function reconstruct(runDir: string, o: ReconstructOptions): Promise<void> {
+  const r = await imagesFrom(runDir, o.backend, { kind: "reconstruct", memberId: "reconstruct", n: o.n, ema: o.ema });
+  const count = await writePairs(o.output, r);
   process.stdout.write(`wrote ${o.output}: ${count} test images, each beside its reconstruction G(E(x)), iteration ${r.iteration}\n`);
 }
 
@@ -85,13 +101,14 @@ export function registerSampleCommands(program: Command): void {
   const backend = () => new Option("--backend <name>", "compute backend").choices([...BACKEND_CHOICES]).default("auto");
   program
     .command("sample")
-    .description("draw a grid of images from an image run's generator (its EMA copy when it has one)")
+    .description("draw a grid of images from an image run's generator (its EMA copy when it has one); of a CycleGAN run, test images beside their translations")
     .argument("<runDir>", "an image run's directory")
-    .option("--n <count>", "number of images", positiveInt, 64)
+    .option("--n <count>", "number of images (CycleGAN: of test images, each shown with its translation)", positiveInt, 64)
     .option("--truncation <t>", "truncation trick: resample |z| beyond t", positiveNumber)
     .option("--class <k>", "one class for every image (conditional models)", nonNegativeInt)
     .option("--no-ema", "sample from the generator itself, not its EMA copy")
-    .option("--seed <s>", "seed of z", nonNegativeInt, 0)
+    .option("--seed <s>", "seed of z (CycleGAN: of the test images chosen)", nonNegativeInt, 0)
+    .addOption(new Option("--direction <d>", "CycleGAN: translate domain A's test images with G (AtoB) or domain B's with F (BtoA)").choices([...DIRECTIONS]).default("AtoB"))
     .requiredOption("-o, --output <file>", "PNG file to write")
     .addOption(backend())
     .action((runDir: string, o: SampleOptions) => exitWith(() => sample(runDir, o)));

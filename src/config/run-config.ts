@@ -8,6 +8,7 @@ import { resolve, sep } from "node:path";
 import * as Schema from "effect/Schema";
 
 import { SEMI_SPLIT_DEFAULTS } from "../data/semi-split.ts";
+import { DOMAIN_TRANSFORMS } from "../data/unpaired-domains.ts";
 import { SGAN_D_DEFAULTS } from "../models/image/sgan-defaults.ts";
 import { above, atLeast, atMost, below, decodeConfig, describe, Finite, Int, isPlainObject, matches, maxItems, minChars, minItems, uniqueItems, withDefaults } from "./config-schema.ts";
 
@@ -21,10 +22,15 @@ export type Dataset = (typeof DATASETS)[number];
 export type ToyDatasetName = (typeof TOY_DATASETS)[number];
 export const isToyDataset = (d: Dataset): d is ToyDatasetName => (TOY_DATASETS as readonly string[]).includes(d);
 
-export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan", "sgan"] as const;
+export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan", "sgan", "pggan", "cyclegan"] as const;
 export type Family = (typeof FAMILIES)[number];
 
-export const D_LOSSES = ["bce", "hinge"] as const;
+/**
+ * D's losses: cross-entropy on D's logit (E-GAN, DCGAN), the hinge on its raw score (BigGAN),
+ * WGAN-GP on a critic's raw score (PGGAN: src/losses/gradient-penalty.ts, λ = 10, drift 0.001),
+ * and least squares on PatchGAN outputs (CycleGAN only: src/losses/cycle-losses.ts).
+ */
+export const D_LOSSES = ["bce", "hinge", "wgan-gp", "least-squares"] as const;
 export type DLossKind = (typeof D_LOSSES)[number];
 
 // The mutation list lives with the E-GAN strategy (strategies/ is the single registry).
@@ -74,6 +80,9 @@ const DEFAULTS = {
     labelled: undefined,
     validation: undefined,
     labelSeed: undefined,
+    // The translation task (cyclegan only; its defaults are in FAMILY_DEFAULTS.cyclegan).
+    transform: undefined,
+    splitSeed: undefined,
   },
   model: {
     // A model without a family is the toy MLP; the image families take their defaults from
@@ -116,6 +125,9 @@ const DEFAULTS = {
     pack: 1,
     // Off: the E-GAN paper's D sees the data as it is.
     instanceNoise: undefined,
+    // CycleGAN's cycle and identity weights (cyclegan only; FAMILY_DEFAULTS.cyclegan sets them).
+    lambda: undefined,
+    identity: undefined,
   },
   budget: {
     // Minutes on CPU for the toy mixtures; raise it for final numbers.
@@ -158,6 +170,28 @@ const BIGGAN_TRAINER = {
   // BigGAN's EMA, with decay and start scaled to a CPU-length run (paper: 0.9999 from step 20k).
   ema: { decay: 0.999, start: 200 },
 };
+
+const PGGAN_ADAM = { lr: 1e-3, beta1: 0, beta2: 0.99, epsilon: 1e-8 } as const;
+
+/** Growth steps of a 28×28 PGGAN: 7 → 14 → 28 (28 = 7·2², and 7×7 is DCGAN's base too). */
+const PGGAN_GROWTH_STEPS = 2;
+/**
+ * PGGAN's growth schedule on MNIST, 7 → 14 → 28 (src/models/image/growth-schedule.ts): hold[k]
+ * iterations at stage k, fade[k] iterations for stage k + 1 to fade in. Every phase equally long,
+ * as in the paper (600k images each), here 1000 iterations: fully grown at iteration 4000. An
+ * iteration at 7×7 costs about a third of one at 28×28, one at 14×14 about 70% and a fade about
+ * 15% more than its stage (width 24, measured), so the phases before the last stage take under
+ * 20% of the default budget's wall time and the last stage (its fade and the rest of the run) over
+ * 80%: the largest share, and the one FID measures. Shorter early phases would grow before 7×7 and
+ * 14×14 are learnt; the PBT sweep (configs/sweep-pbt-pggan-mnist.json) searches them.
+ */
+const GROWTH_DEFAULTS = { hold: [1000, 1000], fade: [1000, 1000] } as const;
+/**
+ * 12,000 iterations: fully grown by 4000, then 8000 at 28×28; 15–25 minutes on 2 quiet cores
+ * (the stage speeds measured against DCGAN on a loaded machine, scaled by DCGAN's quiet speed),
+ * inside the 30 minutes of the issue's PGGAN-vs-DCGAN comparison, which sets budget.seconds.
+ */
+const PGGAN_ITERATIONS = 12000;
 
 /**
  * Defaults of the image families, laid under a config before it is decoded (the config's own
@@ -225,6 +259,83 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     },
     budget: { iterations: 3000 },
     eval: { every: 500, samples: 1000 },
+  },
+  pggan: {
+    task: { dataset: "mnist" },
+    // zDim 32 as DCGAN's. Width 24 (channels 48 → 24 → 12 at 7 → 14 → 28, pggan.ts): 161k
+    // parameters, DCGAN's default (width 32) has 174k, the issue's "similar parameter count"; at
+    // width 32 PGGAN has 251k. GROWTH_DEFAULTS says why the schedule is what it is.
+    model: { zDim: 32, width: 24, growth: GROWTH_DEFAULTS },
+    trainer: {
+      // −E[D(G(z))], WGAN's generator loss, is E-GAN's "hinge" mutation (the hinge is only in D's
+      // loss); E-GAN configs may add the other mutations, which read the critic's raw score as a logit.
+      mutations: ["hinge"],
+      gamma: 0.05,
+      // The paper's critic loss and its one D step per G step (Karras et al. 2018, Appendix A.1).
+      dLoss: "wgan-gp",
+      nD: 1,
+      // The paper's minibatch of 16 at every resolution up to 128² (a multiple of the minibatch-stddev group of 4).
+      batchSize: 16,
+      evalBatchSize: 64,
+      // The paper's Adam: α = 0.001, β1 = 0, β2 = 0.99, ε = 10⁻⁸ (the equalized learning rate makes
+      // one α right for every layer).
+      g: PGGAN_ADAM,
+      d: PGGAN_ADAM,
+      // Off: the paper averages G with decay 0.999, but over ~1000 iterations that average would
+      // still hold the previous stage's weights through most of a fade here.
+      ema: undefined,
+    },
+    budget: { iterations: PGGAN_ITERATIONS },
+    // Twelve evaluations: a few in each of the early stages; FID at n = 1000 as in the issue's bar.
+    eval: { every: 1000, samples: 1000 },
+  },
+  // CycleGAN (Zhu et al. 2017) on a translation with a known answer (src/data/unpaired-domains.ts).
+  // The model and trainer values are CYCLEGAN_MODEL_DEFAULTS (src/models/image/cyclegan.ts) and
+  // CYCLEGAN_TRAINER_DEFAULTS (src/trainers/cyclegan-trainer.ts), where their measured reasons are;
+  // they are written out here because those modules load tfjs and this one must not
+  // (test/config/cyclegan-config.test.ts holds the two equal).
+  cyclegan: {
+    task: {
+      dataset: "mnist",
+      // Inverted intensities: the transform the issue's bar is set on (≥ 95% labels kept, error ≤ 0.1).
+      transform: "invert",
+      // 1000 training images held out of both domains rank a sweep's members (a step of 0.1% in
+      // label preservation), so the test set is never selected on; as sgan's validation.
+      validation: 1000,
+      // The split's own seed, apart from the run's: every member of a sweep (each with its own
+      // seed) trains on the same halves and is ranked on the same validation images.
+      splitSeed: 1,
+    },
+    // G's width 8, 3 residual blocks, D's width 16: sized for 2 cores (cyclegan.ts says why).
+    model: { gWidth: 8, blocks: 3, dWidth: 16 },
+    trainer: {
+      // The paper's least-squares generator loss, alone: a plain run. E-GAN's three mutations cost
+      // three steps of G and F an iteration and reached less in the same 2 minutes (labels kept
+      // 89% against 96%, bench/results/cyclegan-mnist.jsonl); a config may still list them.
+      mutations: ["least-squares"],
+      // With several mutations, Fd only breaks near-ties of Fq (bench/cyclegan-mnist.ts).
+      gamma: 0.05,
+      // The paper's least-squares D.
+      dLoss: "least-squares",
+      // The paper's λ = 10; the identity loss off (it asks G(b) = b, which contradicts G = T for
+      // inversion or a quarter turn: error 0.151 with 0.5 against 0.030 without, after 2 minutes).
+      lambda: 10,
+      identity: 0,
+      // Batch 8 costs about what the paper's batch 1 does on wasm and sees 8 times the images;
+      // the evaluation batch is D's batch in an E-GAN run, so as large as a training batch.
+      batchSize: 8,
+      evalBatchSize: 8,
+      // The paper's Adam: lr 2e-4, β1 0.5, for G and F as for D_A and D_B.
+      g: { lr: 2e-4, beta1: 0.5 },
+      d: { lr: 2e-4, beta1: 0.5 },
+    },
+    // 3000 iterations: 5½ minutes of training on one loaded core here (9.3 it/s). Measured with
+    // this config (seed 1): the issue's bar (≥ 95% labels kept, error ≤ 0.1) by iteration 500 (96.5%,
+    // 0.050), the error flat at about 0.022 from 1500; at 3000, 98.6% and 0.022.
+    budget: { iterations: 3000 },
+    // 1000 test pairs per evaluation (3 s here with FID, and about as much for the validation pairs);
+    // the grid shows 32 test images, each beside its translation.
+    eval: { every: 500, samples: 1000, grid: 32 },
   },
 };
 
@@ -297,7 +408,7 @@ const Trainer = Schema.Struct(
       implementation: Schema.Literals(IMPLEMENTATIONS),
       g: Adam,
       d: Adam,
-      /** D's loss: cross-entropy ("bce", E-GAN, DCGAN) or hinge (BigGAN, BigBiGAN). */
+      /** D's loss: cross-entropy ("bce", E-GAN, DCGAN), hinge (BigGAN, BigBiGAN), WGAN-GP (PGGAN; DCGAN too) or least squares (CycleGAN). */
       dLoss: Schema.Literals(D_LOSSES),
       /** β of the off-diagonal orthogonal regularization on G's weights (0: off). */
       orthoReg: Finite.check(atLeast(0)),
@@ -311,6 +422,10 @@ const Trainer = Schema.Struct(
       pack: Int.check(atLeast(1), atMost(16)),
       /** Instance noise on every point the toy D sees: std, annealed linearly to 0 at iteration `until`. */
       instanceNoise: Schema.UndefinedOr(Schema.Struct({ std: Finite.check(above(0)), until: Int.check(atLeast(1)) })),
+      /** cyclegan: λ, the cycle loss's weight: λ·(‖F(G(a)) − a‖₁ + ‖G(F(b)) − b‖₁). */
+      lambda: Schema.UndefinedOr(Finite.check(atLeast(0))),
+      /** cyclegan: r, the identity loss's weight as a share of λ (r·λ·(‖G(b) − b‖₁ + ‖F(a) − a‖₁)); 0 turns it off. */
+      identity: Schema.UndefinedOr(Finite.check(atLeast(0))),
     },
     DEFAULTS.trainer,
   ),
@@ -374,6 +489,27 @@ const Model = Schema.Union([
     /** Weight normalization of D's dense layers (Salimans et al.'s MNIST D has it). */
     weightNorm: Schema.Boolean,
   }),
+  Schema.Struct({
+    family: Schema.Literal("pggan"),
+    zDim,
+    /** Base width w: 2w channels at the lowest resolution, halved at each doubling (pggan.ts). */
+    width,
+    /**
+     * When G and D grow (growth-schedule.ts), in iterations: hold[k] at stage k before the next
+     * grows in, fade[k] for stage k + 1 to fade in. One entry per growth step (2: 7 → 14 → 28);
+     * PBT reaches each as model.growth.hold.0, model.growth.fade.1, ….
+     */
+    growth: Schema.Struct({ hold: Schema.Array(Int.check(atLeast(0))), fade: Schema.Array(Int.check(atLeast(0))) }),
+  }),
+  Schema.Struct({
+    family: Schema.Literal("cyclegan"),
+    /** w: G's and F's widths are w, 2w and 4w (src/models/image/cyclegan.ts). */
+    gWidth: Int.check(atLeast(1), atMost(512)),
+    /** R, the residual blocks of G and F at the 7×7 bottleneck. */
+    blocks: Int.check(atLeast(0), atMost(32)),
+    /** v: D_A's and D_B's widths are v and 2v. */
+    dWidth: Int.check(atLeast(1), atMost(512)),
+  }),
 ]);
 
 const Task = Schema.Struct(
@@ -388,10 +524,14 @@ const Task = Schema.Struct(
       files: Schema.UndefinedOr(Schema.Array(FilePath).check(minItems(1))),
       /** sgan: L, the labelled training images (balanced over the classes: a multiple of their count). */
       labelled: Schema.UndefinedOr(Int.check(atLeast(1))),
-      /** sgan: the labelled validation images, drawn from the training set, for fitness. */
+      /** sgan: the labelled validation images, drawn from the training set, for fitness; cyclegan: the validation pairs, training images held out of both domains. */
       validation: Schema.UndefinedOr(Int.check(atLeast(1))),
       /** sgan: seeds which images are labelled and which validate. */
       labelSeed: Schema.UndefinedOr(Int.check(atLeast(0))),
+      /** cyclegan: T, domain B = T(images of domain A's kind) (src/data/unpaired-domains.ts). */
+      transform: Schema.UndefinedOr(Schema.Literals(DOMAIN_TRANSFORMS)),
+      /** cyclegan: seeds which training images are domain A's, domain B's and held out for validation. */
+      splitSeed: Schema.UndefinedOr(Int.check(atLeast(0))),
     },
     DEFAULTS.task,
   ),
@@ -449,16 +589,55 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
   if (family === "bigbigan" && c.trainer.mu !== 1) return at("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
   if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) return at("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
   if (family === "bigbigan" && c.trainer.dLoss !== "hinge") return at("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
+  if (m.family === "cyclegan") {
+    const problem = cycleganProblem(c);
+    if (problem) return at(...problem);
+  } else {
+    if (c.trainer.dLoss === "least-squares") return at("trainer.dLoss", `least-squares is CycleGAN's D loss on its patch outputs (model.family cyclegan), not ${family}'s`);
+    const cycleField = (["transform", "splitSeed"] as const).find((k) => c.task[k] !== undefined);
+    if (cycleField) return at(`task.${cycleField}`, "is for the translation family (model.family cyclegan)");
+    const weight = (["lambda", "identity"] as const).find((k) => c.trainer[k] !== undefined);
+    if (weight) return at(`trainer.${weight}`, "is a CycleGAN loss weight (model.family cyclegan)");
+  }
+  // WGAN-GP differentiates D's input gradient again: checked for PGGAN's and DCGAN's D (test/trainers/wgan-gp-trainer.test.ts), not for BigGAN's conditional, spectrally normalised one.
+  if (c.trainer.dLoss === "wgan-gp" && family !== "pggan" && family !== "dcgan") return at("trainer.dLoss", `wgan-gp is for the pggan and dcgan families (their critics' double backprop is tested), not ${family}`);
+  if (m.family === "pggan") {
+    const { hold, fade } = m.growth;
+    const short = ([["hold", hold], ["fade", fade]] as const).find(([, xs]) => xs.length !== PGGAN_GROWTH_STEPS);
+    if (short) return at(`model.growth.${short[0]}`, `needs one entry per growth step, ${PGGAN_GROWTH_STEPS} for 7 → 14 → 28 (28×28 images), got ${short[1].length}`);
+  }
   if (family !== "sgan" && c.trainer.mutations.includes("feature-matching")) return at("trainer.mutations", `feature-matching needs D's features; only the sgan family's D gives them, not ${family}'s`);
   if (family === "sgan" && c.trainer.dLoss !== "bce") return at("trainer.dLoss", "SGAN's unsupervised D loss is the cross-entropy on its score s = logsumexp of the class logits (bce)");
-  const semiField = (["labelled", "validation", "labelSeed"] as const).find((k) => c.task[k] !== undefined);
-  if (family !== "sgan" && semiField) return at(`task.${semiField}`, "is for the semi-supervised family (model.family sgan)");
+  // Validation images rank sgan members (D's accuracy) and cyclegan members (their translations).
+  const semiField = (["labelled", "validation", "labelSeed"] as const).find((k) => c.task[k] !== undefined && !(k === "validation" && family === "cyclegan"));
+  if (family !== "sgan" && semiField) return at(`task.${semiField}`, semiField === "validation" ? "is for the semi-supervised and translation families (model.family sgan or cyclegan)" : "is for the semi-supervised family (model.family sgan)");
   // Every image set evogan trains on has 10 classes, and the split is balanced over them.
   const unbalanced = (["labelled", "validation"] as const).find((k) => (c.task[k] ?? 0) % 10 !== 0);
   if (family === "sgan" && unbalanced) return at(`task.${unbalanced}`, `must be a multiple of the 10 classes so that every class has as many, got ${c.task[unbalanced]}`);
   if (toy && (c.task.limit !== undefined || c.task.imagesFile || c.task.labelsFile || c.task.files)) {
     return at("task", "limit, imagesFile, labelsFile and files are for image datasets");
   }
+  return undefined;
+}
+
+/**
+ * What a cyclegan config cannot have, as [dot-path, issue]: CycleganTrainer
+ * (src/trainers/cyclegan-trainer.ts) keeps one survivor, steps D_A and D_B once an iteration and
+ * translates with G and F themselves; its test pairs are built from the dataset's own test set.
+ */
+function cycleganProblem(c: typeof RunFields.Type): readonly [string, string] | undefined {
+  const t = c.trainer;
+  if (t.dLoss !== "least-squares" && t.dLoss !== "bce") return ["trainer.dLoss", `CycleGAN's D losses are least-squares (the paper's) and bce, not ${t.dLoss}`];
+  if (t.mu !== 1) return ["trainer.mu", "CycleGAN keeps one survivor (one pair G, F for D_A and D_B to train against)"];
+  if (t.nD !== 1) return ["trainer.nD", "CycleGAN steps D_A and D_B once an iteration, as the paper does"];
+  if (t.ema) return ["trainer.ema", "CycleGAN has no moving average of G and F: it translates with them as trained"];
+  if (t.orthoReg !== 0) return ["trainer.orthoReg", "orthogonal regularization is for BigGAN's generators, not CycleGAN's"];
+  if (t.lambda === undefined || t.identity === undefined) return [`trainer.${t.lambda === undefined ? "lambda" : "identity"}`, "CycleGAN needs its cycle and identity weights"];
+  const { task } = c;
+  if (task.transform === undefined || task.splitSeed === undefined || task.validation === undefined) return ["task", "CycleGAN needs task.transform, task.splitSeed and task.validation"];
+  const file = (["imagesFile", "labelsFile", "files"] as const).find((k) => task[k] !== undefined);
+  if (file) return [`task.${file}`, `CycleGAN's test pairs come from ${task.dataset}'s own test set, so it trains on ${task.dataset}'s own training set too`];
+  if (task.limit !== undefined && task.limit < task.validation + 2) return ["task.limit", `keeps ${task.limit} training images, but ${task.validation} are held out for validation (task.validation) and each domain needs at least one`];
   return undefined;
 }
 
@@ -483,7 +662,9 @@ export type DcganModelConfig = Extract<ModelConfig, { readonly family: "dcgan" }
 export type BigganModelConfig = Extract<ModelConfig, { readonly family: "biggan" }>;
 export type BigbiganModelConfig = Extract<ModelConfig, { readonly family: "bigbigan" }>;
 export type SganModelConfig = Extract<ModelConfig, { readonly family: "sgan" }>;
-export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig | SganModelConfig;
+export type PgganModelConfig = Extract<ModelConfig, { readonly family: "pggan" }>;
+export type CycleganModelConfig = Extract<ModelConfig, { readonly family: "cyclegan" }>;
+export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig | SganModelConfig | PgganModelConfig | CycleganModelConfig;
 export type TrainerConfig = RunConfig["trainer"];
 export type AdamConfig = TrainerConfig["g"];
 export type EmaConfig = NonNullable<TrainerConfig["ema"]>;

@@ -14,7 +14,7 @@ import { decodeRunConfig, isToyDataset, nameSchema, OutDir, BACKENDS, TOY_DATASE
 import { ConfigError } from "../errors.ts";
 import { above, atLeast, atMost, configFailure, decodeConfig, describe, failureAt, fieldPath, Finite, indexPath, Int, isPlainObject, matches, maxItems, minItems, withDefaults } from "./config-schema.ts";
 import { locateConfigError, readConfigSource, type ConfigSource } from "./load-config.ts";
-import { FITNESS_METRICS, METRIC_DATA, type FitnessMetric } from "../metrics/member-fitness.ts";
+import { FITNESS_METRICS, METRIC_DATA, type FitnessMetric, type MetricData } from "../metrics/member-fitness.ts";
 
 // The search-space vocabulary is the strategies' (strategies/search-space.ts declares what a
 // strategy reads, and imports no Effect); the schemas below decode into them (`satisfies` checks).
@@ -408,7 +408,7 @@ function missingField(config: RunConfig, key: string): string | undefined {
 }
 
 /** Metrics that rank members on this kind of data. */
-export function fitnessMetricsFor(data: "toy" | "image"): FitnessMetric[] {
+export function fitnessMetricsFor(data: MetricData): FitnessMetric[] {
   return FITNESS_METRICS.filter((m) => METRIC_DATA[m] === "any" || METRIC_DATA[m] === data);
 }
 
@@ -420,6 +420,16 @@ function checkFitness(fitness: SweepConfig["fitness"], datasets: ReadonlyMap<Dat
     // Only an sgan member's D is a classifier whose accuracy can be measured.
     const unmeasured = metric === "val-accuracy" ? [...families].find(([family]) => family !== "sgan") : undefined;
     if (unmeasured) throw new ConfigError(`fitness.${field}`, `"val-accuracy" is the accuracy of an sgan member's classifier, but member ${unmeasured[1]} is ${unmeasured[0]}, which has none`);
+    // A CycleGAN member is measured on its translations only, and only a CycleGAN member on translations.
+    const translation = METRIC_DATA[metric] === "translation";
+    const mismatch = [...families].find(([family]) => (family === "cyclegan") !== translation);
+    if (mismatch) {
+      const [family, member] = mismatch;
+      const why = translation ? `is measured on a CycleGAN's translations, but member ${member} is ${family}, which translates nothing` : `is not measured on translations, but member ${member} is a CycleGAN (it draws no images from z)`;
+      const allowed = translation ? "" : `; rank CycleGAN members by one of ${fitnessMetricsFor("translation").map((m) => JSON.stringify(m)).join(", ")}`;
+      throw new ConfigError(`fitness.${field}`, `${JSON.stringify(metric)} ${why}${allowed}`);
+    }
+    if (translation) continue;
     for (const [dataset, member] of datasets) {
       const data = isToyDataset(dataset) ? "toy" : "image";
       if (METRIC_DATA[metric] === data) continue;

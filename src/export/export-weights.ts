@@ -6,13 +6,17 @@
 // mlp-layout.ts): `G.load_state_dict` takes a part with its prefix stripped. BigGAN and BigBiGAN
 // are written as evogan holds them: tfjs names (g.block0.conv1.w, ...) and layouts (conv filters
 // [kh, kw, cin, cout], dense [in, out]), spectral-norm vectors (*.u) included and the weights
-// before spectral normalisation; the metadata says "layout": "tfjs".
+// before spectral normalisation; the metadata says "layout": "tfjs". A CycleGAN's g part holds
+// both of its generators (g.* is G: A → B, f.* is F: B → A) and its d part both discriminators
+// (da.* judges domain A, db.* domain B), in tfjs names and layouts too.
 import { CheckpointCorrupt, ConfigError } from "../errors.ts";
 import type { ImageShape } from "../models/image/image-model.ts";
 import type { ParamData } from "../models/image/params.ts";
 import type { MlpSpec } from "../models/mlp.ts";
-import { isBigbiganState, isImageEganState, isToyState } from "../trainers/trainer.ts";
+import { isBigbiganState, isCycleganState, isImageEganState, isToyState } from "../trainers/trainer.ts";
 import { isImageMember } from "../worker/protocol.ts";
+import type { PgganModelConfig } from "../config/run-config.ts";
+import { growthAt } from "../models/image/growth-schedule.ts";
 import { dcganDiscriminatorMapping, dcganGeneratorMapping } from "./dcgan-layout.ts";
 import { mlpMapping, mlpParamData } from "./mlp-layout.ts";
 import type { RunWeights } from "../orchestrator/newest-checkpoint.ts";
@@ -110,12 +114,35 @@ function networksOf(run: RunWeights): Networks {
   }
   const model = config.model;
   const family = model.family;
+  if (model.family === "cyclegan" || isCycleganState(trainer)) {
+    if (model.family !== "cyclegan" || !isCycleganState(trainer)) throw mismatch(file, family);
+    const out = trainer.generators.p["g.out.w"];
+    if (!out || out.shape.length !== 4) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
+    return {
+      family,
+      sources: { g: trainer.generators.p, d: trainer.discriminators.p },
+      metadata: {
+        generators: "g.*: G, domain A to domain B; f.*: F, domain B to domain A",
+        discriminators: "da.*: D_A (domain A); db.*: D_B (domain B); one output per patch",
+        transform: config.task.transform ?? "",
+        g_width: String(model.gWidth),
+        blocks: String(model.blocks),
+        d_width: String(model.dWidth),
+        image_channels: String(out.shape[3]),
+        image_size: "fully convolutional: any height and width that are multiples of 4 (trained on 28×28)",
+        image_range: "[-1, 1] (tanh)",
+        instance_norm: "per image and channel, no affine, eps 1e-5",
+        model_config: JSON.stringify(model),
+      },
+    };
+  }
   // BigBiGAN's trainer holds one G beside E; the E-GAN trainer's parents are its survivors, the best first.
   const sides = isBigbiganState(trainer) ? { g: trainer.g.p, d: trainer.d.p, e: trainer.e.p } : isImageEganState(trainer) ? { g: trainer.parents[0]?.p, d: trainer.d.p } : undefined;
   if (!sides || isBigbiganState(trainer) !== (family === "bigbigan")) throw mismatch(file, family);
   const g = sides.g;
   if (!g) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
   const sources: Partial<Record<Part, ParamData>> = { ...sides, g, ...(trainer.ema ? { ema: trainer.ema } : {}) };
+  if (model.family === "pggan") return { family, sources, metadata: pgganMetadata(model, g, run.it, file) };
   // SGAN's G is DCGAN's (its D, an MLP classifier, is exported raw like BigGAN's parts).
   const shape = imageShapeOf(g, model.width, family === "dcgan" || family === "sgan" ? ["g.up2.w", 2] : ["g.out.conv.w", 3], file);
   const metadata = {
@@ -133,6 +160,39 @@ function networksOf(run: RunWeights): Networks {
   const dims = { zDim: model.zDim, width: model.width, shape };
   const gMap = dcganGeneratorMapping(dims);
   return { family, sources, mapping: { g: gMap, ema: gMap, d: dcganDiscriminatorMapping(dims) }, metadata };
+}
+
+/**
+ * A PGGAN's metadata: its image shape (from g.base.fc.w, 2w channels at r_0 × r_0, and the last
+ * toRGB), the growth schedule and the growth point the checkpoint's next iteration is at, and what
+ * a reader must apply to the stored weights (the equalized learning rate's run-time scale).
+ */
+function pgganMetadata(model: PgganModelConfig, g: ParamData, it: number, file: string): Record<string, string> {
+  const stages = model.growth.hold.length + 1;
+  const fc = g["g.base.fc.w"];
+  const rgb = g[`g.rgb${stages - 1}.w`];
+  const r0 = fc && fc.shape.length === 2 ? Math.sqrt(fc.shape[1] / (2 * model.width)) : NaN;
+  if (!rgb || rgb.shape.length !== 4 || !Number.isInteger(r0)) {
+    throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: its generator's g.base.fc.w and g.rgb${stages - 1}.w do not fit width ${model.width}` });
+  }
+  const side = r0 * 2 ** (stages - 1);
+  const { stage, alpha } = growthAt(model.growth, it);
+  return {
+    z_dim: String(model.zDim),
+    z_distribution: "normal(0, 1), pixel-normalised by G",
+    width: String(model.width),
+    image_height: String(side),
+    image_width: String(side),
+    image_channels: String(rgb.shape[3]),
+    image_range: "[-1, 1] (tanh), upsampled to full size at every stage",
+    resolutions: Array.from({ length: stages }, (_, k) => r0 * 2 ** k).join(","),
+    growth_hold: model.growth.hold.join(","),
+    growth_fade: model.growth.fade.join(","),
+    growth_stage: String(stage),
+    growth_alpha: String(alpha),
+    equalized_lr: "a layer uses its stored *.w times gain/sqrt(fan_in) (fan_in = kh*kw*cin for a conv, n_in for a dense layer): gain 1 for g.rgb* and d.final.fc, sqrt(2) for every other (src/models/image/pggan.ts)",
+    model_config: JSON.stringify(model),
+  };
 }
 
 const mismatch = (file: string, family: string) =>

@@ -5,17 +5,23 @@
 // "val-accuracy": D's classifier is what an sgan run is for, measured on labelled validation
 // images that are never trained on (the test set is never a fitness). A metric that does not
 // apply to the member (FID on a toy run, val-accuracy of a member without a classifier) is NaN,
-// which ranks the member last. On toy data `auto` is −MMD² to the
-// mixture: the toy score (modes/K + HQ − rKL/ln K) rewards a generator smeared over the whole
+// which ranks the member last. A CycleGAN member's fitness is likewise read on validation pairs
+// (training images held out of both domains): "val-label-preservation", the share whose
+// translation G(a), read back through T⁻¹, the evaluation classifier labels as a's label, and
+// "val-translation-error", E|G(a) − T(a)| negated; its `auto` is the latter, continuous where
+// label preservation moves in steps of 1/V and saturates near the classifier's accuracy. Any other
+// metric of a CycleGAN member is NaN (it draws no images from z to take FID of). On toy data
+// `auto` is −MMD² to the mixture: the toy score (modes/K + HQ − rKL/ln K) rewards a generator smeared over the whole
 // square, and a PBT sweep ranked by it found exactly that (25/25 modes at 9% high quality).
-import { isImageMetrics, type EvalMetrics } from "../records.ts";
+import { isImageMetrics, isTranslationMetrics, type EvalMetrics } from "../records.ts";
 import { toyScore } from "./toy-score.ts";
 
-export const FITNESS_METRICS = ["auto", "mmd", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd", "val-accuracy"] as const;
+export const FITNESS_METRICS = ["auto", "mmd", "toy-score", "modes", "high-quality", "reverse-kl", "fid", "inception-score", "class-tvd", "val-accuracy", "val-label-preservation", "val-translation-error"] as const;
 export type FitnessMetric = (typeof FITNESS_METRICS)[number];
 
-/** Which data a metric is measured on (`memberFitness` is NaN on the other); the sweep config refuses a mismatch. */
-export const METRIC_DATA: Readonly<Record<FitnessMetric, "toy" | "image" | "any">> = {
+/** What a metric is measured on: toy samples, generated images, or a CycleGAN's translations (`memberFitness` is NaN on the others); the sweep config refuses a mismatch. */
+export type MetricData = "toy" | "image" | "translation";
+export const METRIC_DATA: Readonly<Record<FitnessMetric, MetricData | "any">> = {
   auto: "any",
   mmd: "toy",
   "toy-score": "toy",
@@ -27,10 +33,23 @@ export const METRIC_DATA: Readonly<Record<FitnessMetric, "toy" | "image" | "any"
   "class-tvd": "image",
   // Only an sgan member has a classifier to measure; any other member's is NaN (ranked last).
   "val-accuracy": "image",
+  "val-label-preservation": "translation",
+  "val-translation-error": "translation",
 };
 
 /** The metric's value with its sign chosen so that higher is better. */
 export function memberFitness(metric: FitnessMetric, m: EvalMetrics): number {
+  if (isTranslationMetrics(m)) {
+    switch (metric) {
+      case "auto":
+      case "val-translation-error":
+        return -m.valTranslationError;
+      case "val-label-preservation":
+        return m.valLabelPreservation;
+      default:
+        return NaN;
+    }
+  }
   if (isImageMetrics(m)) {
     switch (metric) {
       case "auto":

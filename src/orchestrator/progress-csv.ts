@@ -9,7 +9,8 @@
 //   run started (evaluations excluded), continued across resumes; a sweep member's, its trainer's.
 // - The metric columns are the fields of the kind's schema in src/records.ts, in their order (toy:
 //   samples, modes, totalModes, highQuality, reverseKL, mmd; image: samples, fid, inceptionScore,
-//   classTvd), so a metric added there becomes a column of new runs by itself.
+//   classTvd, and for sgan valAccuracy, testAccuracy; translation: samples, translationError, ..., valLabelPreservation), so a metric
+//   added there becomes a column of new runs by itself.
 // - A sweep member has one `config/<dot-path>` column per hyperparameter of the sweep's space: the
 //   values it trained the segment before that evaluation with (after an exploit, the new ones).
 // - The header is written with the first row and never changes: later rows follow the header the
@@ -22,7 +23,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hypers } from "../../strategies/search-space.ts";
-import { imageMetricsSchema, isImageMetrics, toyMetricsSchema, type EvalMetrics, type EvalRecord, type RunEvent } from "../records.ts";
+import { imageMetricsSchema, isImageMetrics, isTranslationMetrics, toyMetricsSchema, translationMetricsSchema, type EvalMetrics, type EvalRecord, type RunEvent } from "../records.ts";
 import { appendLines, writeFileAtomic } from "./checkpoint-file.ts";
 
 export const PROGRESS_CSV = "progress.csv";
@@ -35,7 +36,10 @@ const HYPER_PREFIX = "config/";
 
 /** The columns of a run whose first evaluation gave `metrics` (its task kind), with a sweep member's hyperparameters (sorted by name). */
 export function progressColumns(metrics: EvalMetrics, hypers?: Hypers): string[] {
-  const metricColumns = Object.keys(isImageMetrics(metrics) ? imageMetricsSchema.fields : toyMetricsSchema.fields);
+  // An image run has its classifier's accuracy columns only when it has a classifier (sgan).
+  const metricColumns = isImageMetrics(metrics)
+    ? Object.keys(imageMetricsSchema.fields).filter((k) => k in metrics)
+    : Object.keys(isTranslationMetrics(metrics) ? translationMetricsSchema.fields : toyMetricsSchema.fields);
   return [ITERATION, ELAPSED, ...metricColumns, ...Object.keys(hypers ?? {}).sort().map((k) => HYPER_PREFIX + k)];
 }
 

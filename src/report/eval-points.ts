@@ -1,10 +1,11 @@
 // Evaluations as the report sees them: one point per eval record, tagged with its metric kind
-// (toy: VEEGAN/PacGAN mode coverage; image: FID, Inception-style score, class TVD), and the
-// task a run trained on, read from its config.json.
+// (toy: VEEGAN/PacGAN mode coverage; image: FID, Inception-style score, class TVD; translation:
+// a CycleGAN's translation errors, label preservation and FID per domain), and the task a run
+// trained on, read from its config.json.
 import { IMAGE_DATASETS } from "../config/run-config.ts";
-import { type EvalRecord, isImageMetrics } from "../records.ts";
+import { type EvalRecord, isImageMetrics, isTranslationMetrics } from "../records.ts";
 
-export type MetricKind = "toy" | "image";
+export type MetricKind = "toy" | "image" | "translation";
 
 interface EvalPointBase {
   readonly it: number;
@@ -35,16 +36,40 @@ export interface ImageEvalPoint extends EvalPointBase {
   readonly testAccuracy: number;
 }
 
-export type EvalPoint = ToyEvalPoint | ImageEvalPoint;
+export interface TranslationEvalPoint extends EvalPointBase {
+  readonly kind: "translation";
+  /** E|G(a) − T(a)| and E|F(T(a)) − a| on test pairs, per pixel on the [0, 1] scale (lower is better). */
+  readonly translationError: number;
+  readonly backTranslationError: number;
+  /** E|F(G(a)) − a| and E|G(F(b)) − b|. */
+  readonly cycleErrorA: number;
+  readonly cycleErrorB: number;
+  /** Shares of test images whose translations (read back through T⁻¹ for G) keep their label (higher is better). */
+  readonly labelPreservation: number;
+  readonly backLabelPreservation: number;
+  /** FID in domain A (of F(b)) and in domain B (of T⁻¹(G(a))). */
+  readonly fidA: number;
+  readonly fidB: number;
+  /** G's translation error and label preservation on the validation pairs (what a sweep ranks by). */
+  readonly valTranslationError: number;
+  readonly valLabelPreservation: number;
+}
+
+export type EvalPoint = ToyEvalPoint | ImageEvalPoint | TranslationEvalPoint;
 
 export function evalPoint(record: EvalRecord): EvalPoint {
   const { it, elapsedMs, metrics: m } = record;
+  if (isTranslationMetrics(m)) {
+    const { translationError, backTranslationError, cycleErrorA, cycleErrorB, labelPreservation, backLabelPreservation, fidA, fidB, valTranslationError, valLabelPreservation } = m;
+    return { kind: "translation", it, elapsedMs, translationError, backTranslationError, cycleErrorA, cycleErrorB, labelPreservation, backLabelPreservation, fidA, fidB, valTranslationError, valLabelPreservation };
+  }
   if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd, valAccuracy: m.valAccuracy ?? NaN, testAccuracy: m.testAccuracy ?? NaN };
   return { kind: "toy", it, elapsedMs, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, mmd: m.mmd ?? NaN };
 }
 
 export const isToyPoint = (e: EvalPoint | null | undefined): e is ToyEvalPoint => e?.kind === "toy";
 export const isImagePoint = (e: EvalPoint | null | undefined): e is ImageEvalPoint => e?.kind === "image";
+export const isTranslationPoint = (e: EvalPoint | null | undefined): e is TranslationEvalPoint => e?.kind === "translation";
 
 export interface RunTask {
   /** `task.dataset` (or the top-level `dataset` of early configs); null when the config names none. */
@@ -71,5 +96,6 @@ export function runTask(config: unknown): RunTask {
 export function metricKindOf(evals: readonly EvalPoint[], task: RunTask): MetricKind {
   const first = evals[0];
   if (first !== undefined) return first.kind;
+  if (task.model === "cyclegan") return "translation";
   return IMAGE_DATASETS.some((d) => d === task.dataset) ? "image" : "toy";
 }

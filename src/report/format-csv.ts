@@ -1,8 +1,9 @@
 // The report as CSV (RFC 4180, CRLF): one row per run, numbers unrounded, an empty field where a
 // value is missing or does not apply (toy metrics of an image run and the reverse, the commit of a
 // run from before stamps). The columns are the same for every report except the trailing
-// "wins <mutation>" ones, one per mutation seen.
-import { isImagePoint, isToyPoint } from "./eval-points.ts";
+// "wins <mutation>" ones, one per mutation seen, and the translation metrics' columns (after
+// "test accuracy"), which appear when a CycleGAN run is in the report.
+import { isImagePoint, isToyPoint, isTranslationPoint, type TranslationEvalPoint } from "./eval-points.ts";
 import type { RunSummary } from "./summarize.ts";
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
@@ -18,10 +19,26 @@ const HEADER = [
   "val accuracy", "test accuracy", "best F", "best F it", "final F", "commit", "dirty",
 ] as const;
 
-function row(s: RunSummary, mutations: readonly string[]): string[] {
+/** A CycleGAN run's columns and their fields, inserted after "test accuracy". */
+const TRANSLATION: readonly (readonly [string, keyof Omit<TranslationEvalPoint, "kind" | "it" | "elapsedMs">])[] = [
+  ["translation error", "translationError"],
+  ["back translation error", "backTranslationError"],
+  ["cycle error A", "cycleErrorA"],
+  ["cycle error B", "cycleErrorB"],
+  ["label preservation", "labelPreservation"],
+  ["back label preservation", "backLabelPreservation"],
+  ["FID A", "fidA"],
+  ["FID B", "fidB"],
+  ["val translation error", "valTranslationError"],
+  ["val label preservation", "valLabelPreservation"],
+];
+const AFTER_TRANSLATION = HEADER.indexOf("test accuracy") + 1;
+
+function row(s: RunSummary, mutations: readonly string[], translation: boolean): string[] {
   const toy = isToyPoint(s.finalEval) ? s.finalEval : null;
   const image = isImagePoint(s.finalEval) ? s.finalEval : null;
-  return [
+  const translated = isTranslationPoint(s.finalEval) ? s.finalEval : null;
+  const cells = [
     s.name,
     s.backend,
     s.dataset ?? "",
@@ -47,10 +64,14 @@ function row(s: RunSummary, mutations: readonly string[]): string[] {
     s.dirty === null ? "" : String(s.dirty),
     ...mutations.map((m) => csvNumber(s.mutationWins.find((w) => w.mutation === m)?.share ?? 0)),
   ];
+  if (translation) cells.splice(AFTER_TRANSLATION, 0, ...TRANSLATION.map(([, k]) => csvNumber(translated?.[k])));
+  return cells;
 }
 
 export function formatCsv(summaries: readonly RunSummary[]): string {
   const mutations = [...new Set(summaries.flatMap((s) => s.mutationWins.map((w) => w.mutation)))].sort();
-  const header = [...HEADER, ...mutations.map((m) => `wins ${m}`)];
-  return [header, ...summaries.map((s) => row(s, mutations))].map((r) => `${r.map(csvField).join(",")}\r\n`).join("");
+  const translation = summaries.some((s) => s.metricKind === "translation");
+  const header: string[] = [...HEADER, ...mutations.map((m) => `wins ${m}`)];
+  if (translation) header.splice(AFTER_TRANSLATION, 0, ...TRANSLATION.map(([h]) => h));
+  return [header, ...summaries.map((s) => row(s, mutations, translation))].map((r) => `${r.map(csvField).join(",")}\r\n`).join("");
 }

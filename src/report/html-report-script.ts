@@ -77,11 +77,15 @@ const SCRIPT = String.raw`(function () {
     metricPair("toy", "mmd", "MMD² to the mixture", "MMD²", function (e) { return e.mmd; }),
     metricPair("image", "fid", "FID", "FID", function (e) { return e.fid; }),
     metricPair("image", "is", "inception score", "IS", function (e) { return e.inceptionScore; }),
-    metricPair("image", "tvd", "class TVD", "class TVD", function (e) { return e.classTvd; })
+    metricPair("image", "tvd", "class TVD", "class TVD", function (e) { return e.classTvd; }),
+    metricPair("translation", "terr", "translation error", "error", function (e) { return e.translationError; }),
+    metricPair("translation", "labels", "labels kept %", "labels kept %", function (e) { return e.labelPreservation * 100; }),
+    metricPair("translation", "vlabels", "validation labels kept %", "labels kept %", function (e) { return e.valLabelPreservation * 100; })
   );
   var hasImage = runs.some(function (r) { return r.metricKind === "image"; });
-  var hasToy = !hasImage || runs.some(function (r) { return r.metricKind === "toy"; });
-  function shown(spec) { return spec.kind === undefined || (spec.kind === "toy" ? hasToy : hasImage); }
+  var hasTranslation = runs.some(function (r) { return r.metricKind === "translation"; });
+  var hasToy = (!hasImage && !hasTranslation) || runs.some(function (r) { return r.metricKind === "toy"; });
+  function shown(spec) { return spec.kind === undefined || (spec.kind === "toy" ? hasToy : spec.kind === "image" ? hasImage : hasTranslation); }
   function runSeries(spec) {
     return function () {
       return runs.map(function (run, i) {

@@ -4,7 +4,7 @@ import type { EndRecord, EvalRecord, IterationRecord, RunEvent, RunStatus } from
 import { type EvalPoint, type MetricKind, evalPoint, metricKindOf, runTask } from "./eval-points.ts";
 import type { RunData } from "./read-run.ts";
 
-export type { EvalPoint, ImageEvalPoint, MetricKind, ToyEvalPoint } from "./eval-points.ts";
+export type { EvalPoint, ImageEvalPoint, MetricKind, ToyEvalPoint, TranslationEvalPoint } from "./eval-points.ts";
 
 export type Point = readonly [x: number, y: number];
 

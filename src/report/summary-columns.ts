@@ -1,8 +1,9 @@
 // The comparison table's columns, shared by the text and HTML reports. Which metric columns
 // appear depends on the runs: toy columns (modes, HQ %, rKL) when a toy run is in the report,
-// image columns (FID, IS, TVD) and the task (dataset, model) when an image run is; a run shows
-// "-" under the columns of the other kind. The commit column appears when a run knows its commit.
-import { isImagePoint, isToyPoint } from "./eval-points.ts";
+// image columns (FID, IS, TVD) and the task (dataset, model) when an image run is, translation
+// columns (a CycleGAN's errors, labels kept, FID per domain) and the task when a CycleGAN run is;
+// a run shows "-" under the columns of another kind. The commit column appears when a run knows its commit.
+import { isImagePoint, isToyPoint, isTranslationPoint } from "./eval-points.ts";
 import type { RunSummary } from "./summarize.ts";
 import { type Align, displayName, fixed, percent } from "./text-cells.ts";
 
@@ -16,6 +17,7 @@ const col = (header: string, align: Align, cell: (s: RunSummary) => string): Sum
 
 const toyEval = (s: RunSummary) => (isToyPoint(s.finalEval) ? s.finalEval : null);
 const imageEval = (s: RunSummary) => (isImagePoint(s.finalEval) ? s.finalEval : null);
+const translationEval = (s: RunSummary) => (isTranslationPoint(s.finalEval) ? s.finalEval : null);
 
 const winShares = (s: RunSummary): string => s.mutationWins.map((w) => `${displayName(w.mutation)} ${percent(w.share)}`).join(" ");
 
@@ -66,17 +68,30 @@ const SEMI: readonly SummaryColumn[] = [
 ];
 const asPercent = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 100);
 
+/** A CycleGAN run: G's (A → B) and F's (B → A) errors and labels kept on test pairs, FID per domain, G's on the validation pairs. */
+const TRANSLATION: readonly SummaryColumn[] = [
+  col("error", "right", (s) => fixed(translationEval(s)?.translationError, 4)),
+  col("labels %", "right", (s) => fixed(asPercent(translationEval(s)?.labelPreservation), 1)),
+  col("back error", "right", (s) => fixed(translationEval(s)?.backTranslationError, 4)),
+  col("back labels %", "right", (s) => fixed(asPercent(translationEval(s)?.backLabelPreservation), 1)),
+  col("FID A", "right", (s) => fixed(translationEval(s)?.fidA, 2)),
+  col("FID B", "right", (s) => fixed(translationEval(s)?.fidB, 2)),
+  col("val error", "right", (s) => fixed(translationEval(s)?.valTranslationError, 4)),
+  col("val labels %", "right", (s) => fixed(asPercent(translationEval(s)?.valLabelPreservation), 1)),
+];
+
 const TAIL: readonly SummaryColumn[] = [
   col("best F", "right", (s) => fixed(s.bestF, 3)),
   col("final F", "right", (s) => fixed(s.finalF, 3)),
   col("win shares", "left", winShares),
 ];
 
-/** The columns for these runs; with no image run they are the toy report's columns, as before image runs. */
+/** The columns for these runs; with no image or translation run they are the toy report's columns, as before image runs. */
 export function summaryColumns(summaries: readonly RunSummary[]): SummaryColumn[] {
   const image = summaries.some((s) => s.metricKind === "image");
-  const toy = !image || summaries.some((s) => s.metricKind === "toy");
+  const translation = summaries.some((s) => s.metricKind === "translation");
+  const toy = (!image && !translation) || summaries.some((s) => s.metricKind === "toy");
   const commit = summaries.some((s) => s.commit !== null);
   const semi = summaries.some((s) => Number.isFinite(imageEval(s)?.valAccuracy ?? NaN));
-  return [...LEAD, ...(commit ? COMMIT : []), ...(image ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...TAIL];
+  return [...LEAD, ...(commit ? COMMIT : []), ...(image || translation ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...(translation ? TRANSLATION : []), ...TAIL];
 }

@@ -1,11 +1,14 @@
-// E-GAN on images (DCGAN, BigGAN): μ generators share one discriminator, as in the toy trainer
-// (src/trainers/egan-trainer.ts), but over named parameters with tfjs autodiff.
+// E-GAN on images (DCGAN, BigGAN; PGGAN through pggan-trainer.ts): μ generators share one
+// discriminator, as in the toy trainer (src/trainers/egan-trainer.ts), but over named parameters
+// with tfjs autodiff.
 // One iteration:
 //   1. every parent makes one child per mutation: one Adam step of G on that generator loss
 //      (plus β·orthogonal regularization when configured), from the parent's weights and Adam
 //      state; G's spectral-norm vectors advance with the step;
 //   2. every child is scored on the evaluation batch: Fq = mean σ(D(G(z))),
-//      Fd = −log ‖∇_θD L_D(real, G(z))‖ with the member's D loss (cross-entropy or hinge);
+//      Fd = −log ‖∇_θD L_D(real, G(z))‖ with the member's D loss (cross-entropy or hinge; under
+//      WGAN-GP its Wasserstein part E[D(x̃)] − E[D(x)]: fdRealTerm says why). A WGAN critic's raw
+//      score is not a logit, but σ is increasing, so Fq still ranks children against one D;
 //   3. the best μ children survive (strategies/egan), and D takes n_D steps on fresh real
 //      batches against the survivors' samples (the first step reuses their evaluation samples);
 //   4. the EMA copy of G (when configured) follows the best survivor.
@@ -13,9 +16,10 @@
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
 import { isScoreMutation, needsRealScores, selectSurvivors, type GLoss } from "../../strategies/egan.ts";
-import type { TrainerConfig } from "../config/run-config.ts";
+import type { DLossKind, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, dLossFake, dLossReal, generatorLoss } from "../losses/gan-losses.ts";
+import { DRIFT, gradientPenalty, interpolate, wganCriticLoss } from "../losses/gradient-penalty.ts";
 import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
@@ -57,6 +61,22 @@ export interface GLossContext {
   readonly realScores?: tf.Tensor;
 }
 
+/**
+ * The real term of D's loss for E-GAN's Fd. Under WGAN-GP, Fd is taken from the Wasserstein part
+ * alone (−E[D(x)] here, E[D(x̃)] in fdFakeTerm), without the gradient penalty or the drift term:
+ * the penalty's gradient would cost a double backprop per child on top of the training step's,
+ * and the Wasserstein part is the adversarial objective whose gradient Fd is meant to measure
+ * (the penalty only keeps D 1-Lipschitz; it differs between children only in where x̂ falls).
+ */
+function fdRealTerm(kind: DLossKind, scores: tf.Tensor): tf.Scalar {
+  return kind === "wgan-gp" ? (tf.neg(tf.mean(scores)) as tf.Scalar) : dLossReal(kind, scores);
+}
+
+/** The fake term of D's loss for E-GAN's Fd (the Wasserstein part's under WGAN-GP: fdRealTerm says why). */
+function fdFakeTerm(kind: DLossKind, scores: tf.Tensor): tf.Scalar {
+  return kind === "wgan-gp" ? (tf.mean(scores) as tf.Scalar) : dLossFake(kind, scores);
+}
+
 export class ImageEganTrainer implements Trainer<ImageEganState> {
   private parents: NamedAdam[];
   protected d: NamedAdam;
@@ -90,6 +110,15 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   }
 
   /**
+   * The model every phase of an iteration (and `sample`) runs: the options' own. A trainer whose
+   * model changes with the iteration (PGGAN's growth, pggan-trainer.ts) returns the one it chose
+   * at the iteration's start.
+   */
+  protected get model(): ImageGanModel {
+    return this.o.model;
+  }
+
+  /**
    * A plain run: one mutation and μ = 1, so selection has nothing to choose and the fitness
    * work (an extra generator pass and D's gradient norm per child) would be paid for nothing.
    */
@@ -104,7 +133,8 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
 
   /** 1. Every parent's children: one Adam step of G per mutation (plus β·orthogonal regularization). */
   private makeChildren(): NamedAdam[] {
-    const { model, mutations, batchSize: B } = this.o;
+    const { mutations, batchSize: B } = this.o;
+    const model = this.model;
     const D = this.d;
     const children: NamedAdam[] = [];
     for (const parent of this.parents) {
@@ -139,18 +169,33 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   /** G's loss `mutation` on its images `fake`: one of E-GAN's losses on D's score. */
   protected gLoss(mutation: GLoss, d: Params, fake: tf.Tensor4D, y: tf.Tensor1D | undefined, context: GLossContext): tf.Scalar {
     if (!isScoreMutation(mutation)) throw new Error(`${mutation} needs D's features, which this model's D does not give`);
-    return generatorLoss(mutation, this.o.model.discriminate(d, fake, y), context.realScores);
+    return generatorLoss(mutation, this.model.discriminate(d, fake, y), context.realScores);
   }
 
   /**
    * D's training loss on a real batch against `fake`, and D's scores of the fakes (read for a
-   * plain run's Fq): the member's D loss (cross-entropy or hinge) on D's logits.
+   * plain run's Fq): the member's D loss (cross-entropy or hinge) on D's logits, or WGAN-GP on
+   * its raw scores, the penalty's x̂ pairing real i with fake i, one ε ~ U[0, 1] per pair drawn
+   * from the trainer's draws (so a checkpoint carries them).
    */
   protected dObjective(w: Params, real: { x: tf.Tensor4D; y: tf.Tensor1D | undefined }, fake: tf.Tensor4D, fakeY: tf.Tensor1D | undefined, updates: Updates): { loss: tf.Scalar; fakeScores: tf.Tensor } {
-    const { model } = this.o;
+    const model = this.model;
+    const kind = this.o.dLoss;
+    if (kind === "wgan-gp") {
+      if (model.numClasses > 0) throw new Error("wgan-gp is for unconditional critics (the config allows it for pggan and dcgan only)");
+      // E-GAN's D batch may hold fewer fakes than reals (⌊B/μ⌋ from each of μ survivors): pair the first n of each.
+      const n = Math.min(real.x.shape[0], fake.shape[0]);
+      const eps = tf.tensor1d(this.draws.noise.uniformArray(n, 0, 1));
+      const pair = (x: tf.Tensor4D) => (x.shape[0] === n ? x : (tf.slice(x, [0, 0, 0, 0], [n, -1, -1, -1]) as tf.Tensor4D));
+      const realScores = model.discriminate(w, real.x, undefined, updates);
+      const fakeScores = model.discriminate(w, fake, undefined);
+      const penalty = gradientPenalty((x) => model.discriminate(w, x, undefined), interpolate(pair(real.x), pair(fake), eps));
+      const loss = tf.addN([wganCriticLoss(realScores, fakeScores), penalty, tf.mul(tf.mean(tf.square(realScores)), DRIFT)]) as tf.Scalar;
+      return { loss, fakeScores };
+    }
     const realLogits = model.discriminate(w, real.x, real.y, updates);
     const fakeLogits = model.discriminate(w, fake, fakeY);
-    return { loss: dLoss(this.o.dLoss, realLogits, fakeLogits), fakeScores: fakeLogits };
+    return { loss: dLoss(kind, realLogits, fakeLogits), fakeScores: fakeLogits };
   }
 
   /**
@@ -169,7 +214,8 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
 
   /** 2.–4. of E-GAN: fitness on the evaluation batch, selection, D's steps, the EMA. */
   private async finishEgan(children: NamedAdam[]): Promise<TrainerRecord | undefined> {
-    const { model, mutations, evalBatchSize: E, mu } = this.o;
+    const { mutations, evalBatchSize: E, mu } = this.o;
+    const model = this.model;
     const D = this.d;
     // 2. fitness on the evaluation batch
     const real = this.draws.real(E);
@@ -178,7 +224,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     const fakes = children.map((c) => tf.tidy(() => model.generate(c.p, zEval, yEval)));
     // ∇_θD L_D = ∇(real term) + ∇(fake term): the real term is the same for every child, so it
     // is computed once; Fq comes from the fake term's own forward pass.
-    const realGrads = scoped(() => gradsOf(D.p, (d) => dLossReal(this.o.dLoss, model.discriminate(d, real.x, real.y))).map((g) => tf.keep(g)));
+    const realGrads = scoped(() => gradsOf(D.p, (d) => fdRealTerm(this.o.dLoss, model.discriminate(d, real.x, real.y))).map((g) => tf.keep(g)));
     const parts: tf.Tensor[] = [];
     const sq: tf.Tensor[] = [];
     for (const x of fakes) {
@@ -186,7 +232,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
         const g = gradsOf(D.p, (d) => {
           const logits = model.discriminate(d, x, yEval);
           parts.push(tf.keep(tf.mean(tf.sigmoid(logits))));
-          return dLossFake(this.o.dLoss, logits);
+          return fdFakeTerm(this.o.dLoss, logits);
         });
         sq.push(tf.keep(tf.addN(g.map((t, i) => tf.sum(tf.square(tf.add(t, realGrads[i])))))));
       });
@@ -225,7 +271,8 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
    * drawn fresh. Without `first`, also D's mean σ score of the first step's fakes before the step.
    */
   private trainD(survivors: readonly NamedAdam[], first: { x: tf.Tensor4D[]; y: tf.Tensor1D | undefined } | undefined): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
-    const { model, batchSize: B } = this.o;
+    const { batchSize: B } = this.o;
+    const model = this.model;
     const q = Math.max(1, Math.floor(B / survivors.length));
     let d = this.d;
     let loss: tf.Scalar | undefined;
@@ -282,7 +329,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   /** D's scores of n fresh real images (constants for G). */
   private realScores(d: Params, n: number): tf.Tensor {
     const r = this.draws.real(n);
-    const scores = tf.tidy(() => this.o.model.discriminate(d, r.x, r.y));
+    const scores = tf.tidy(() => this.model.discriminate(d, r.x, r.y));
     tf.dispose([r.x, ...(r.y ? [r.y] : [])]);
     return scores;
   }
@@ -294,7 +341,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   /** n images (NHWC, [−1, 1]) from the best survivor (or its EMA copy), drawn with `rng`. */
   sample(n: number, rng: Rng, opts: SampleOptions = {}): Promise<SampledImages> {
     const g = opts.ema !== false && this.ema ? this.ema.weights : this.parents[0].p;
-    return sampleImages(this.o.model, g, n, rng, opts, this.o.batchSize);
+    return sampleImages(this.model, g, n, rng, opts, this.o.batchSize);
   }
 
   corruptGenerators(): void {

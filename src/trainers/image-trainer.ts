@@ -1,8 +1,9 @@
 // Builds the trainer of an image member (DCGAN, BigGAN: ImageEganTrainer; BigBiGAN:
-// BigbiganTrainer; SGAN: SganTrainer, on the unlabelled part of the semi-supervised split) from
-// its config, with the training set loaded once per thread and shared by every member that trains
+// BigbiganTrainer; SGAN: SganTrainer, on the unlabelled part of the semi-supervised split; PGGAN:
+// PgganTrainer, which grows the model by its schedule; CycleGAN: CycleganTrainer, on the unpaired
+// translation task of src/data/unpaired-domains.ts, built once per thread too) from its config, with the training set loaded once per thread and shared by every member that trains
 // on the same data.
-import type { ImageModelConfig, RunConfig, TaskConfig } from "../config/run-config.ts";
+import type { ImageModelConfig, RunConfig, TaskConfig, TrainerConfig } from "../config/run-config.ts";
 import { loadImageData, type ImageData, type ImageDatasetName } from "../data/image-dataset.ts";
 import { bigbigan } from "../models/image/bigbigan.ts";
 import { biggan } from "../models/image/biggan.ts";
@@ -10,13 +11,20 @@ import { dcgan } from "../models/image/dcgan.ts";
 import type { ImageGanModel, ImageShape } from "../models/image/image-model.ts";
 import { semiTaskData } from "../data/semi-task.ts";
 import { sgan } from "../models/image/sgan.ts";
+import { pggan } from "../models/image/pggan.ts";
 import { scoreMutations } from "../../strategies/egan.ts";
+import { unpairedTask, type UnpairedTask } from "../data/unpaired-domains.ts";
+import type { CycleDLoss } from "../losses/cycle-losses.ts";
+import { cyclegan } from "../models/image/cyclegan.ts";
+import { CycleganTrainer } from "./cyclegan-trainer.ts";
 import { BigbiganTrainer } from "./bigbigan-trainer.ts";
 import { ImageEganTrainer } from "./image-egan-trainer.ts";
 import { SganTrainer } from "./sgan-trainer.ts";
-import { isBigbiganState, isImageEganState, type TrainerState } from "./trainer.ts";
+import { PgganTrainer } from "./pggan-trainer.ts";
+import { isBigbiganState, isCycleganState, isImageEganState, type TrainerState } from "./trainer.ts";
 
-export type ImageTrainer = ImageEganTrainer | BigbiganTrainer | SganTrainer;
+/** The trainer of an image family that draws images from z (every image family but CycleGAN, which translates them: makeCycleganTrainer). */
+export type ImageTrainer = ImageEganTrainer | BigbiganTrainer | SganTrainer | PgganTrainer;
 
 /** The parts of an image member's run config that shape its trainer. */
 export type ImageTrainerConfig = Pick<RunConfig, "task" | "trainer" | "seed"> & { readonly model: ImageModelConfig };
@@ -34,7 +42,41 @@ export function trainingData(task: TaskConfig): ImageData {
   return data;
 }
 
-/** The generator side's model (for BigBiGAN, its BigGAN generator). */
+const testSets = new Map<string, ImageData>();
+
+/** A dataset's own test set; loaded once per thread. */
+export function testData(dataset: ImageDatasetName): ImageData {
+  let data = testSets.get(dataset);
+  if (!data) testSets.set(dataset, (data = loadImageData(dataset, "test")));
+  return data;
+}
+
+const unpairedTasks = new Map<string, UnpairedTask>();
+
+/**
+ * A cyclegan task (src/data/unpaired-domains.ts): the training set split into domain A, domain B
+ * under task.transform and the held-out validation pairs, and the whole test set as test pairs;
+ * built once per thread and shared by every member with the same task.
+ */
+export function unpairedTaskData(task: TaskConfig): UnpairedTask {
+  const { transform, splitSeed, validation } = task;
+  if (transform === undefined || splitSeed === undefined || validation === undefined) throw new Error("a translation task needs task.transform, task.splitSeed and task.validation");
+  const key = JSON.stringify([task.dataset, task.limit ?? null, transform, splitSeed, validation]);
+  let built = unpairedTasks.get(key);
+  if (!built) {
+    built = unpairedTask(trainingData(task), testData(task.dataset as ImageDatasetName), { transform, seed: splitSeed, validation });
+    unpairedTasks.set(key, built);
+  }
+  return built;
+}
+
+/** The run config's D loss as CycleGAN's trainer takes it (the config refuses any other for cyclegan). */
+function cycleDLoss(kind: TrainerConfig["dLoss"]): CycleDLoss {
+  if (kind !== "least-squares" && kind !== "bce") throw new Error(`CycleGAN's D loss is least-squares or bce, not ${kind}`);
+  return kind;
+}
+
+/** The generator side's model (for BigBiGAN, its BigGAN generator; for PGGAN, fully grown). */
 export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasses: number): ImageGanModel {
   switch (model.family) {
     case "dcgan":
@@ -45,6 +87,12 @@ export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasse
       return bigbigan({ ...model, shape }).gen;
     case "sgan":
       return sgan({ ...model, shape, classes: numClasses });
+    case "pggan": {
+      const p = pggan({ zDim: model.zDim, width: model.width, shape, stages: model.growth.hold.length + 1 });
+      return p.atGrowth(p.stages - 1, 1);
+    }
+    case "cyclegan":
+      throw new Error("cyclegan draws no images from z: its G and F translate images (CycleganTrainer)");
   }
 }
 
@@ -81,11 +129,30 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
       state,
     );
   }
+  if (m.family === "cyclegan") throw new Error("a cyclegan member translates images, it draws none from z: build it with makeCycleganTrainer");
   if (state && !isImageEganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
   if (m.family === "sgan") {
     const semi = semiTaskData(data, c.task);
     const model = sgan({ ...m, shape, classes: data.numClasses });
     return new SganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, unlabelledWeight: m.unlabelledWeight, model, mu: t.mu, dLoss: t.dLoss }, state);
   }
+  if (m.family === "pggan") {
+    const model = pggan({ zDim: m.zDim, width: m.width, shape, stages: m.growth.hold.length + 1 });
+    return new PgganTrainer({ ...common, pggan: model, schedule: m.growth, mu: t.mu, dLoss: t.dLoss }, state);
+  }
   return new ImageEganTrainer({ ...common, model: imageModel(m, shape, data.numClasses), mu: t.mu, dLoss: t.dLoss }, state);
+}
+
+/** The trainer of a CycleGAN member on its config's unpaired task, fresh or from a CycleGAN state (anything else is refused). */
+export function makeCycleganTrainer(c: ImageTrainerConfig, state?: TrainerState): CycleganTrainer {
+  const m = c.model;
+  if (m.family !== "cyclegan") throw new Error(`makeCycleganTrainer builds cyclegan members, not ${m.family}`);
+  if (state && !isCycleganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
+  const t = c.trainer;
+  if (t.lambda === undefined || t.identity === undefined) throw new Error("a cyclegan member needs trainer.lambda and trainer.identity");
+  const task = unpairedTaskData(c.task);
+  const shape = { height: task.a.height, width: task.a.width, channels: task.a.channels };
+  const model = cyclegan({ shape, gWidth: m.gWidth, blocks: m.blocks, dWidth: m.dWidth });
+  const { batchSize, evalBatchSize, gamma, g, d, lambda, identity } = t;
+  return new CycleganTrainer({ model, a: task.a, b: task.b, seed: c.seed, mutations: scoreMutations(t.mutations), gamma, batchSize, evalBatchSize, g, d, lambda, identity, dLoss: cycleDLoss(t.dLoss) }, state);
 }

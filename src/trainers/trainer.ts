@@ -1,11 +1,12 @@
 // The one interface every trainer implements (toy E-GAN, image E-GAN for DCGAN and BigGAN,
-// BigBiGAN), so that the worker drives them all the same way: `step` per iteration, `flush` at a
+// BigBiGAN, CycleGAN), so that the worker drives them all the same way: `step` per iteration, `flush` at a
 // segment's end, `exportState` for checkpoints and copies, `dispose` when the member leaves.
 // Each E-GAN iteration reads the device once (the children's fitness, which selection needs), so
 // an iteration's record (D's loss) is completed by the next one: `step` returns the previous
 // iteration's record and `flush` the last.
 import type { ChildRecord } from "../records.ts";
 import type { BigbiganState } from "./bigbigan-trainer.ts";
+import type { CycleganState } from "./cyclegan-trainer.ts";
 import type { EganStateData } from "./egan-trainer.ts";
 import type { ImageEganState } from "./image-egan-trainer.ts";
 
@@ -35,7 +36,7 @@ export interface Trainer<State> {
 }
 
 /** Any trainer's exported state. */
-export type TrainerState = EganStateData | ImageEganState | BigbiganState;
+export type TrainerState = EganStateData | ImageEganState | BigbiganState | CycleganState;
 
 /** A toy trainer's state: MLP parents with Adam moments and a plain rng. */
 export const isToyState = (s: TrainerState): s is EganStateData => "rng" in s;
@@ -43,3 +44,5 @@ export const isToyState = (s: TrainerState): s is EganStateData => "rng" in s;
 export const isBigbiganState = (s: TrainerState): s is BigbiganState => "e" in s;
 /** An image E-GAN's state (DCGAN, BigGAN): parents on named parameters. */
 export const isImageEganState = (s: TrainerState): s is ImageEganState => "draws" in s && "parents" in s;
+/** CycleGAN's state: G and F on one side, D_A and D_B on the other, each with its Adam state. */
+export const isCycleganState = (s: TrainerState): s is CycleganState => "generators" in s && "discriminators" in s;

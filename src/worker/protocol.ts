@@ -8,7 +8,8 @@ import type { EvalMetrics, IterationRecord } from "../records.ts";
 import type { RngState } from "../util/rng.ts";
 import type { EganOptions } from "../trainers/egan-trainer.ts";
 import type { ImageTrainerConfig } from "../trainers/image-trainer.ts";
-import type { TrainerState } from "../trainers/trainer.ts";
+import { isCycleganState, type TrainerState } from "../trainers/trainer.ts";
+import type { Direction } from "../trainers/cyclegan-trainer.ts";
 
 /** What a worker needs to build a toy member's trainer: the trainer's options, the dataset by name. */
 export type ToyMemberConfig = Omit<EganOptions, "dataset"> &
@@ -17,7 +18,7 @@ export type ToyMemberConfig = Omit<EganOptions, "dataset"> &
     readonly dataset: ToyDatasetName;
   };
 
-/** An image member (DCGAN, BigGAN, BigBiGAN): the run config's parts that shape its trainer, and the size of its evaluations' sample grid. */
+/** An image member (DCGAN, BigGAN, BigBiGAN, SGAN, PGGAN, CycleGAN): the run config's parts that shape its trainer, and the size of its evaluations' sample grid. */
 export type ImageMemberConfig = ImageTrainerConfig & {
   readonly kind: "image";
   readonly grid: RunConfig["eval"]["grid"];
@@ -32,6 +33,9 @@ export type { TrainerState } from "../trainers/trainer.ts";
 
 /** A copy of a trainer's state that draws from `rng` from now on (an exploited PBT member). */
 export function reseedTrainer(state: TrainerState, rng: RngState): TrainerState {
+  // A CycleGAN draws nothing but its batches, whose order comes from the member's own seed (the
+  // copy's config), not from the state: its copy is already on batches of its own.
+  if (isCycleganState(state)) return state;
   return "draws" in state ? { ...state, draws: { ...state.draws, rng } } : { ...state, rng };
 }
 
@@ -58,8 +62,12 @@ export type WorkerTask =
       readonly attempt?: number;
     }
   | { readonly kind: "export"; readonly memberId: string }
-  /** Image members: n images from the generator (its EMA copy unless ema is false). */
-  | { readonly kind: "sample"; readonly memberId: string; readonly n: number; readonly seed: number; readonly truncation?: number; readonly classLabel?: number; readonly ema: boolean }
+  /**
+   * Image members: n images from the generator (its EMA copy unless ema is false). CycleGAN
+   * members: n test images chosen by `seed` (domain A's, or B's for direction "BtoA") and their
+   * translations, as `originals` and `images`.
+   */
+  | { readonly kind: "sample"; readonly memberId: string; readonly n: number; readonly seed: number; readonly truncation?: number; readonly classLabel?: number; readonly ema: boolean; readonly direction?: Direction }
   /** BigBiGAN members: n test images and their reconstructions G(E(x)). */
   | { readonly kind: "reconstruct"; readonly memberId: string; readonly n: number; readonly ema: boolean }
   | { readonly kind: "release"; readonly memberId: string };
@@ -82,7 +90,7 @@ export interface ImagesResult {
   readonly shape: { readonly height: number; readonly width: number; readonly channels: number };
   /** n × H × W × C in [−1, 1]. */
   readonly images: Float32Array;
-  /** reconstruct: the test images the reconstructions are of (same layout). */
+  /** reconstruct: the test images the reconstructions are of; a CycleGAN's sample: the inputs translated (same layout). */
   readonly originals?: Float32Array;
 }
 

@@ -2,7 +2,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isImageMetrics, type RunEvent } from "../../src/records.ts";
+import { isImageMetrics, isToyMetrics, type RunEvent } from "../../src/records.ts";
 import { parseEvents } from "../../src/report/read-run.ts";
 import { renderScatter } from "../../src/report/scatter-plot.ts";
 import { FIXTURE_RUN, runInfo } from "./run-dir.ts";
@@ -26,7 +26,9 @@ function vary(e: RunEvent, k: number): RunEvent {
       const m = e.metrics;
       const metrics = isImageMetrics(m)
         ? { ...m, fid: m.fid + 5 * k, inceptionScore: m.inceptionScore - 0.2 * k, classTvd: m.classTvd + 0.02 * k }
-        : { ...m, modes: Math.max(0, m.modes - 2 * k), highQuality: m.highQuality - 0.04 * k, reverseKL: m.reverseKL + 0.1 * k };
+        : isToyMetrics(m)
+          ? { ...m, modes: Math.max(0, m.modes - 2 * k), highQuality: m.highQuality - 0.04 * k, reverseKL: m.reverseKL + 0.1 * k }
+          : m;
       return { ...e, metrics, elapsedMs: slower(e.elapsedMs) };
     }
     case "end":
