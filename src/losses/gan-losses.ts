@@ -68,16 +68,26 @@ export function hingeDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Ten
 }
 
 
+/** The kinds dLoss, dLossReal and dLossFake compute; WGAN-GP and CycleGAN's least squares live with their trainers. */
+type ScoreDLoss = "bce" | "hinge";
+
+function scoreDLoss(kind: DLossKind): ScoreDLoss {
+  if (kind !== "bce" && kind !== "hinge") throw new Error(`D loss ${kind} is not a loss on D's logits alone; its trainer computes it`);
+  return kind;
+}
+
 /** The real-sample term of D's loss (−E log D(x), or E relu(1 − D(x)) for hinge): dLoss = dLossReal + dLossFake. */
 export function dLossReal(kind: DLossKind, realLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(kind === "hinge" ? tf.relu(tf.sub(1, realLogits)) : tf.softplus(tf.neg(realLogits))) as tf.Scalar);
+  const k = scoreDLoss(kind);
+  return tf.tidy(() => tf.mean(k === "hinge" ? tf.relu(tf.sub(1, realLogits)) : tf.softplus(tf.neg(realLogits))) as tf.Scalar);
 }
 
 /** The fake-sample term of D's loss (−E log(1 − D(G(z))), or E relu(1 + D(G(z))) for hinge). */
 export function dLossFake(kind: DLossKind, fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(kind === "hinge" ? tf.relu(tf.add(1, fakeLogits)) : tf.softplus(fakeLogits)) as tf.Scalar);
+  const k = scoreDLoss(kind);
+  return tf.tidy(() => tf.mean(k === "hinge" ? tf.relu(tf.add(1, fakeLogits)) : tf.softplus(fakeLogits)) as tf.Scalar);
 }
 
 export function dLoss(kind: DLossKind, realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
-  return kind === "hinge" ? hingeDiscriminatorLoss(realLogits, fakeLogits) : discriminatorLoss(realLogits, fakeLogits);
+  return scoreDLoss(kind) === "hinge" ? hingeDiscriminatorLoss(realLogits, fakeLogits) : discriminatorLoss(realLogits, fakeLogits);
 }
