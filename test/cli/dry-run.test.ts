@@ -125,8 +125,7 @@ describe("evogan sweep --dry-run, and a sweep's stamps", () => {
 
 describe("evogan devices --json", () => {
   it("prints the text output's facts as JSON: the backends, the native GEMM, CPUs and GPUs", async () => {
-    const json = await evogan(["devices", "--json"]);
-    const text = await evogan(["devices"]);
+    const [json, text] = await Promise.all([evogan(["devices", "--json"]), evogan(["devices"])]);
     expect(json.code).toBe(0);
     const info = JSON.parse(json.stdout) as DeviceInfo;
     expect(info.backends).toEqual(expect.arrayContaining(["wasm", "cpu"]));

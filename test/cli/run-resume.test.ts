@@ -2,7 +2,7 @@
 // its first checkpoint, between evaluations, during checkpoint writes), then resume; the records
 // must equal an uninterrupted run's. Also: a killed run reads as crashed, a live one cannot be
 // resumed, a damaged newest checkpoint falls back to the one before, a finished run has nothing to do.
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -33,8 +33,15 @@ async function files(dir: string): Promise<string[]> {
   return out;
 }
 
-/** How many kill points (EVOGAN_KILL_POINTS raises it for a longer check). */
-const KILLS = Number(process.env.EVOGAN_KILL_POINTS ?? 6);
+/** progress.csv's lines without the wall-clock column (the second; no field of these files is quoted). */
+const withoutElapsed = async (file: string) =>
+  (await readFile(file, "utf8")).split("\n").map((l) => l.split(",").filter((_, i) => i !== 1).join(","));
+
+/**
+ * How many kill points: three by default (each is a run and a resume; progress-csv.test.ts kills the
+ * same run at one more); the kill bar runs it with EVOGAN_KILL_POINTS=12.
+ */
+const KILLS = Number(process.env.EVOGAN_KILL_POINTS ?? 3);
 
 const BIN = new URL("../../src/cli/bin.js", import.meta.url).pathname;
 
@@ -54,7 +61,9 @@ beforeAll(async () => {
 });
 
 describe("evogan resume <runDir>", () => {
-  it(`kill -9 at ${KILLS} random moments of a run's life, each followed by resume: every run completes with the uninterrupted run's records`, async () => {
+  it(`kill -9 at ${KILLS} random moments of a run's life, each followed by resume: every run completes with the uninterrupted run's records, progress.csv and result`, async () => {
+    const referenceRows = await withoutElapsed(join(out, "ref", "progress.csv"));
+    const referenceResult = JSON.parse(await readFile(join(out, "ref", "result.json"), "utf8"));
     const rng = new Rng(Date.now() >>> 0);
     const outcomes: string[] = [];
     for (let k = 0; k < KILLS; k++) {
@@ -69,6 +78,8 @@ describe("evogan resume <runDir>", () => {
       expect(await records(dir)).toEqual(reference);
       expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8"))).toMatchObject({ status: "finished" });
       expect((await files(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      expect(await withoutElapsed(join(dir, "progress.csv"))).toEqual(referenceRows);
+      expect(JSON.parse(await readFile(join(dir, "result.json"), "utf8"))).toMatchObject({ status: "finished", iterations: 100, evaluatedAt: 100, metrics: referenceResult.metrics });
       outcomes.push(`${delay} ms: ${killed.signal === "SIGKILL" ? "killed" : "finished first"}, ${resumed.stdout.match(/from iteration \d+|nothing to resume/)?.[0]}`);
     }
     // Where the kills landed (the moments are random; which checkpoint each resumed from varies).
@@ -113,9 +124,10 @@ describe("evogan resume <runDir>", () => {
   });
 
   it("a damaged latest checkpoint falls back to the previous one, said in one line, with the same records", async () => {
+    // A copy of the finished reference run, as if killed at the end: run.json still running (a pid
+    // that is gone), latest.ckpt (iteration 100) damaged.
     const dir = join(out, "flip");
-    expect((await evogan(["run", ...tiny, "--set", `outDir=${out}`, "--set", "name=flip"])).code).toBe(0);
-    // As if killed at the end: run.json still running (a pid that is gone), latest.ckpt (iteration 100) damaged.
+    await cp(join(out, "ref"), dir, { recursive: true });
     const info = JSON.parse(await readFile(join(dir, "run.json"), "utf8"));
     await writeFile(join(dir, "run.json"), JSON.stringify({ ...info, status: "running", pid: 2 ** 22 + 1 }));
     const latest = join(dir, "checkpoints", "latest.ckpt");
@@ -128,6 +140,7 @@ describe("evogan resume <runDir>", () => {
     expect(resumed.stdout).toMatch(/warning: corrupt checkpoint \S*latest\.ckpt: (checksum mismatch|not msgpack)[^\n]*; trying an older checkpoint/);
     expect(resumed.stdout).toMatch(/from iteration 80\b/);
     expect(await records(dir)).toEqual(reference);
+    expect(JSON.parse(await readFile(join(dir, "run.json"), "utf8"))).toMatchObject({ status: "finished" });
   });
 
   it("a write that fails part-way (a file-size limit, EFBIG, standing in for a full disk) leaves no torn line and no *.tmp; status failed, exit 6; resume completes it", async () => {
@@ -152,10 +165,9 @@ describe("evogan resume <runDir>", () => {
   });
 
   it("a finished run has nothing to resume; a directory that is neither run nor sweep is a one-line error", async () => {
-    const done = await evogan(["resume", join(out, "ref")]);
+    const [done, none] = await Promise.all([evogan(["resume", join(out, "ref")]), evogan(["resume", join(out, "nowhere")])]);
     expect(done.code).toBe(0);
     expect(done.stdout.trim()).toBe(`nothing to resume: ${join(out, "ref")} has finished`);
-    const none = await evogan(["resume", join(out, "nowhere")]);
     expect(none.code).toBe(7);
     expect(none.stderr.trim()).toBe(`evogan: not a run or sweep directory: ${join(out, "nowhere")} (no config.json or sweep-config.json)`);
   });

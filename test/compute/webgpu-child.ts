@@ -4,9 +4,13 @@
 //
 //   kernels  every kernel that one training iteration (and sampling) of each model family calls on
 //            the cpu backend, captured with its exact inputs and outputs there, then replayed on
-//            webgpu: forward kernels and gradient kernels alike (a gradient is kernels too).
+//            webgpu: forward kernels and gradient kernels alike (a gradient is kernels too). The
+//            captured calls run the cpu kernels themselves; the others (which only carry the step
+//            forward) run Conv2DBackpropFilter as a port of the cpu kernel's loops once that has
+//            given the cpu kernel's bits on the geometry's first call (portCpuFilterGradient).
 //   egan     one toy E-GAN iteration (fast path, 3 mutations, μ = 2) on cpu, then on webgpu, same seed.
-//   dcgan    one DCGAN E-GAN iteration (2 mutations) on cpu, then on webgpu, same seed.
+//   dcgan    one DCGAN E-GAN iteration (2 mutations) on cpu, then on webgpu, same seed (the cpu side's
+//            filter gradients through the same checked port: the cpu kernel's bits, in less time).
 //   open     useBackend("webgpu") only: the adapter, or the error's tag and message.
 //   list     the adapters Dawn lists (evogan devices).
 //   auto     useBackend("auto") as if a GPU device node existed: which backend wins.
@@ -84,6 +88,96 @@ interface Captured {
 const used = new Map<string, Set<string>>();
 let family = "";
 
+/**
+ * The cpu backend's Conv2DBackpropFilter, its loops as they are (the same order of summation into a
+ * float64 accumulator, so the same float32 bits), over the raw arrays instead of TensorBuffer.get:
+ * that call per multiply-add made BigGAN's and BigBiGAN's filter gradients most of this check's
+ * minute (45 s of CPU; 15 s with the port). Undefined for the channels-first layout, which evogan
+ * does not use (the cpu kernel runs then).
+ */
+function conv2DBackpropFilterPort(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Float32Array | undefined {
+  const backend = args.backend as tf.KernelBackend;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+    dataFormat: "NHWC" | "NCHW";
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    filterShape: [number, number, number, number];
+  };
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(dataFormat));
+  if (info.dataFormat !== "channelsLast") return undefined;
+  const xs = backend.readSync(x.dataId) as Float32Array;
+  const dys = backend.readSync(dy.dataId) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dW = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
+  for (let wR = 0; wR < filterHeight; ++wR) {
+    const yRMin = Math.max(0, Math.ceil((top - wR) / strideHeight));
+    const yRMax = Math.min(outHeight, (inHeight + top - wR) / strideHeight);
+    for (let wC = 0; wC < filterWidth; ++wC) {
+      const yCMin = Math.max(0, Math.ceil((left - wC) / strideWidth));
+      const yCMax = Math.min(outWidth, (inWidth + left - wC) / strideWidth);
+      for (let d1 = 0; d1 < inChannels; ++d1) {
+        for (let d2 = 0; d2 < outChannels; ++d2) {
+          let dotProd = 0;
+          for (let b = 0; b < batchSize; ++b) {
+            for (let yR = yRMin; yR < yRMax; ++yR) {
+              const xRow = (b * inHeight + wR + yR * strideHeight - top) * inWidth;
+              const yRow = (b * outHeight + yR) * outWidth;
+              for (let yC = yCMin; yC < yCMax; ++yC) {
+                dotProd += xs[(xRow + wC + yC * strideWidth - left) * inChannels + d1] * dys[(yRow + yC) * outChannels + d2];
+              }
+            }
+          }
+          dW[((wR * filterWidth + wC) * inChannels + d1) * outChannels + d2] = dotProd;
+        }
+      }
+    }
+  }
+  return dW;
+}
+
+/** What the cpu backend adds to KernelBackend's interface: a kernel's result from its values. */
+interface CpuBackend extends tf.KernelBackend {
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+/** The port's record: the calls it was checked on (each geometry's first), how many of those gave other bits, and the calls it stood in for. */
+const filterPort = { checked: 0, mismatched: 0, substituted: 0 };
+
+/**
+ * Makes conv2DBackpropFilterPort the cpu backend's Conv2DBackpropFilter: the first call of each
+ * geometry (input shapes and attributes) runs the cpu kernel, whose result is returned and the
+ * port checked against bit for bit; later calls of a geometry it matched run the port.
+ */
+function portCpuFilterGradient(): void {
+  const config = tf.getKernel("Conv2DBackpropFilter", "cpu")!;
+  const inner = config.kernelFunc;
+  const checked = new Set<string>();
+  tf.unregisterKernel(config.kernelName, "cpu");
+  tf.registerKernel({
+    ...config,
+    kernelFunc: (args) => {
+      const ported = conv2DBackpropFilterPort(args);
+      if (!ported) return inner(args);
+      const backend = args.backend as CpuBackend;
+      const geometry = JSON.stringify([Object.entries(args.inputs).map(([n, t]) => [n, t?.shape]), args.attrs ?? {}]);
+      if (checked.has(geometry)) {
+        filterPort.substituted++;
+        return backend.makeTensorInfo((args.attrs as unknown as { filterShape: number[] }).filterShape, "float32", ported);
+      }
+      const out = inner(args) as tf.TensorInfo;
+      const want = backend.readSync(out.dataId) as Float32Array;
+      filterPort.checked++;
+      if (want.length === ported.length && want.every((v, i) => Object.is(v, ported[i]))) checked.add(geometry);
+      else filterPort.mismatched++;
+      return out;
+    },
+  });
+}
+
 /** Wraps every cpu kernel to keep its first call per input-shape signature (at most 2 per kernel). */
 function captureCpuKernels(): Captured[] {
   const calls: Captured[] = [];
@@ -119,6 +213,8 @@ function captureCpuKernels(): Captured[] {
 
 async function kernels() {
   await useBackend("cpu");
+  // Under the capture: a captured call has a new signature, so a new geometry, and runs the cpu kernel itself.
+  portCpuFilterGradient();
   const calls = captureCpuKernels();
   const families: Array<[string, () => Trainer<TrainerState> & { sample?: unknown }]> = [
     ["mlp", () => new EganFastTrainer(toyOptions)],
@@ -177,7 +273,7 @@ async function kernels() {
       rows.push({ kernel: c.kernel, shapes, maxAbs: NaN, maxRef: NaN, nanMismatch: 0, error: String((e as Error).message ?? e).split("\n")[0] });
     }
   }
-  return { backend: tf.getBackend(), perFamily, rows };
+  return { backend: tf.getBackend(), perFamily, rows, filterPort };
 }
 
 // ---- main ---------------------------------------------------------------------------------------
@@ -198,7 +294,8 @@ try {
   } else if (mode === "egan") {
     result(await compareTrainers((state) => new EganFastTrainer(toyOptions, state as EganStateData | undefined), 4));
   } else if (mode === "dcgan") {
-    result(await compareTrainers((state) => makeImageTrainer(imageConfig("dcgan", ["minimax", "least-squares"]), state), 2));
+    portCpuFilterGradient();
+    result({ ...(await compareTrainers((state) => makeImageTrainer(imageConfig("dcgan", ["minimax", "least-squares"]), state), 2)), filterPort });
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

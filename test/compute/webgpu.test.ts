@@ -66,7 +66,7 @@ describe.skipIf(skip !== undefined)(`webgpu backend vs cpu${skip ? ` (skipped: $
     "every kernel one iteration and sampling of each model family calls on cpu (forward and gradient kernels), replayed on webgpu with the same inputs, matches",
     async () => {
       const { result, stderr } = await runWebgpuChild("kernels");
-      const r = result as { backend: string; perFamily: Record<string, string[]>; rows: KernelRow[]; error?: unknown };
+      const r = result as { backend: string; perFamily: Record<string, string[]>; rows: KernelRow[]; filterPort: { checked: number; mismatched: number; substituted: number }; error?: unknown };
       expect(r?.error, stderr.slice(-2000)).toBeUndefined();
       expect(r.backend).toBe("webgpu");
       // Each family really ran, through the kernels that matter (so the comparison is not vacuous).
@@ -76,6 +76,9 @@ describe.skipIf(skip !== undefined)(`webgpu backend vs cpu${skip ? ` (skipped: $
       }
       const all = new Set(Object.values(r.perFamily).flat());
       expect(new Set(r.rows.map((x) => x.kernel))).toEqual(all);
+      // Calls not captured may run webgpu-child.ts's port of the cpu filter gradient: it gave the cpu kernel's bits on every geometry's first call.
+      expect(r.filterPort.checked).toBeGreaterThan(0);
+      expect(r.filterPort.mismatched).toBe(0);
       const bad = r.rows.filter((x) => x.error !== undefined || x.nanMismatch > 0 || !(x.maxAbs <= 1e-4 * x.maxRef + 1e-6));
       expect(bad).toEqual([]);
     },
@@ -98,6 +101,10 @@ describe.skipIf(skip !== undefined)(`webgpu backend vs cpu${skip ? ` (skipped: $
       const { result, stderr } = await runWebgpuChild("dcgan");
       expect((result as { error?: unknown })?.error, stderr.slice(-2000)).toBeUndefined();
       expectSameIteration(result as Compared);
+      // The cpu side's filter gradients: the cpu kernel's bits (webgpu-child.ts's checked port).
+      const { filterPort } = result as { filterPort: { checked: number; mismatched: number } };
+      expect(filterPort.checked).toBeGreaterThan(0);
+      expect(filterPort.mismatched).toBe(0);
     },
     SLOW,
   );

@@ -395,13 +395,15 @@ describe("the evogan CLI on a bad config or bad usage", () => {
   });
 
   it("usage errors exit 2 with commander's one line; --help exits 0", async () => {
-    for (const args of [["run", "--backend", "nope"], ["run", "a.json", "b.json"], ["sweep", "--nope", "x.json"], ["sweep"]]) {
-      const r = await cli(args);
+    // Independent processes: started together.
+    const usage = [["run", "--backend", "nope"], ["run", "a.json", "b.json"], ["sweep", "--nope", "x.json"], ["sweep"]];
+    const [help, ...results] = await Promise.all([cli(["run", "--help"]), ...usage.map(cli)]);
+    usage.forEach((args, i) => {
+      const r = results[i];
       expect({ args, code: r.code }).toEqual({ args, code: EXIT.config });
       expect(r.lines).toHaveLength(1);
       expect(r.lines[0]).toMatch(/^error: /);
-    }
-    const help = await cli(["run", "--help"]);
+    });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: evogan run/);
   });

@@ -111,7 +111,7 @@ describe.skipIf(skip)("evogan export, read by numpy", () => {
     const state = JSON.parse(await readFile(join(sweep, "sweep.json"), "utf8")) as SweepState;
     const m1 = state.members.find((m) => m.id === "m1")!;
     const file = join(out, "m1.safetensors");
-    const r = await evogan(["export", join(sweep, "members", "m1"), "-o", file]);
+    const [r, sweepDir] = await Promise.all([evogan(["export", join(sweep, "members", "m1"), "-o", file]), evogan(["export", sweep, "-o", join(out, "x.safetensors")])]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(new RegExp(`wrote .*m1\\.safetensors: g of sw/m1 at iteration ${m1.iterations},`));
     const saved = (await readCheckpoint(join(sweep, m1.checkpoint!))) as { state: MemberState };
@@ -125,7 +125,6 @@ describe.skipIf(skip)("evogan export, read by numpy", () => {
     const expected = Array.from({ length: nout * nin }, (_, k) => w0[(k % nin) * nout + Math.floor(k / nin)]);
     expect(view.values["g.layers.0.weight"]).toEqual(expected);
 
-    const sweepDir = await evogan(["export", sweep, "-o", join(out, "x.safetensors")]);
     expect(sweepDir.code).toBe(7);
     expect(sweepDir.stderr).toMatch(/^evogan: .*sw is a sweep directory: export one of its members, .*members\/m0 \(of 4\)\n$/);
   });
