@@ -12,6 +12,7 @@ import { translationMetrics } from "../../src/metrics/translation-metrics.ts";
 import { cyclegan } from "../../src/models/image/cyclegan.ts";
 import { CycleganTrainer, CYCLEGAN_TRAINER_DEFAULTS, type CycleganOptions, type CycleganRecord } from "../../src/trainers/cyclegan-trainer.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
+import { trainSteps } from "../helpers/train-steps.ts";
 
 beforeAll(useWasm);
 
@@ -40,16 +41,7 @@ function options(extra: Partial<CycleganOptions> = {}): CycleganOptions {
   };
 }
 
-async function train(t: CycleganTrainer, n: number): Promise<CycleganRecord[]> {
-  const out: CycleganRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await t.step();
-    if (r) out.push(r);
-  }
-  const last = await t.flush();
-  if (last) out.push(last);
-  return out;
-}
+const train = (t: CycleganTrainer, n: number): Promise<CycleganRecord[]> => trainSteps(t, n);
 
 const evaluate = (t: CycleganTrainer) => translationMetrics(t.translators(), task.test, "invert");
 

@@ -12,6 +12,7 @@ import { ImageEganTrainer } from "../../src/trainers/image-egan-trainer.ts";
 import { BigbiganTrainer } from "../../src/trainers/bigbigan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
+import { trainSteps } from "../helpers/train-steps.ts";
 
 beforeAll(useWasm);
 
@@ -38,16 +39,7 @@ function config(family: ImageModelConfig["family"], extra: Record<string, unknow
 
 const meanOf = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
-async function train(t: ImageTrainer, n: number): Promise<TrainerRecord[]> {
-  const out: TrainerRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await t.step();
-    if (r) out.push(r);
-  }
-  const last = await t.flush();
-  if (last) out.push(last);
-  return out;
-}
+const train = (t: ImageTrainer, n: number): Promise<TrainerRecord[]> => trainSteps(t, n);
 
 const dataMean = () => meanOf(loadImageData("mnist", "train", { limit: LIMIT }).images);
 

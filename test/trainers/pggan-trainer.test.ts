@@ -14,6 +14,7 @@ import type { ImageEganState } from "../../src/trainers/image-egan-trainer.ts";
 import { PgganTrainer, type PgganRecord } from "../../src/trainers/pggan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
+import { trainSteps } from "../helpers/train-steps.ts";
 
 beforeAll(useWasm);
 
@@ -33,16 +34,7 @@ function pgganTrainer(c: ReturnType<typeof config>, state?: ImageEganState): Pgg
   return t;
 }
 
-async function train(t: PgganTrainer, n: number): Promise<PgganRecord[]> {
-  const out: PgganRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await t.step();
-    if (r) out.push(r);
-  }
-  const last = await t.flush();
-  if (last) out.push(last);
-  return out;
-}
+const train = (t: PgganTrainer, n: number): Promise<PgganRecord[]> => trainSteps(t, n);
 
 const EGAN = { mutations: ["hinge", "least-squares"] };
 

@@ -11,6 +11,7 @@ import { makeImageTrainer, trainingData } from "../../src/trainers/image-trainer
 import { SganTrainer } from "../../src/trainers/sgan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
+import { trainSteps } from "../helpers/train-steps.ts";
 
 beforeAll(useWasm);
 
@@ -30,16 +31,7 @@ function sganTrainer(c: ReturnType<typeof config>, state?: Parameters<typeof mak
   return t;
 }
 
-async function train(t: SganTrainer, n: number): Promise<TrainerRecord[]> {
-  const out: TrainerRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await t.step();
-    if (r) out.push(r);
-  }
-  const last = await t.flush();
-  if (last) out.push(last);
-  return out;
-}
+const train = (t: SganTrainer, n: number): Promise<TrainerRecord[]> => trainSteps(t, n);
 
 describe("the SGAN trainer (MNIST, 100 labels)", () => {
   it("trains on the unlabelled images only: none of them is a labelled or a validation image", () => {

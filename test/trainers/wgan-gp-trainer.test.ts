@@ -24,6 +24,7 @@ import type { TrainerRecord } from "../../src/trainers/trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { PYTHON, skipWithout } from "../export/python.ts";
 import { kernelModes, useWasm } from "../helpers/tf-backend.ts";
+import { trainSteps } from "../helpers/train-steps.ts";
 
 beforeAll(useWasm);
 
@@ -133,16 +134,7 @@ function config(trainer: object) {
   return { task: c.task, model: c.model, trainer: c.trainer, seed: 7 };
 }
 
-async function train(t: ImageTrainer, n: number): Promise<TrainerRecord[]> {
-  const out: TrainerRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await t.step();
-    if (r) out.push(r);
-  }
-  const last = await t.flush();
-  if (last) out.push(last);
-  return out;
-}
+const train = (t: ImageTrainer, n: number): Promise<TrainerRecord[]> => trainSteps(t, n);
 
 describe("DCGAN under WGAN-GP", () => {
   it("E-GAN over hinge, least-squares and heuristic (μ = 2: 15 reals against 2 × 7 fakes): finite Fq and Fd for every child, a rebuilt trainer continues exactly, tensors flat", async () => {
