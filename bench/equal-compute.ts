@@ -238,7 +238,7 @@ const cpu = cpus()[0]?.model ?? "?";
 const md = [
   `## ${task}, ${seconds} s wall per arm and seed (${new Date().toISOString()}, commit ${commit}${values.tag ? `, ${values.tag}` : ""})`,
   "",
-  `\`${command}\`; ${cpus().length} cores (${cpu}); seeds ${values.seeds} reported, ${values["tune-seeds"]} used to tune the plain arm's learning rate; mean ± sd over seeds.`,
+  `\`${command}\`; ${cpus().length} cores (${cpu}); seeds ${values.seeds} reported${semi ? "" : `, ${values["tune-seeds"]} used to tune the plain arm's learning rate`}; mean ± sd over seeds.`,
   "",
   `| ${header.join(" | ")} |`,
   `|${header.map(() => "---").join("|")}|`,
