@@ -10,7 +10,7 @@ import { newestRunWeights } from "../orchestrator/newest-checkpoint.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../compute/backend.ts";
 import { writeFileAtomic } from "../orchestrator/checkpoint-file.ts";
 import { localMemberPool } from "../orchestrator/member-pool.ts";
-import { renderImageGrid } from "../report/image-grid.ts";
+import { renderImageGrid, renderPairGrid } from "../report/image-grid.ts";
 import { isImageMember, type EganMemberConfig, type ImagesResult, type MemberState, type WorkerTask } from "../worker/protocol.ts";
 import { CliError, isEvoganError } from "../errors.ts";
 import { EXIT, exitWith } from "./exit-codes.ts";
@@ -80,15 +80,8 @@ interface ReconstructOptions {
 /** Writes each of `r.originals` beside its image in `r.images` (columns alternate: at most 8 pairs a row); returns the pairs' count. */
 async function writePairs(output: string, r: ImagesResult): Promise<number> {
   const { height, width, channels } = r.shape;
-  const per = height * width * channels;
-  const count = r.images.length / per;
-  const both = new Float32Array(2 * count * per);
-  for (let i = 0; i < count; i++) {
-    both.set(r.originals!.subarray(i * per, (i + 1) * per), 2 * i * per);
-    both.set(r.images.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
-  }
-  await writeFileAtomic(output, renderImageGrid(both, 2 * count, height, width, channels as 1 | 3, { cols: Math.min(16, 2 * count), scale: 2 }));
-  return count;
+  await writeFileAtomic(output, renderPairGrid(r.originals!, r.images, height, width, channels as 1 | 3, { scale: 2 }));
+  return r.images.length / (height * width * channels);
 }
 
 async function reconstruct(runDir: string, o: ReconstructOptions): Promise<void> {

@@ -62,3 +62,22 @@ export function renderImageGrid(images: Float32Array, n: number, height: number,
   }
   return encodePng(gridW, gridH, rgb);
 }
+
+/** Pairs a row in a pair grid: 8 pairs, 16 tiles. */
+const PAIRS_PER_ROW = 8;
+
+/**
+ * Each of `originals` beside its counterpart in `images` (a reconstruction, a translation):
+ * tiles alternate original, counterpart, at most 8 pairs a row. Both NHWC in [−1, 1], of equal size.
+ */
+export function renderPairGrid(originals: Float32Array, images: Float32Array, height: number, width: number, channels: 1 | 3, opts: Pick<ImageGridOptions, "scale"> = {}): Buffer {
+  const per = height * width * channels;
+  const count = images.length / per;
+  if (originals.length !== images.length) throw new Error(`renderPairGrid: ${originals.length} original values against ${images.length}`);
+  const both = new Float32Array(2 * images.length);
+  for (let i = 0; i < count; i++) {
+    both.set(originals.subarray(i * per, (i + 1) * per), 2 * i * per);
+    both.set(images.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
+  }
+  return renderImageGrid(both, 2 * count, height, width, channels, { cols: Math.min(2 * PAIRS_PER_ROW, 2 * count), scale: opts.scale });
+}

@@ -10,7 +10,7 @@ import { matmulEngine, useBackend, type ResolvedBackend } from "../compute/backe
 import { toyDataset } from "../data/toy-datasets.ts";
 import { imageMetrics } from "../metrics/classifier/image-metrics.ts";
 import { toyMetrics } from "../metrics/toy-metrics.ts";
-import { renderImageGrid } from "../report/image-grid.ts";
+import { renderImageGrid, renderPairGrid } from "../report/image-grid.ts";
 import { renderScatter } from "../report/scatter-plot.ts";
 import type { IterationRecord } from "../records.ts";
 import { EganFastTrainer } from "../trainers/egan-fast.ts";
@@ -151,17 +151,6 @@ function firstPairs(pairs: TestPairs, n: number): TestPairs {
   return { a: selectImages(pairs.a, Int32Array.from({ length: k }, (_, i) => i), pairs.a.name), b: pairs.b.subarray(0, k * per) };
 }
 
-/** Images `inputs` and their translations `outputs` side by side: input, translation, input, translation, .... */
-function interleave(inputs: Float32Array, outputs: Float32Array, per: number): Float32Array {
-  const count = inputs.length / per;
-  const both = new Float32Array(2 * inputs.length);
-  for (let i = 0; i < count; i++) {
-    both.set(inputs.subarray(i * per, (i + 1) * per), 2 * i * per);
-    both.set(outputs.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
-  }
-  return both;
-}
-
 /**
  * A CycleGAN member's evaluation: the translation metrics on the first `samples` test pairs
  * (reported) and on the validation pairs (for a sweep's fitness), and a grid of the first
@@ -193,9 +182,8 @@ async function evaluateTranslation(t: CycleganTrainer, c: ImageMemberConfig, sam
   };
   const shown = firstPairs(task.test, c.grid).a;
   const { height, width, channels } = shown;
-  const per = height * width * channels;
-  const both = interleave(shown.images, await t.translate(shown.images, shown.count, "AtoB", TRANSLATE_BATCH), per);
-  return { it: t.iteration, metrics, png: renderImageGrid(both, 2 * shown.count, height, width, channels as 1 | 3, { cols: Math.min(16, 2 * shown.count), scale: channels === 1 ? 2 : 1 }) };
+  const translated = await t.translate(shown.images, shown.count, "AtoB", TRANSLATE_BATCH);
+  return { it: t.iteration, metrics, png: renderPairGrid(shown.images, translated, height, width, channels as 1 | 3, { scale: channels === 1 ? 2 : 1 }) };
 }
 
 /** `evogan sample` of a CycleGAN member: n test images chosen by `seed` from domain A (or B), and their translations G(a) (or F(b)). */
