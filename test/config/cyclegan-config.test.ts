@@ -11,23 +11,14 @@ import { describe, expect, it } from "vitest";
 import { decodeRunConfig, FAMILY_DEFAULTS } from "../../src/config/run-config.ts";
 import { loadRunConfig } from "../../src/config/load-config.ts";
 import { decodeSweepConfig, fitnessMetricsFor, loadSweepConfig, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
-import { ConfigError } from "../../src/errors.ts";
 import { FITNESS_METRICS, memberFitness } from "../../src/metrics/member-fitness.ts";
 import { CYCLEGAN_MODEL_DEFAULTS } from "../../src/models/image/cyclegan.ts";
 import type { ImageMetrics, ToyMetrics, TranslationMetrics } from "../../src/records.ts";
 import { CYCLEGAN_TRAINER_DEFAULTS } from "../../src/trainers/cyclegan-trainer.ts";
+import { configError } from "./helpers.ts";
 
 const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
 
-function errorOf(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const cyclegan = (extra: { task?: object; model?: object; trainer?: object } = {}) => ({
   task: { dataset: "mnist", ...extra.task },
@@ -81,7 +72,7 @@ describe("cyclegan run configs", () => {
     ["labels for a CycleGAN", { task: { labelled: 100 } }, "task.labelled", /semi-supervised family/],
     ["a toy dataset", { task: { dataset: "ring8" } }, "task.dataset", /trains on images/],
   ] as const)("refuses %s in one line naming the field", (_, extra, path, reason) => {
-    const e = errorOf(() => decodeRunConfig(cyclegan(extra)));
+    const e = configError(() => decodeRunConfig(cyclegan(extra)));
     expect(e.path).toBe(path);
     expect(e.reason).toMatch(reason);
     expect(e.message).not.toMatch(/\n/);
@@ -96,7 +87,7 @@ describe("cyclegan run configs", () => {
     ["a split seed for PGGAN", { model: { family: "pggan" }, task: { dataset: "mnist", splitSeed: 3 } }, "task.splitSeed", /translation family/],
     ["validation images for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", validation: 100 } }, "task.validation", /sgan or cyclegan/],
   ] as const)("refuses %s", (_, config, path, reason) => {
-    const e = errorOf(() => decodeRunConfig(config));
+    const e = configError(() => decodeRunConfig(config));
     expect(e.path).toBe(path);
     expect(e.reason).toMatch(reason);
   });
@@ -134,13 +125,13 @@ describe("a sweep of cyclegan members", () => {
   });
 
   it("refuses a translation metric for a member that translates nothing, and an image metric for a CycleGAN member", () => {
-    const dcgan = errorOf(() => decodeSweepConfig(sweep({ task: { dataset: "mnist" }, model: { family: "dcgan" } }, { metric: "val-label-preservation" })));
+    const dcgan = configError(() => decodeSweepConfig(sweep({ task: { dataset: "mnist" }, model: { family: "dcgan" } }, { metric: "val-label-preservation" })));
     expect(dcgan.path).toBe("fitness.metric");
     expect(dcgan.reason).toMatch(/"val-label-preservation" is measured on a CycleGAN's translations, but member m0 is dcgan/);
-    const cyc = errorOf(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-label-preservation", tieBreak: "fid" })));
+    const cyc = configError(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-label-preservation", tieBreak: "fid" })));
     expect(cyc.path).toBe("fitness.tieBreak");
     expect(cyc.reason).toMatch(/"fid" is not measured on translations, but member m0 is a CycleGAN.*"auto", "val-label-preservation", "val-translation-error"/);
-    expect(errorOf(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-accuracy" }))).reason).toMatch(/sgan member's classifier/);
+    expect(configError(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-accuracy" }))).reason).toMatch(/sgan member's classifier/);
     expect(decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-translation-error" })).fitness.metric).toBe("val-translation-error");
   });
 

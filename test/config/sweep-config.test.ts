@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { POPULATION_STRATEGY_NAMES } from "../../strategies/index.ts";
 import { decodeSweepConfig, fitnessMetricsFor, memberPlans, memberRunConfig } from "../../src/config/sweep-config.ts";
-import { ConfigError } from "../../src/errors.ts";
 import { FITNESS_METRICS, memberFitness } from "../../src/metrics/member-fitness.ts";
 import type { ImageMetrics, ToyMetrics } from "../../src/records.ts";
+import { configError } from "./helpers.ts";
 
 const population = {
   base: { task: { dataset: "ring8" } },
@@ -12,15 +12,6 @@ const population = {
 };
 const valid = { name: "s", population, generations: 2, segment: { iterations: 10 } };
 
-function errorOf(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("sweep configs", () => {
   it("take PBT's perturbation factors from the config, and the strategy names from the registry", () => {
@@ -45,20 +36,20 @@ describe("sweep configs", () => {
   });
 
   it("name the field of an error by its path, inside the population too", () => {
-    expect(errorOf(() => decodeSweepConfig({ ...valid, strategy: { kind: "pbt", quantile: 0.7 } })).path).toBe("strategy.quantile");
-    expect(errorOf(() => decodeSweepConfig({ ...valid, generation: 3 })).path).toBe("generation");
-    expect(errorOf(() => decodeSweepConfig({ ...valid, devices: "gpu0" })).path).toBe("devices");
-    expect(errorOf(() => decodeSweepConfig({ ...valid, population: { ...population, members: 0 } })).path).toBe("population.members");
+    expect(configError(() => decodeSweepConfig({ ...valid, strategy: { kind: "pbt", quantile: 0.7 } })).path).toBe("strategy.quantile");
+    expect(configError(() => decodeSweepConfig({ ...valid, generation: 3 })).path).toBe("generation");
+    expect(configError(() => decodeSweepConfig({ ...valid, devices: "gpu0" })).path).toBe("devices");
+    expect(configError(() => decodeSweepConfig({ ...valid, population: { ...population, members: 0 } })).path).toBe("population.members");
   });
 
   it("report a member whose run config is invalid by its index and id, then the run-config path, while the config is decoded", () => {
     const bad = { ...valid, population: { ...population, members: [{ id: "ok" }, { id: "bad", set: { "trainer.mu": 0 } }] } };
-    expect(errorOf(() => decodeSweepConfig(bad)).path).toBe("population.members[1] (bad) trainer.mu");
+    expect(configError(() => decodeSweepConfig(bad)).path).toBe("population.members[1] (bad) trainer.mu");
     // memberRunConfig (what the orchestrator calls later) names the member the same way.
     const c = decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "ok" }, { id: "fine" }] } });
     const plans = memberPlans(c.population);
     expect(memberRunConfig(c.population, plans[0], 0, {}, c, 1).name).toBe("ok");
-    const e = errorOf(() => memberRunConfig(c.population, plans[1], 1, { "trainer.mu": 0 }, c, 1));
+    const e = configError(() => memberRunConfig(c.population, plans[1], 1, { "trainer.mu": 0 }, c, 1));
     expect(e.path).toBe("population.members[1] (fine) trainer.mu");
   });
 
@@ -85,18 +76,18 @@ describe("sweep configs", () => {
   });
 
   it("resolve every member while decoding: an error in the base is the base's, in a member's set the member's", () => {
-    const base = errorOf(() => decodeSweepConfig({ ...valid, population: { ...population, base: { task: { dataset: "ring8" }, trainer: { gama: 1 } } } }));
+    const base = configError(() => decodeSweepConfig({ ...valid, population: { ...population, base: { task: { dataset: "ring8" }, trainer: { gama: 1 } } } }));
     expect(base.path).toBe("population.base.trainer.gama");
-    const member = errorOf(() => decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "a" }, { id: "b", set: { "trainer.g.lrr": 1 } }] } }));
+    const member = configError(() => decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "a" }, { id: "b", set: { "trainer.g.lrr": 1 } }] } }));
     expect(member.path).toBe("population.members[1] (b) trainer.g.lrr");
   });
 
   it("try each hyperparameter at its ends, inside its range and at every choice", () => {
     const space = (spec: unknown) => ({ ...valid, population: { ...population, hyperparameters: { "trainer.nD": spec } } });
-    expect(errorOf(() => decodeSweepConfig(space({ kind: "integer", min: 0, max: 2 }))).path).toBe('population.hyperparameters["trainer.nD"].min');
-    expect(errorOf(() => decodeSweepConfig(space({ kind: "integer", min: 1, max: 17 }))).path).toBe('population.hyperparameters["trainer.nD"].max');
-    expect(errorOf(() => decodeSweepConfig(space({ kind: "continuous", min: 1, max: 2 }))).path).toBe('population.hyperparameters["trainer.nD"]');
-    expect(errorOf(() => decodeSweepConfig(space({ kind: "choice", values: [1, 2, "3"] }))).path).toBe('population.hyperparameters["trainer.nD"].values[2]');
+    expect(configError(() => decodeSweepConfig(space({ kind: "integer", min: 0, max: 2 }))).path).toBe('population.hyperparameters["trainer.nD"].min');
+    expect(configError(() => decodeSweepConfig(space({ kind: "integer", min: 1, max: 17 }))).path).toBe('population.hyperparameters["trainer.nD"].max');
+    expect(configError(() => decodeSweepConfig(space({ kind: "continuous", min: 1, max: 2 }))).path).toBe('population.hyperparameters["trainer.nD"]');
+    expect(configError(() => decodeSweepConfig(space({ kind: "choice", values: [1, 2, "3"] }))).path).toBe('population.hyperparameters["trainer.nD"].values[2]');
     expect(decodeSweepConfig(space({ kind: "integer", min: 1, max: 3 })).population.hyperparameters["trainer.nD"]).toEqual({ kind: "integer", min: 1, max: 3 });
   });
 
@@ -105,11 +96,11 @@ describe("sweep configs", () => {
     const c = decodeSweepConfig(withSet({ "model.gHidden[1]": 64 }));
     const model = memberRunConfig(c.population, memberPlans(c.population)[0], 0, {}, c, 1).model;
     expect(model.family === "mlp" && model.gHidden).toEqual([8, 64]);
-    expect(errorOf(() => decodeSweepConfig(withSet({ backend: "cpu" }))).path).toBe("population.members[0].set.backend");
+    expect(configError(() => decodeSweepConfig(withSet({ backend: "cpu" }))).path).toBe("population.members[0].set.backend");
   });
 
   it("keep a saved sweep's name valid when the run store added a -2 suffix to a 100-character name", () => {
     expect(decodeSweepConfig({ ...valid, name: `${"s".repeat(100)}-2` }).name).toHaveLength(102);
-    expect(errorOf(() => decodeSweepConfig({ ...valid, name: "s".repeat(101) })).path).toBe("name");
+    expect(configError(() => decodeSweepConfig({ ...valid, name: "s".repeat(101) })).path).toBe("name");
   });
 });
