@@ -1,8 +1,8 @@
-// Builds the trainer of an image member (DCGAN, BigGAN: ImageEganTrainer; BigBiGAN:
-// BigbiganTrainer; SGAN: SganTrainer, on the unlabelled part of the semi-supervised split; PGGAN:
-// PgganTrainer, which grows the model by its schedule; CycleGAN: CycleganTrainer, on the unpaired
-// translation task of src/data/unpaired-domains.ts, built once per thread too) from its config, with the training set loaded once per thread and shared by every member that trains
-// on the same data.
+// Builds the trainer of an image member from its config: DCGAN, BigGAN: ImageEganTrainer;
+// BigBiGAN: BigbiganTrainer; SGAN: SganTrainer, on the unlabelled part of the semi-supervised
+// split; PGGAN: PgganTrainer, which grows the model by its schedule; CycleGAN: CycleganTrainer, on
+// the unpaired translation task of src/data/unpaired-domains.ts. The training set (and each task
+// built from it) is loaded once per thread and shared by every member that trains on the same data.
 import type { ImageModelConfig, RunConfig, TaskConfig, TrainerConfig } from "../config/run-config.ts";
 import { loadImageData, type ImageData, type ImageDatasetName } from "../data/image-dataset.ts";
 import { bigbigan } from "../models/image/bigbigan.ts";
