@@ -53,3 +53,26 @@ export function selectSurvivors(F: readonly number[], mu: number): number[] {
   order.sort((a, b) => rankKey(F[b]) - rankKey(F[a]) || a - b);
   return order.slice(0, mu);
 }
+
+/**
+ * Evolving every k iterations (`trainer.evolveEvery`): iteration `it` (0-based) evolves — every
+ * parent tries every mutation and the fittest μ children survive — when it is a multiple of k,
+ * and also whenever a parent has no loss of its own from the set (a fresh member, a checkpoint
+ * from before evolve-every-k, a PBT copy whose mutation set changed). In between, each parent
+ * trains on the loss its lineage was last selected with, so an iteration costs what a plain
+ * run's does and E-GAN's overhead shrinks towards 1/k of its own.
+ */
+export function evolvesAt(it: number, every: number, losses: readonly (GLoss | undefined)[], mutations: readonly GLoss[]): boolean {
+  return it % every === 0 || losses.some((l) => l === undefined || !mutations.includes(l));
+}
+
+/**
+ * The losses each parent tries at iteration `it`: every mutation when the iteration evolves,
+ * else the parent's own (`losses[p]`, the mutation its lineage was last selected with).
+ * Children come parent-major in this order.
+ */
+export function lossesToTry(it: number, every: number, parents: number, losses: readonly (GLoss | undefined)[], mutations: readonly GLoss[]): GLoss[][] {
+  const own = Array.from({ length: parents }, (_, p) => losses[p]);
+  if (evolvesAt(it, every, own, mutations)) return own.map(() => [...mutations]);
+  return own.map((l) => [l!]);
+}

@@ -106,6 +106,8 @@ const DEFAULTS = {
     gamma: 2,
     // One D step per generation keeps the per-iteration cost at one D update.
     nD: 1,
+    // Every iteration, as in the E-GAN paper; k > 1 makes E-GAN's overhead over a plain run ~1/k.
+    evolveEvery: 1,
     // Cheap enough per step on CPU, large enough for a stable D gradient on 2-D data.
     batchSize: 64,
     // Larger than a training batch so fitness noise stays below the gaps between children.
@@ -402,6 +404,8 @@ const Trainer = Schema.Struct(
       gamma: Finite.check(atLeast(0)),
       /** D steps per iteration. */
       nD: Int.check(atLeast(1), atMost(16)),
+      /** Evolve every k-th iteration; in between, each parent trains on its lineage's loss (strategies/egan lossesToTry). */
+      evolveEvery: Int.check(atLeast(1), atMost(100000)),
       batchSize: Int.check(atLeast(1), atMost(4096)),
       /** Batch on which children's fitness is measured. */
       evalBatchSize: Int.check(atLeast(1), atMost(8192)),
@@ -586,6 +590,8 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
   if ((m.family === "biggan" || m.family === "bigbigan") && m.attention && ![7, 14, 28].includes(m.attentionResolution)) {
     return at("model.attentionResolution", `no block of a 28×28 model works at ${m.attentionResolution}; choose 7 (D only), 14 (G and D) or 28 (G only)`);
   }
+  // BigBiGAN's and CycleGAN's trainers evolve every iteration (evolve-every-k is in the toy and the image E-GAN trainers).
+  if ((family === "bigbigan" || family === "cyclegan") && c.trainer.evolveEvery !== 1) return at("trainer.evolveEvery", `${family} evolves every iteration (1); evolving every k is for the mlp, dcgan, biggan, sgan and pggan families`);
   if (family === "bigbigan" && c.trainer.mu !== 1) return at("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
   if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) return at("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
   if (family === "bigbigan" && c.trainer.dLoss !== "hinge") return at("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");

@@ -32,5 +32,6 @@ export function toyMemberConfig(c: RunConfig): ToyMemberConfig {
     pack: c.trainer.pack,
     ...(c.trainer.ema ? { ema: c.trainer.ema } : {}),
     ...(c.trainer.instanceNoise ? { instanceNoise: c.trainer.instanceNoise } : {}),
+    ...(c.trainer.evolveEvery !== 1 ? { evolveEvery: c.trainer.evolveEvery } : {}),
   };
 }

@@ -183,7 +183,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     const read = tf.tidy(() => tf.stack([...Fq, ...sq]) as tf.Tensor1D);
     const values = await this.lag.read(read);
     tf.dispose([read, ...Fq, ...sq]);
-    const records = childRecords(values, children.length, mutations, this.o.gamma);
+    const records = childRecords(values, [mutations], this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), 1);
     this.it++;
     if (survivors.length === 0) {

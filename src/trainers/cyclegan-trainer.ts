@@ -267,7 +267,7 @@ export class CycleganTrainer implements Trainer<CycleganState> {
     const values = await this.lag.read(read);
     tf.dispose([read, ...scored.map((s) => s.fq), ...scored.map((s) => s.sq), ...children.map((c) => c.parts)]);
     const C = children.length;
-    const records = childRecords(values, C, mutations, this.o.gamma);
+    const records = childRecords(values, [mutations], this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), 1);
     this.it++;
     const dropScored = (keep: number) => scored.forEach((s, i) => i === keep || tf.dispose([...s.grads, s.loss]));

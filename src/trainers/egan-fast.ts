@@ -13,9 +13,10 @@ import { scoped } from "../util/scoped.ts";
 import { adamStep, keepAdam, type AdamState } from "./adam.ts";
 import { EganTrainer, type ScoredChildren } from "./egan-trainer.ts";
 import type { IterationDraws } from "./iteration-draws.ts";
+import type { Mutation } from "../../strategies/egan.ts";
 
 export class EganFastTrainer extends EganTrainer {
-  protected score(draws: IterationDraws): ScoredChildren {
+  protected score(draws: IterationDraws, tried: readonly (readonly Mutation[])[]): ScoredChildren {
     const { B, E, nz, q } = this.plan;
     // Means over D's outputs are over packs: m samples per D input (1 without packing).
     const m = this.m;
@@ -47,7 +48,7 @@ export class EganFastTrainer extends EganTrainer {
         const fd = mlpForward(D.params, this.packed(this.blurred(fg.out, draws.noise?.child[p])));
         const s = tf.sigmoid(fd.out);
         const GT = backpropWeights(parent.params);
-        for (const mutation of this.o.mutations) {
+        for (const mutation of tried[p]) {
           const dO = generatorLossGrad(mutation, fd.out, s, real[0].logits) as tf.Tensor2D;
           const dX = tf.reshape(mlpBackward(DT, fd, dO, false, true).input!, [B, 2]) as tf.Tensor2D;
           const gG = mlpBackward(GT, fg, dX, true, false).params!;

@@ -7,6 +7,7 @@ import { scoped } from "../util/scoped.ts";
 import { adamStep, keepAdam, type AdamState } from "./adam.ts";
 import { EganTrainer, type ScoredChildren } from "./egan-trainer.ts";
 import type { IterationDraws } from "./iteration-draws.ts";
+import type { Mutation } from "../../strategies/egan.ts";
 
 /** x ↦ W_L·relu(…relu(W_0·x + b_0)…) + b_L with unfused ops, so autodiff sees every step. */
 function mlp(params: readonly tf.Tensor[], x: tf.Tensor): tf.Tensor {
@@ -24,7 +25,7 @@ function gradsOf(params: tf.Tensor[], loss: (...ps: tf.Tensor[]) => tf.Tensor): 
 }
 
 export class EganReferenceTrainer extends EganTrainer {
-  protected score(draws: IterationDraws): ScoredChildren {
+  protected score(draws: IterationDraws, tried: readonly (readonly Mutation[])[]): ScoredChildren {
     const { B, E, nz, q } = this.plan;
     const D = this.d;
     const children: AdamState[] = [];
@@ -32,7 +33,7 @@ export class EganReferenceTrainer extends EganTrainer {
     // D's scores of the first real chunk, which the rsgan mutation pairs with the fakes (as the fast path does).
     const realLogits = tf.tidy(() => mlp(D.params, this.packed(tf.slice(xr, [0, 0], [this.plan.realChunks[0], 2]))));
     this.parents.forEach((parent, p) => {
-      for (const mutation of this.o.mutations) {
+      for (const mutation of tried[p]) {
         const child = scoped(() => {
           const z = tf.tensor2d(draws.zChild[p], [B, nz]);
           const grads = gradsOf(parent.params, (...g) => generatorLoss(mutation, mlp(D.params, this.packed(this.blurred(mlp(g, z) as tf.Tensor2D, draws.noise?.child[p]))), realLogits));

@@ -9,9 +9,11 @@
 // that they agree. The iteration reads the device once (the fitness values selection needs);
 // D's loss is read with the next iteration's fitness, so records lag by one until `flush`.
 // Options beyond the paper (all off by default): an EMA copy of the fittest survivor that
-// sampling uses, annealed instance noise on everything D sees, and PacGAN packing of D's inputs.
+// sampling uses, annealed instance noise on everything D sees, PacGAN packing of D's inputs, and
+// evolving only every k-th iteration (in between each parent trains on its lineage's loss and
+// every child survives: strategies/egan lossesToTry).
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { lossesToTry, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
 import type { MlpModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
 import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
@@ -35,7 +37,7 @@ export type { TrainerRecord } from "./trainer.ts";
  */
 export type EganOptions = Pick<MlpModelConfig, "zDim" | "gHidden" | "dHidden"> &
   Pick<TrainerConfig, "mu" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d"> &
-  Partial<Pick<TrainerConfig, "ema" | "pack" | "instanceNoise">> & {
+  Partial<Pick<TrainerConfig, "ema" | "pack" | "instanceNoise" | "evolveEvery">> & {
     /** The config's mutations, all of them losses on D's score (the MLP D gives no features). */
     readonly mutations: readonly Mutation[];
     readonly dataset: ToyDataset;
@@ -44,7 +46,7 @@ export type EganOptions = Pick<MlpModelConfig, "zDim" | "gHidden" | "dHidden"> &
 
 /** What an implementation computes for one iteration before selection. */
 export interface ScoredChildren {
-  /** Children in order parent-major, mutation-minor: child c = parent ⌊c/|M|⌋, mutation c mod |M|. */
+  /** Children in order parent-major, loss-minor: parent p's children are the losses it tried, in order. */
   readonly children: AdamState[];
   /** [Fq_0..Fq_{C−1}, ‖∇‖²_0..‖∇‖²_{C−1}] */
   readonly scores: tf.Tensor1D;
@@ -62,6 +64,8 @@ export interface EganStateData {
   readonly d: { params: Float32Array[]; m: Float32Array[]; v: Float32Array[]; t: number };
   /** The EMA generator's weights, when the options ask for one. */
   readonly ema?: ParamData;
+  /** Each parent's loss, the mutation its lineage was last selected with (absent in older checkpoints: the next iteration evolves). */
+  readonly losses?: Mutation[];
 }
 
 export abstract class EganTrainer implements Trainer<EganStateData> {
@@ -74,6 +78,8 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
   private it = 0;
   private readonly lag = new LaggedRecord();
   private readonly ema: GeneratorEma | undefined;
+  /** Each parent's loss, the mutation its lineage was last selected with (empty before the first iteration). */
+  private losses: Mutation[] = [];
 
   constructor(readonly o: EganOptions, state?: EganStateData) {
     this.plan = drawPlan({ ...o, zDim: o.zDim });
@@ -84,6 +90,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
       this.rng = Rng.fromState(state.rng);
       this.parents = state.parents.map((p) => toAdam(p, paramShapes(this.gSpec)));
       this.d = toAdam(state.d, paramShapes(this.dSpec));
+      this.losses = state.losses ?? [];
     } else {
       const init = new Rng(o.seed, 0);
       // Every parent starts from the same initial G, as in the reference (one G, copied).
@@ -117,7 +124,8 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
     return this.it;
   }
 
-  protected abstract score(draws: IterationDraws): ScoredChildren;
+  /** Scores one child per loss in tried[p] for each parent p (children parent-major). */
+  protected abstract score(draws: IterationDraws, tried: readonly (readonly Mutation[])[]): ScoredChildren;
 
   /**
    * Runs one iteration. Returns the record of the previous iteration, now complete with D's
@@ -125,10 +133,11 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
    */
   async step(): Promise<TrainerRecord | undefined> {
     const draws = drawIteration(this.plan, this.parents.length, this.o.dataset, this.rng, noiseStdAt(this.o.instanceNoise, this.it));
-    const scored = this.score(draws);
+    const tried = lossesToTry(this.it, this.o.evolveEvery ?? 1, this.parents.length, this.losses, this.o.mutations) as Mutation[][];
+    const scored = this.score(draws, tried);
     const values = await this.lag.read(scored.scores);
     scored.scores.dispose();
-    const children = childRecords(values, scored.children.length, this.o.mutations, this.o.gamma);
+    const children = childRecords(values, tried, this.o.gamma);
     const survivors = selectSurvivors(children.map((c) => c.F), this.o.mu);
     this.it++;
     if (survivors.length === 0) {
@@ -142,6 +151,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
     this.d = d;
     this.parents.forEach(disposeAdam);
     this.parents = survivors.map((s) => scored.children[s]);
+    this.losses = survivors.map((s) => children[s].mutation as Mutation);
     scored.children.forEach((c, i) => survivors.includes(i) || disposeAdam(c));
     this.ema?.follow(named(this.parents[0].params), this.it);
     this.lag.hold({ it: this.it, children, survivors, dLoss: NaN }, loss);
@@ -182,7 +192,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
   async exportState(): Promise<EganStateData> {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
     const [parents, d, ema] = await Promise.all([Promise.all(this.parents.map(fromAdam)), fromAdam(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
-    return { it: this.it, rng: this.rng.state(), parents, d, ...(ema ? { ema } : {}) };
+    return { it: this.it, rng: this.rng.state(), parents, d, ...(ema ? { ema } : {}), ...(this.losses.length > 0 ? { losses: this.losses } : {}) };
   }
 
   dispose(): void {

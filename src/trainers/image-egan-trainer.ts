@@ -13,9 +13,12 @@
 //      batches against the survivors' samples (the first step reuses their evaluation samples);
 //   4. the EMA copy of G (when configured) follows the best survivor.
 // A plain run (one mutation, μ = 1) skips 2.: its Fq comes from D's first step, Fd is not computed.
+// With `evolveEvery` = k > 1, only every k-th iteration evolves (strategies/egan evolvesAt); in
+// between each parent makes one child with its lineage's loss, all of them survive, and with μ = 1
+// the iteration is a plain one.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
-import { isScoreMutation, needsRealScores, selectSurvivors, type GLoss } from "../../strategies/egan.ts";
+import { isScoreMutation, lossesToTry, needsRealScores, selectSurvivors, type GLoss } from "../../strategies/egan.ts";
 import type { DLossKind, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, dLossFake, dLossReal, generatorLoss } from "../losses/gan-losses.ts";
@@ -38,11 +41,11 @@ import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, name
 
 /**
  * The image trainer's options: the run config's trainer fields (src/config/run-config.ts says
- * what each means; no EMA when `ema` is left out), plus what only exists at run time: the model,
+ * what each means; no EMA when `ema` is left out, evolution every iteration without `evolveEvery`), plus what only exists at run time: the model,
  * the training data and the member's seed.
  */
 export type ImageEganOptions = Pick<TrainerConfig, "mutations" | "mu" | "gamma" | "nD" | "dLoss" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
-  Partial<Pick<TrainerConfig, "ema">> & {
+  Partial<Pick<TrainerConfig, "ema" | "evolveEvery">> & {
     readonly model: ImageGanModel;
     readonly data: ImageData;
     readonly seed: number;
@@ -54,6 +57,8 @@ export interface ImageEganState {
   readonly parents: NamedAdamData[];
   readonly d: NamedAdamData;
   readonly ema?: ParamData;
+  /** Each parent's loss: the mutation its lineage was last selected with (absent before evolve-every-k: the next iteration evolves). */
+  readonly losses?: GLoss[];
 }
 
 /** What G's losses read besides its own images, drawn once per parent: D's scores of real images (rsgan). */
@@ -81,6 +86,8 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   private parents: NamedAdam[];
   protected d: NamedAdam;
   private ema: GeneratorEma | undefined;
+  /** Each parent's loss, the mutation its lineage was last selected with (undefined before the first iteration). */
+  private losses: (GLoss | undefined)[] = [];
   protected draws: ImageDraws;
   private it = 0;
   private readonly lag = new LaggedRecord();
@@ -92,6 +99,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
       this.draws = new ImageDraws(o.data, o.model.zDim, o.model.numClasses, o.batchSize, o.seed, state.draws);
       this.parents = state.parents.map(namedAdamFromData);
       this.d = namedAdamFromData(state.d);
+      this.losses = state.losses ?? [];
     } else {
       const init = new ParamInit(new Rng(o.seed, 0));
       o.model.initG(init);
@@ -119,29 +127,27 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   }
 
   /**
-   * A plain run: one mutation and μ = 1, so selection has nothing to choose and the fitness
-   * work (an extra generator pass and D's gradient norm per child) would be paid for nothing.
+   * One iteration. A single child with μ = 1 (a plain run, or an iteration between evolutions)
+   * is a plain iteration: selection has nothing to choose, so the fitness work (an extra
+   * generator pass and D's gradient norm per child) would be paid for nothing.
    */
-  get plain(): boolean {
-    return this.o.mutations.length === 1 && this.o.mu === 1;
-  }
-
   step(): Promise<TrainerRecord | undefined> {
-    const children = this.makeChildren();
-    return this.plain ? this.finishPlain(children[0]) : this.finishEgan(children);
+    const tried = lossesToTry(this.it, this.o.evolveEvery ?? 1, this.parents.length, this.losses, this.o.mutations);
+    const children = this.makeChildren(tried);
+    return children.length === 1 && this.o.mu === 1 ? this.finishPlain(children[0], tried[0][0]) : this.finishEgan(children, tried);
   }
 
-  /** 1. Every parent's children: one Adam step of G per mutation (plus β·orthogonal regularization). */
-  private makeChildren(): NamedAdam[] {
-    const { mutations, batchSize: B } = this.o;
+  /** 1. Every parent's children: one Adam step of G per loss it tries (plus β·orthogonal regularization). */
+  private makeChildren(tried: readonly (readonly GLoss[])[]): NamedAdam[] {
+    const { batchSize: B } = this.o;
     const model = this.model;
     const D = this.d;
     const children: NamedAdam[] = [];
-    for (const parent of this.parents) {
+    for (const [p, parent] of this.parents.entries()) {
       const z = this.draws.z(B);
       const y = this.draws.labels(B);
       const context = this.gLossContext(D.p, B);
-      for (const mutation of mutations) {
+      for (const mutation of tried[p]) {
         children.push(
           scoped(() => {
             const updates: Updates = new Map();
@@ -203,18 +209,18 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
    * from D's first step (its scores of the fakes before it moves): no work beyond training.
    * Fd is not computed (NaN in the record) and F = Fq; a NaN Fq still means divergence.
    */
-  private finishPlain(child: NamedAdam): Promise<TrainerRecord | undefined> {
+  private finishPlain(child: NamedAdam, mutation: GLoss): Promise<TrainerRecord | undefined> {
     const { d, loss, fq } = this.trainD([child], undefined);
     this.it++;
-    return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
+    return finishPlainIteration(this.lag, this.it, mutation, fq!, loss, {
       discard: () => (disposeNamedAdam(child), disposeNamedAdam(d)),
-      adopt: () => this.adopt([child], d),
+      adopt: () => ((this.losses = [mutation]), this.adopt([child], d)),
     });
   }
 
   /** 2.–4. of E-GAN: fitness on the evaluation batch, selection, D's steps, the EMA. */
-  private async finishEgan(children: NamedAdam[]): Promise<TrainerRecord | undefined> {
-    const { mutations, evalBatchSize: E, mu } = this.o;
+  private async finishEgan(children: NamedAdam[], tried: readonly (readonly GLoss[])[]): Promise<TrainerRecord | undefined> {
+    const { evalBatchSize: E, mu } = this.o;
     const model = this.model;
     const D = this.d;
     // 2. fitness on the evaluation batch
@@ -241,7 +247,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     const read = tf.tidy(() => tf.stack([...parts, ...sq]) as tf.Tensor1D);
     const values = await this.lag.read(read);
     tf.dispose([read, ...parts, ...sq]);
-    const records = childRecords(values, children.length, mutations, this.o.gamma);
+    const records = childRecords(values, tried, this.o.gamma);
     const survivors = selectSurvivors(records.map((r) => r.F), mu);
     this.it++;
     const drop = () => tf.dispose([real.x, ...(real.y ? [real.y] : []), zEval, ...(yEval ? [yEval] : []), ...fakes]);
@@ -256,6 +262,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
       { x: survivors.map((s) => fakes[s]), y: yEval },
     );
     drop();
+    this.losses = survivors.map((s) => records[s].mutation as GLoss);
     this.adopt(
       survivors.map((s) => children[s]),
       d,
@@ -355,7 +362,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
   async exportState(): Promise<ImageEganState> {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
     const [parents, d, ema] = await Promise.all([Promise.all(this.parents.map(namedAdamToData)), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
-    return { it: this.it, draws: this.draws.state(), parents, d, ema };
+    return { it: this.it, draws: this.draws.state(), parents, d, ema, ...(this.losses.length > 0 ? { losses: this.losses as GLoss[] } : {}) };
   }
 
   dispose(): void {

@@ -112,6 +112,7 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     d: t.d,
     orthoReg: t.orthoReg,
     ema: t.ema,
+    evolveEvery: t.evolveEvery,
     seed: c.seed,
   };
   const m = c.model;

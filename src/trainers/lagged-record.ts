@@ -65,16 +65,20 @@ export class LaggedRecord {
 }
 
 /**
- * The children's records from one read: values = [Fq_0..Fq_{C−1}, ‖∇‖²_0..‖∇‖²_{C−1}, ...],
- * child c = parent ⌊c/|M|⌋, mutation c mod |M|; Fd = −log ‖∇‖ = −½ log ‖∇‖².
+ * The children's records from one read: values = [Fq_0..Fq_{C−1}, ‖∇‖²_0..‖∇‖²_{C−1}, ...] for
+ * the C children of `tried` (parent p tried the losses tried[p]; children parent-major, losses in
+ * that order); Fd = −log ‖∇‖ = −½ log ‖∇‖².
  */
-export function childRecords(values: ArrayLike<number>, count: number, mutations: readonly GLoss[], gamma: number): ChildRecord[] {
-  const M = mutations.length;
+export function childRecords(values: ArrayLike<number>, tried: readonly (readonly GLoss[])[], gamma: number): ChildRecord[] {
+  const count = tried.reduce((n, ls) => n + ls.length, 0);
   const out: ChildRecord[] = [];
-  for (let c = 0; c < count; c++) {
-    const Fq = values[c];
-    const Fd = -0.5 * Math.log(values[count + c]);
-    out.push({ mutation: mutations[c % M], parent: Math.floor(c / M), Fq, Fd, F: fitness(Fq, Fd, gamma) });
-  }
+  tried.forEach((losses, parent) =>
+    losses.forEach((mutation) => {
+      const c = out.length;
+      const Fq = values[c];
+      const Fd = -0.5 * Math.log(values[count + c]);
+      out.push({ mutation, parent, Fq, Fd, F: fitness(Fq, Fd, gamma) });
+    }),
+  );
   return out;
 }

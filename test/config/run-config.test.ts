@@ -18,6 +18,7 @@ const documentedDefaults: RunConfig = {
     mu: 1,
     gamma: 2,
     nD: 1,
+    evolveEvery: 1,
     batchSize: 64,
     evalBatchSize: 256,
     implementation: "fast",

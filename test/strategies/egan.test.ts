@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitness, selectSurvivors } from "../../strategies/egan.ts";
+import { evolvesAt, fitness, lossesToTry, selectSurvivors } from "../../strategies/egan.ts";
 
 describe("E-GAN selection", () => {
   it("keeps the best μ children, best first, and never the parents (only children are ranked)", () => {
@@ -26,5 +26,25 @@ describe("E-GAN selection", () => {
     expect(fitness(0.5, -2, 0.25)).toBe(0);
     expect(fitness(NaN, 1, 1)).toBeNaN();
     expect(fitness(0.4, NaN, 0)).toBeNaN();
+  });
+});
+
+describe("evolving every k iterations", () => {
+  const M = ["minimax", "heuristic", "least-squares"] as const;
+
+  it("evolves on multiples of k (0-based), and in between each parent tries only its lineage's loss", () => {
+    expect([0, 1, 2, 3, 4, 5, 6].map((it) => evolvesAt(it, 3, ["heuristic"], M))).toEqual([true, false, false, true, false, false, true]);
+    expect(lossesToTry(0, 3, 2, ["heuristic", "minimax"], M)).toEqual([[...M], [...M]]);
+    expect(lossesToTry(4, 3, 2, ["heuristic", "minimax"], M)).toEqual([["heuristic"], ["minimax"]]);
+  });
+
+  it("k = 1 is the paper's E-GAN: every iteration evolves", () => {
+    expect([0, 1, 2, 7].every((it) => evolvesAt(it, 1, ["heuristic"], M))).toBe(true);
+  });
+
+  it("evolves whenever a parent has no loss from the set: a fresh trainer, an old checkpoint, a PBT copy whose set changed", () => {
+    expect(lossesToTry(5, 3, 1, [], M)).toEqual([[...M]]);
+    expect(lossesToTry(5, 3, 2, ["heuristic"], M)).toEqual([[...M], [...M]]);
+    expect(lossesToTry(5, 3, 1, ["hinge"], M)).toEqual([[...M]]);
   });
 });
