@@ -76,3 +76,47 @@ export function lossesToTry(it: number, every: number, parents: number, losses: 
   if (evolvesAt(it, every, own, mutations)) return own.map(() => [...mutations]);
   return own.map((l) => [l!]);
 }
+
+/** How survivors are chosen: by F = Fq + γ·Fd (the paper), or on the Pareto front of (Fq, Fd). */
+export const SELECTIONS = ["sum", "pareto"] as const;
+export type Selection = (typeof SELECTIONS)[number];
+
+/** A child's two fitness parts and their sum F = Fq + γ·Fd. */
+export interface ScoredChild {
+  readonly Fq: number;
+  readonly Fd: number;
+  readonly F: number;
+}
+
+/**
+ * Pareto selection: children in non-dominated fronts of (Fq, Fd), both higher-is-better (a child
+ * dominates another when it is at least as good in both and better in one), filled front by
+ * front; within a front, by rank sum — the child's rank among all children by Fq plus its rank by
+ * Fd, smaller first — then by Fq, then by index. Only the order of each part counts, so no γ
+ * weighs quality against diversity: γ is not used. A child with a NaN part is never selected.
+ */
+export function selectPareto(children: readonly ScoredChild[], mu: number): number[] {
+  const live = children.map((_, i) => i).filter((i) => !Number.isNaN(children[i].Fq) && !Number.isNaN(children[i].Fd));
+  const rankBy = (key: (c: ScoredChild) => number) => {
+    const rank = new Map<number, number>();
+    for (const i of live) rank.set(i, live.filter((j) => key(children[j]) > key(children[i])).length);
+    return rank;
+  };
+  const rq = rankBy((c) => c.Fq);
+  const rd = rankBy((c) => c.Fd);
+  const dominates = (a: ScoredChild, b: ScoredChild) => a.Fq >= b.Fq && a.Fd >= b.Fd && (a.Fq > b.Fq || a.Fd > b.Fd);
+  const out: number[] = [];
+  let left = live;
+  while (out.length < mu && left.length > 0) {
+    const front = left.filter((i) => !left.some((j) => dominates(children[j], children[i])));
+    front.sort((a, b) => rq.get(a)! + rd.get(a)! - (rq.get(b)! + rd.get(b)!) || children[b].Fq - children[a].Fq || a - b);
+    out.push(...front.slice(0, mu - out.length));
+    left = left.filter((i) => !front.includes(i));
+  }
+  return out;
+}
+
+/** The survivors under `selection`, best first (selectSurvivors on F, or selectPareto). */
+export function survivorsOf(children: readonly ScoredChild[], mu: number, selection: Selection = "sum"): number[] {
+  return selection === "pareto" ? selectPareto(children, mu) : selectSurvivors(children.map((c) => c.F), mu);
+}

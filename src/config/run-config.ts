@@ -34,7 +34,7 @@ export const D_LOSSES = ["bce", "hinge", "wgan-gp", "least-squares"] as const;
 export type DLossKind = (typeof D_LOSSES)[number];
 
 // The mutation list lives with the E-GAN strategy (strategies/ is the single registry).
-import { G_LOSSES, MUTATIONS, type GLoss, type Mutation } from "../../strategies/egan.ts";
+import { G_LOSSES, MUTATIONS, SELECTIONS, type GLoss, type Mutation } from "../../strategies/egan.ts";
 export { G_LOSSES, MUTATIONS, type GLoss, type Mutation };
 
 /** "reference" is the straightforward autodiff path, kept to check "fast" against. */
@@ -108,6 +108,8 @@ const DEFAULTS = {
     nD: 1,
     // Every iteration, as in the E-GAN paper; k > 1 makes E-GAN's overhead over a plain run ~1/k.
     evolveEvery: 1,
+    // F = Fq + γ·Fd, as in the E-GAN paper; "pareto" ranks on the front of (Fq, Fd) without γ.
+    selection: "sum",
     // Cheap enough per step on CPU, large enough for a stable D gradient on 2-D data.
     batchSize: 64,
     // Larger than a training batch so fitness noise stays below the gaps between children.
@@ -406,6 +408,8 @@ const Trainer = Schema.Struct(
       nD: Int.check(atLeast(1), atMost(16)),
       /** Evolve every k-th iteration; in between, each parent trains on its lineage's loss (strategies/egan lossesToTry). */
       evolveEvery: Int.check(atLeast(1), atMost(100000)),
+      /** How the μ survivors are chosen: by F = Fq + γ·Fd ("sum"), or front by front on the Pareto front of (Fq, Fd) ("pareto": strategies/egan selectPareto). */
+      selection: Schema.Literals(SELECTIONS),
       batchSize: Int.check(atLeast(1), atMost(4096)),
       /** Batch on which children's fitness is measured. */
       evalBatchSize: Int.check(atLeast(1), atMost(8192)),

@@ -33,5 +33,6 @@ export function toyMemberConfig(c: RunConfig): ToyMemberConfig {
     ...(c.trainer.ema ? { ema: c.trainer.ema } : {}),
     ...(c.trainer.instanceNoise ? { instanceNoise: c.trainer.instanceNoise } : {}),
     ...(c.trainer.evolveEvery !== 1 ? { evolveEvery: c.trainer.evolveEvery } : {}),
+    ...(c.trainer.selection !== "sum" ? { selection: c.trainer.selection } : {}),
   };
 }

@@ -11,7 +11,7 @@
 //   4. the EMA copy of G follows the survivor.
 // With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
 import * as tf from "@tensorflow/tfjs";
-import { selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { survivorsOf, type Mutation } from "../../strategies/egan.ts";
 import type { BigbiganModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
@@ -39,7 +39,7 @@ import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, name
  * name them.
  */
 export type BigbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
-  Partial<Pick<TrainerConfig, "ema">> &
+  Partial<Pick<TrainerConfig, "ema" | "selection">> &
   Pick<BigbiganModelConfig, "stochasticEncoder"> & {
     /** The config's mutations, all of them losses on D's score (BigBiGAN's D gives no features). */
     readonly mutations: readonly Mutation[];
@@ -184,7 +184,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     const values = await this.lag.read(read);
     tf.dispose([read, ...Fq, ...sq]);
     const records = childRecords(values, [mutations], this.o.gamma);
-    const survivors = selectSurvivors(records.map((r) => r.F), 1);
+    const survivors = survivorsOf(records, 1, this.o.selection);
     this.it++;
     if (survivors.length === 0) {
       children.forEach(disposeSide);

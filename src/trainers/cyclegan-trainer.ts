@@ -25,7 +25,7 @@
 // One device read per iteration: the children's scores and losses, with the previous
 // iteration's D loss (src/trainers/lagged-record.ts).
 import * as tf from "@tensorflow/tfjs";
-import { needsRealScores, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { needsRealScores, survivorsOf, type Mutation, type Selection } from "../../strategies/egan.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { adversarialLoss, cycleLoss, identityLoss, patchDLoss, patchDLossFake, patchDLossReal, realness, type CycleDLoss } from "../losses/cycle-losses.ts";
 import type { Translators } from "../metrics/translation-metrics.ts";
@@ -70,6 +70,8 @@ export interface CycleganOptions {
   readonly seed: number;
   /** Each makes one child per iteration (its adversarial term); one mutation is a plain run. */
   readonly mutations: readonly Mutation[];
+  /** How the survivor is chosen (strategies/egan survivorsOf); "sum" when left out. */
+  readonly selection?: Selection;
   /** F = Fq + γ·Fd. */
   readonly gamma: number;
   readonly batchSize: number;
@@ -268,7 +270,7 @@ export class CycleganTrainer implements Trainer<CycleganState> {
     tf.dispose([read, ...scored.map((s) => s.fq), ...scored.map((s) => s.sq), ...children.map((c) => c.parts)]);
     const C = children.length;
     const records = childRecords(values, [mutations], this.o.gamma);
-    const survivors = selectSurvivors(records.map((r) => r.F), 1);
+    const survivors = survivorsOf(records, 1, this.o.selection);
     this.it++;
     const dropScored = (keep: number) => scored.forEach((s, i) => i === keep || tf.dispose([...s.grads, s.loss]));
     if (survivors.length === 0) {

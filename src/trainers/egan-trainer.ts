@@ -13,7 +13,7 @@
 // evolving only every k-th iteration (in between each parent trains on its lineage's loss and
 // every child survives: strategies/egan lossesToTry).
 import * as tf from "@tensorflow/tfjs";
-import { lossesToTry, selectSurvivors, type Mutation } from "../../strategies/egan.ts";
+import { lossesToTry, survivorsOf, type Mutation } from "../../strategies/egan.ts";
 import type { MlpModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ToyDataset } from "../data/toy-datasets.ts";
 import { applyMlp, initMlp, paramShapes, type MlpSpec } from "../models/mlp.ts";
@@ -37,7 +37,7 @@ export type { TrainerRecord } from "./trainer.ts";
  */
 export type EganOptions = Pick<MlpModelConfig, "zDim" | "gHidden" | "dHidden"> &
   Pick<TrainerConfig, "mu" | "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d"> &
-  Partial<Pick<TrainerConfig, "ema" | "pack" | "instanceNoise" | "evolveEvery">> & {
+  Partial<Pick<TrainerConfig, "ema" | "pack" | "instanceNoise" | "evolveEvery" | "selection">> & {
     /** The config's mutations, all of them losses on D's score (the MLP D gives no features). */
     readonly mutations: readonly Mutation[];
     readonly dataset: ToyDataset;
@@ -138,7 +138,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
     const values = await this.lag.read(scored.scores);
     scored.scores.dispose();
     const children = childRecords(values, tried, this.o.gamma);
-    const survivors = selectSurvivors(children.map((c) => c.F), this.o.mu);
+    const survivors = survivorsOf(children, this.o.mu, this.o.selection);
     this.it++;
     if (survivors.length === 0) {
       scored.dispose();

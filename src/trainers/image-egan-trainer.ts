@@ -9,7 +9,7 @@
 //      Fd = −log ‖∇_θD L_D(real, G(z))‖ with the member's D loss (cross-entropy or hinge; under
 //      WGAN-GP its Wasserstein part E[D(x̃)] − E[D(x)]: fdRealTerm says why). A WGAN critic's raw
 //      score is not a logit, but σ is increasing, so Fq still ranks children against one D;
-//   3. the best μ children survive (strategies/egan), and D takes n_D steps on fresh real
+//   3. the best μ children survive (strategies/egan: by F, or on the Pareto front of (Fq, Fd)), and D takes n_D steps on fresh real
 //      batches against the survivors' samples (the first step reuses their evaluation samples);
 //   4. the EMA copy of G (when configured) follows the best survivor.
 // A plain run (one mutation, μ = 1) skips 2.: its Fq comes from D's first step, Fd is not computed.
@@ -18,7 +18,7 @@
 // the iteration is a plain one.
 // One device read per iteration: the children's scores, with the previous iteration's D loss.
 import * as tf from "@tensorflow/tfjs";
-import { isScoreMutation, lossesToTry, needsRealScores, selectSurvivors, type GLoss } from "../../strategies/egan.ts";
+import { isScoreMutation, lossesToTry, needsRealScores, survivorsOf, type GLoss } from "../../strategies/egan.ts";
 import type { DLossKind, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, dLossFake, dLossReal, generatorLoss } from "../losses/gan-losses.ts";
@@ -45,7 +45,7 @@ import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, name
  * the training data and the member's seed.
  */
 export type ImageEganOptions = Pick<TrainerConfig, "mutations" | "mu" | "gamma" | "nD" | "dLoss" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
-  Partial<Pick<TrainerConfig, "ema" | "evolveEvery">> & {
+  Partial<Pick<TrainerConfig, "ema" | "evolveEvery" | "selection">> & {
     readonly model: ImageGanModel;
     readonly data: ImageData;
     readonly seed: number;
@@ -248,7 +248,7 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     const values = await this.lag.read(read);
     tf.dispose([read, ...parts, ...sq]);
     const records = childRecords(values, tried, this.o.gamma);
-    const survivors = selectSurvivors(records.map((r) => r.F), mu);
+    const survivors = survivorsOf(records, mu, this.o.selection);
     this.it++;
     const drop = () => tf.dispose([real.x, ...(real.y ? [real.y] : []), zEval, ...(yEval ? [yEval] : []), ...fakes]);
     if (survivors.length === 0) {

@@ -113,6 +113,7 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     orthoReg: t.orthoReg,
     ema: t.ema,
     evolveEvery: t.evolveEvery,
+    selection: t.selection,
     seed: c.seed,
   };
   const m = c.model;
@@ -154,6 +155,6 @@ export function makeCycleganTrainer(c: ImageTrainerConfig, state?: TrainerState)
   const task = unpairedTaskData(c.task);
   const shape = { height: task.a.height, width: task.a.width, channels: task.a.channels };
   const model = cyclegan({ shape, gWidth: m.gWidth, blocks: m.blocks, dWidth: m.dWidth });
-  const { batchSize, evalBatchSize, gamma, g, d, lambda, identity } = t;
-  return new CycleganTrainer({ model, a: task.a, b: task.b, seed: c.seed, mutations: scoreMutations(t.mutations), gamma, batchSize, evalBatchSize, g, d, lambda, identity, dLoss: cycleDLoss(t.dLoss) }, state);
+  const { batchSize, evalBatchSize, gamma, g, d, lambda, identity, selection } = t;
+  return new CycleganTrainer({ model, a: task.a, b: task.b, seed: c.seed, mutations: scoreMutations(t.mutations), selection, gamma, batchSize, evalBatchSize, g, d, lambda, identity, dLoss: cycleDLoss(t.dLoss) }, state);
 }

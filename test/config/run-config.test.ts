@@ -19,6 +19,7 @@ const documentedDefaults: RunConfig = {
     gamma: 2,
     nD: 1,
     evolveEvery: 1,
+    selection: "sum",
     batchSize: 64,
     evalBatchSize: 256,
     implementation: "fast",

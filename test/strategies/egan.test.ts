@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evolvesAt, fitness, lossesToTry, selectSurvivors } from "../../strategies/egan.ts";
+import { evolvesAt, fitness, lossesToTry, selectPareto, selectSurvivors, survivorsOf } from "../../strategies/egan.ts";
 
 describe("E-GAN selection", () => {
   it("keeps the best μ children, best first, and never the parents (only children are ranked)", () => {
@@ -46,5 +46,36 @@ describe("evolving every k iterations", () => {
     expect(lossesToTry(5, 3, 1, [], M)).toEqual([[...M]]);
     expect(lossesToTry(5, 3, 2, ["heuristic"], M)).toEqual([[...M], [...M]]);
     expect(lossesToTry(5, 3, 1, ["hinge"], M)).toEqual([[...M]]);
+  });
+});
+
+describe("Pareto selection on (Fq, Fd)", () => {
+  // Fronts: {A, B, D} (none dominates another), then {C} (B dominates it). Ranks by Fq (how many
+  // are strictly better): D 0, A 1, B 2, C 3; by Fd: B 0, C 1, A 2, D 3. Rank sums: B 2, A 3, D 3, C 4.
+  const withF = (gamma: number, scaleFd = 1) =>
+    [
+      { Fq: 0.9, Fd: -5 }, // A
+      { Fq: 0.5, Fd: -1 }, // B
+      { Fq: 0.4, Fd: -3 }, // C
+      { Fq: 0.95, Fd: -6 }, // D
+    ].map((c) => ({ Fq: c.Fq, Fd: c.Fd * scaleFd, F: fitness(c.Fq, c.Fd * scaleFd, gamma) }));
+
+  it("fills front by front, within a front by rank sum, ties to the higher Fq", () => {
+    expect(selectPareto(withF(0.05), 1)).toEqual([1]);
+    expect(selectPareto(withF(0.05), 2)).toEqual([1, 3]);
+    expect(selectPareto(withF(0.05), 4)).toEqual([1, 3, 0, 2]);
+  });
+
+  it("needs no γ: the same survivors for any γ and any rescaling of Fd, where the sum's choice moves with γ", () => {
+    expect(survivorsOf(withF(0.05), 1, "sum")).toEqual([0]);
+    expect(survivorsOf(withF(1), 1, "sum")).toEqual([1]);
+    for (const [gamma, scale] of [[0.05, 1], [1, 1], [0, 1000], [2, 0.001]]) expect(survivorsOf(withF(gamma, scale), 2, "pareto")).toEqual([1, 3]);
+  });
+
+  it("never selects a child with a NaN part; all NaN selects none", () => {
+    const cs = withF(0.05);
+    cs[1] = { Fq: 0.5, Fd: NaN, F: NaN };
+    expect(selectPareto(cs, 1)).toEqual([3]);
+    expect(selectPareto([{ Fq: NaN, Fd: 1, F: NaN }], 1)).toEqual([]);
   });
 });
