@@ -85,6 +85,8 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       // little.
       plain: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, IMAGE_EMA, "eval.every=1000", ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [])] },
       egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000"] },
+      // E-GAN evolving every 10th iteration: its overhead over the plain arm shrinks to ~1/10.
+      "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
       pbt: { kind: "sweep", config: cfg("sweep-pbt-dcgan-mnist.json"), set: [] },
       search: { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [] },
     };
