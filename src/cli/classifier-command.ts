@@ -1,13 +1,16 @@
 // `evogan classifier train` trains an evaluation classifier (src/metrics/classifier) and writes its
-// weights and sidecar; `evogan metrics real` prints FID, IS and class TVD of real test images
-// against the training-set reference: the numbers generated samples are compared to.
+// weights and sidecar, and its FID reference; `evogan classifier reference` writes the FID
+// reference of the committed classifier; `evogan metrics real` prints FID, IS and class TVD of
+// real test images against the training-set reference: the numbers generated samples are compared to.
 import { Command, Option } from "commander";
 import { dirname, relative } from "node:path";
 import { BACKEND_CHOICES, useBackend, type BackendChoice } from "../compute/backend.ts";
 import { loadImageData } from "../data/image-dataset.ts";
 import { MNIST_CLASSIFIER_SPEC } from "../metrics/classifier/classifier-model.ts";
 import { classifierFile, classifierName, readSidecar, saveClassifier } from "../metrics/classifier/classifier-weights.ts";
-import { classify, classScores, DEFAULT_REFERENCE_SIZE, evaluationClassifier, imageMetrics, REFERENCE_SEED } from "../metrics/classifier/image-metrics.ts";
+import { classify, classScores, computeReference, DEFAULT_REFERENCE_SIZE, evaluationClassifier, imageMetrics, REFERENCE_SEED } from "../metrics/classifier/image-metrics.ts";
+import type { Classifier } from "../metrics/classifier/classifier-model.ts";
+import { writeReference } from "../metrics/classifier/reference-file.ts";
 import { CLASSIFIER_DATASETS, defaultRecipe, trainClassifier, type ClassifierDataset, type EpochLog } from "../metrics/classifier/train-classifier.ts";
 import { exitWith } from "./exit-codes.ts";
 import { nonNegativeInt, positiveInt } from "./option-values.ts";
@@ -44,6 +47,29 @@ async function trainCommand(opts: TrainOptions): Promise<void> {
     backend,
   });
   line(`wrote ${shown(file)} and its .bin (test accuracy ${pct(result.testAccuracy)} on ${test.count} test images)`);
+  const sidecar = readSidecar(file);
+  line(`wrote ${shown(await saveReference(result.classifier, opts.dataset, sidecar.sha256, backend, out))}: the FID reference of the new classifier`);
+}
+
+/** Computes and writes the FID reference of `classifier` (whose weights have sha256 `sha`) into `dir`; returns the sidecar's path. */
+async function saveReference(classifier: Classifier, dataset: ClassifierDataset, sha: string, backend: string, dir: string): Promise<string> {
+  const stats = await computeReference(classifier, dataset);
+  return writeReference(stats, { dataset, n: stats.n, seed: REFERENCE_SEED, classifierSha256: sha, backend }, dir);
+}
+
+interface ReferenceOptions {
+  readonly dataset: ClassifierDataset;
+  readonly out?: string;
+  readonly backend: BackendChoice;
+}
+
+async function referenceCommand(opts: ReferenceOptions): Promise<void> {
+  const backend = await useBackend(opts.backend);
+  const file = classifierFile(opts.dataset);
+  const sidecar = readSidecar(file);
+  const out = opts.out ?? dirname(file);
+  const written = await saveReference(evaluationClassifier(opts.dataset), opts.dataset, sidecar.sha256, backend, out);
+  process.stdout.write(`wrote ${shown(written)} and its .bin: classifier features of ${DEFAULT_REFERENCE_SIZE} ${opts.dataset} training images (shuffle seed ${REFERENCE_SEED}) on ${backend}\n`);
 }
 
 interface RealOptions {
@@ -80,6 +106,13 @@ export function registerClassifierCommands(program: Command): void {
     .option("--out <dir>", "where to write the weights (default: next to the code, the committed location)")
     .addOption(backendOption())
     .action((opts: TrainOptions) => exitWith(() => trainCommand(opts)));
+  classifier
+    .command("reference")
+    .description("write <dataset>-reference.{bin,json}: the FID reference statistics of the committed classifier, which image processes then read instead of computing")
+    .addOption(datasetOption())
+    .option("--out <dir>", "where to write them (default: next to the classifier, the committed location)")
+    .addOption(backendOption())
+    .action((opts: ReferenceOptions) => exitWith(() => referenceCommand(opts)));
   const metrics = program.command("metrics").description("image metrics of reference data");
   metrics
     .command("real")

@@ -8,7 +8,8 @@
 //        themselves score about 0.02, not 0; Fashion-MNIST's derived split is exactly balanced.
 // These numbers are comparable between evogan runs, not with FID/IS published on Inception.
 // Device reads are awaited (the webgpu backend has no synchronous reads in Node); the classifier
-// and each reference are loaded once per process and backend, and kept.
+// and each reference are loaded once per process and backend, and kept. The default reference is
+// read from its committed file when it belongs to the loaded classifier (reference-file.ts).
 import * as tf from "@tensorflow/tfjs";
 import { loadImageData } from "../../data/image-dataset.ts";
 import type { ImageMetrics } from "../../records.ts";
@@ -16,6 +17,7 @@ import { frechetDistance, meanAndCovariance, type MeanCov } from "../frechet.ts"
 import { classTvd, inceptionScore } from "../inception-score.ts";
 import { classifierForward, disposeClassifier, type Classifier } from "./classifier-model.ts";
 import { classifierFile, loadClassifier } from "./classifier-weights.ts";
+import { readReference } from "./reference-file.ts";
 import type { ClassifierDataset } from "./train-classifier.ts";
 
 export type { ImageMetrics };
@@ -25,17 +27,22 @@ export const DEFAULT_REFERENCE_SIZE = 10_000;
 /** Shuffle seed choosing the reference subset of the training set (fixed: every run compares to the same images). */
 export const REFERENCE_SEED = 0;
 
-const loaded = new Map<ClassifierDataset, { backend: string; classifier: Classifier }>();
+const loaded = new Map<ClassifierDataset, { backend: string; classifier: Classifier; sha256: string }>();
+
+function loadedClassifier(dataset: ClassifierDataset): { classifier: Classifier; sha256: string } {
+  const backend = tf.getBackend();
+  const hit = loaded.get(dataset);
+  if (hit && hit.backend === backend) return hit;
+  if (hit) disposeClassifier(hit.classifier);
+  const { classifier, sidecar } = loadClassifier(classifierFile(dataset));
+  const entry = { backend, classifier, sha256: sidecar.sha256 };
+  loaded.set(dataset, entry);
+  return entry;
+}
 
 /** The committed classifier of `dataset`, loaded (sha256-checked) once per process and backend. */
 export function evaluationClassifier(dataset: ClassifierDataset = "mnist"): Classifier {
-  const backend = tf.getBackend();
-  const hit = loaded.get(dataset);
-  if (hit && hit.backend === backend) return hit.classifier;
-  if (hit) disposeClassifier(hit.classifier);
-  const { classifier } = loadClassifier(classifierFile(dataset));
-  loaded.set(dataset, { backend, classifier });
-  return classifier;
+  return loadedClassifier(dataset).classifier;
 }
 
 export interface Classified {
@@ -94,20 +101,33 @@ const references = new Map<string, ReferenceStats>();
 
 /**
  * Mean and covariance of the classifier features of `n` training images of `dataset` (the first n
- * after a shuffle with REFERENCE_SEED), computed once per process and cached.
+ * after a shuffle with REFERENCE_SEED): read from the committed reference file when it holds them
+ * for the loaded classifier (unless `fromFile` is false), else computed; once per process.
  */
-export async function referenceStats(dataset: ClassifierDataset = "mnist", n: number = DEFAULT_REFERENCE_SIZE): Promise<ReferenceStats> {
-  const key = `${dataset}/${n}/${tf.getBackend()}`;
+export async function referenceStats(dataset: ClassifierDataset = "mnist", n: number = DEFAULT_REFERENCE_SIZE, opts: { readonly fromFile?: boolean } = {}): Promise<ReferenceStats> {
+  const fromFile = opts.fromFile ?? true;
+  const key = `${dataset}/${n}/${tf.getBackend()}/${fromFile ? "file" : "computed"}`;
   const hit = references.get(key);
   if (hit) return hit;
   if (!Number.isInteger(n) || n < 2) throw new Error(`referenceStats: n must be an integer ≥ 2, got ${n}`);
-  const classifier = evaluationClassifier(dataset);
+  const { classifier, sha256 } = loadedClassifier(dataset);
+  const committed = fromFile ? readReference(dataset, n, REFERENCE_SEED, sha256) : undefined;
+  if (committed) {
+    const stats: ReferenceStats = { dataset, n, ...committed };
+    references.set(key, stats);
+    return stats;
+  }
+  const stats = await computeReference(classifier, dataset, n);
+  references.set(key, stats);
+  return stats;
+}
+
+/** The reference statistics of `n` training images of `dataset` under `classifier`, computed (no file, no cache). */
+export async function computeReference(classifier: Classifier, dataset: ClassifierDataset, n: number = DEFAULT_REFERENCE_SIZE): Promise<ReferenceStats> {
   const data = loadImageData(dataset, "train", { seed: REFERENCE_SEED, limit: n });
   if (data.count < n) throw new Error(`referenceStats: ${dataset} has ${data.count} training images, asked for ${n}`);
   const { features } = await classify(classifier, data.images, data.count);
-  const stats: ReferenceStats = { dataset, n, ...meanAndCovariance(features, data.count, classifier.spec.hidden) };
-  references.set(key, stats);
-  return stats;
+  return { dataset, n, ...meanAndCovariance(features, data.count, classifier.spec.hidden) };
 }
 
 /**
