@@ -9,8 +9,9 @@
 //      Fd = −log ‖∇_θD L_D(real, G(z))‖ with the member's D loss (cross-entropy or hinge; under
 //      WGAN-GP its Wasserstein part E[D(x̃)] − E[D(x)]: fdRealTerm says why). A WGAN critic's raw
 //      score is not a logit, but σ is increasing, so Fq still ranks children against one D;
-//   3. the best μ children survive (strategies/egan: by F, or on the Pareto front of (Fq, Fd)), and D takes n_D steps on fresh real
-//      batches against the survivors' samples (the first step reuses their evaluation samples);
+//   3. the best μ children survive (strategies/egan: by F, or on the Pareto front of (Fq, Fd)),
+//      and D takes n_D steps on fresh real batches against the survivors' samples (the first
+//      step reuses their evaluation samples);
 //   4. the EMA copy of G (when configured) follows the best survivor.
 // A plain run (one mutation, μ = 1) skips 2.: its Fq comes from D's first step, Fd is not computed.
 // With `evolveEvery` = k > 1, only every k-th iteration evolves (strategies/egan evolvesAt); in
@@ -41,8 +42,9 @@ import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, name
 
 /**
  * The image trainer's options: the run config's trainer fields (src/config/run-config.ts says
- * what each means; no EMA when `ema` is left out, evolution every iteration without `evolveEvery`), plus what only exists at run time: the model,
- * the training data and the member's seed.
+ * what each means; no EMA when `ema` is left out, evolution every iteration without
+ * `evolveEvery`, selection by F without `selection`), plus what only exists at run time: the
+ * model, the training data and the member's seed.
  */
 export type ImageEganOptions = Pick<TrainerConfig, "mutations" | "mu" | "gamma" | "nD" | "dLoss" | "batchSize" | "evalBatchSize" | "g" | "d" | "orthoReg"> &
   Partial<Pick<TrainerConfig, "ema" | "evolveEvery" | "selection">> & {
