@@ -16,6 +16,7 @@ import { imageModel, makeImageTrainer } from "../../src/trainers/image-trainer.t
 import { useWasm } from "../helpers/tf-backend.ts";
 import { trainSteps } from "../helpers/train-steps.ts";
 import { configError } from "../config/helpers.ts";
+import { countedModel, type ModelCalls } from "../helpers/counted-model.ts";
 
 beforeAll(useWasm);
 
@@ -132,15 +133,9 @@ describe("DCGAN E-GAN evolving every 3 iterations", () => {
   it("an iteration between evolutions costs a plain one's model calls (G twice, D three times); an evolving one its E-GAN calls", async () => {
     const cfg = c();
     const data = loadImageData("mnist", "train", { limit: 256 });
-    const model = imageModel(cfg.model, { height: 28, width: 28, channels: 1 }, data.numClasses);
-    const calls = { generate: 0, discriminate: 0 };
-    const counted = {
-      ...model,
-      generate: (...a: Parameters<typeof model.generate>) => (calls.generate++, model.generate(...a)),
-      discriminate: (...a: Parameters<typeof model.discriminate>) => (calls.discriminate++, model.discriminate(...a)),
-    };
-    const t = new ImageEganTrainer({ ...cfg.trainer, model: counted, data, seed: 4 });
-    const perIteration: Array<{ generate: number; discriminate: number }> = [];
+    const { model, calls } = countedModel(imageModel(cfg.model, { height: 28, width: 28, channels: 1 }, data.numClasses));
+    const t = new ImageEganTrainer({ ...cfg.trainer, model, data, seed: 4 });
+    const perIteration: ModelCalls[] = [];
     for (let i = 0; i < 4; i++) {
       calls.generate = calls.discriminate = 0;
       await t.step();

@@ -13,6 +13,7 @@ import { BigbiganTrainer } from "../../src/trainers/bigbigan-trainer.ts";
 import { Rng } from "../../src/util/rng.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
 import { trainSteps } from "../helpers/train-steps.ts";
+import { countedModel } from "../helpers/counted-model.ts";
 
 beforeAll(useWasm);
 
@@ -148,14 +149,8 @@ describe("plain DCGAN iteration", () => {
     const c = config("dcgan", { mutations: ["heuristic"], mu: 1 });
     const count = async (mutations: string[]) => {
       const data = loadImageData("mnist", "train", { limit: LIMIT });
-      const model = imageModel(c.model, { height: 28, width: 28, channels: 1 }, data.numClasses);
-      const calls = { generate: 0, discriminate: 0 };
-      const counted = {
-        ...model,
-        generate: (...a: Parameters<typeof model.generate>) => (calls.generate++, model.generate(...a)),
-        discriminate: (...a: Parameters<typeof model.discriminate>) => (calls.discriminate++, model.discriminate(...a)),
-      };
-      const t = new ImageEganTrainer({ ...c.trainer, mutations: mutations as never, mu: 1, model: counted, data, seed: 3 });
+      const { model, calls } = countedModel(imageModel(c.model, { height: 28, width: 28, channels: 1 }, data.numClasses));
+      const t = new ImageEganTrainer({ ...c.trainer, mutations: mutations as never, mu: 1, model, data, seed: 3 });
       await train(t, 1);
       calls.generate = calls.discriminate = 0;
       await train(t, 1);
