@@ -70,7 +70,7 @@ describe("evogan run", () => {
   it("rejects a malformed config naming the field, with exit code 2 and no run directory", async () => {
     const [r, r2] = await Promise.all([evogan(["run", "--set", "trainer.gama=1", "--set", `outDir=${out}/bad`]), evogan(["run", "--set", "trainer.g.lr=fast", "--set", `outDir=${out}/bad`])]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe("evogan: invalid config: trainer.gama: unknown key (allowed: kind, mutations, mu, gamma, nD, batchSize, evalBatchSize, implementation, g, d, dLoss, orthoReg, ema, pack, instanceNoise, lambda, identity)");
+    expect(r.stderr.trim()).toBe("evogan: invalid config: trainer.gama: unknown key (allowed: kind, mutations, mu, gamma, nD, evolveEvery, selection, batchSize, evalBatchSize, implementation, g, d, dLoss, orthoReg, ema, pack, instanceNoise, lambda, identity)");
     expect(r2.stderr).toMatch(/trainer\.g\.lr: expected a number/);
     await expect(readdir(join(out, "bad"))).rejects.toThrow(/ENOENT/);
   });
