@@ -39,7 +39,8 @@ export interface ClassifierSidecar {
   readonly trainedAt: string;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+/** The hex sha256 of `bytes`, as the sidecars record it. */
+export const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 /** Parameters as little-endian float32 bytes, in PARAM_NAMES order. */
 export function encodeWeights(arrays: Record<ParamName, Float32Array>): Uint8Array {

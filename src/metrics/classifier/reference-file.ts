@@ -7,11 +7,13 @@
 // seconds on one core). A reference whose classifier is not the one loaded (a retrained
 // classifier) is ignored and the statistics are computed; a damaged one is refused, naming the
 // file. `evogan classifier reference` writes it; `evogan classifier train` too.
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClassifierWeightsError } from "../../errors.ts";
+import { writeFileAtomic } from "../../orchestrator/checkpoint-file.ts";
+import { sha256 } from "./classifier-weights.ts";
 import type { MeanCov } from "../frechet.ts";
 import type { ClassifierDataset } from "./train-classifier.ts";
 
@@ -36,8 +38,6 @@ export interface ReferenceSidecar {
 /** The committed reference sidecar of a dataset (its .bin lies next to it). */
 export const referenceFile = (dataset: ClassifierDataset, dir?: string): string =>
   dir ? join(dir, `${dataset}-reference.json`) : fileURLToPath(new URL(`./${dataset}-reference.json`, import.meta.url));
-
-const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * The committed statistics of (dataset, n, seed) for the classifier with weights `classifierSha256`;
@@ -69,8 +69,8 @@ export function readReference(dataset: ClassifierDataset, n: number, seed: numbe
   return { mean: values.slice(0, s.d), cov: values.slice(s.d) };
 }
 
-/** Writes the statistics and their sidecar (each through a temporary file, so a reader never sees half of one); returns the sidecar's path. */
-export function writeReference(stats: MeanCov, meta: Omit<ReferenceSidecar, "format" | "d" | "bytes" | "sha256">, dir?: string): string {
+/** Writes the statistics and their sidecar (each whole or not at all: writeFileAtomic); returns the sidecar's path. */
+export async function writeReference(stats: MeanCov, meta: Omit<ReferenceSidecar, "format" | "d" | "bytes" | "sha256">, dir?: string): Promise<string> {
   const d = stats.mean.length;
   if (stats.cov.length !== d * d) throw new Error(`writeReference: a ${d}-dimensional mean needs a ${d}×${d} covariance, got ${stats.cov.length} values`);
   const values = new Float64Array(d + d * d);
@@ -80,12 +80,8 @@ export function writeReference(stats: MeanCov, meta: Omit<ReferenceSidecar, "for
   const json = referenceFile(meta.dataset, dir);
   const bin = json.replace(/\.json$/, ".bin");
   const sidecar: ReferenceSidecar = { format: REFERENCE_FORMAT, ...meta, d, bytes: bytes.length, sha256: sha256(bytes) };
-  mkdirSync(dirname(json), { recursive: true });
-  const put = (file: string, data: Uint8Array | string) => {
-    writeFileSync(`${file}.tmp`, data);
-    renameSync(`${file}.tmp`, file);
-  };
-  put(bin, bytes);
-  put(json, JSON.stringify(sidecar, null, 2) + "\n");
+  await mkdir(dirname(json), { recursive: true });
+  await writeFileAtomic(bin, bytes);
+  await writeFileAtomic(json, new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + "\n"));
   return json;
 }

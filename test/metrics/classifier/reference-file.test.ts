@@ -47,8 +47,8 @@ describe("reading and writing a reference", () => {
   const meta = (over: Partial<ReferenceSidecar> = {}) => ({ dataset: "mnist" as const, n: 3, seed: 0, classifierSha256: "abc", backend: "cpu", ...over });
   const stats = { mean: Float64Array.from([1, -2]), cov: Float64Array.from([2, 0.5, 0.5, 3]) };
 
-  it("round-trips; another classifier, size or seed reads as none (the statistics are then computed)", () => {
-    writeReference(stats, meta(), dir);
+  it("round-trips; another classifier, size or seed reads as none (the statistics are then computed)", async () => {
+    await writeReference(stats, meta(), dir);
     expect(readReference("mnist", 3, 0, "abc", dir)).toEqual(stats);
     expect(readReference("mnist", 3, 0, "another-classifier", dir)).toBeUndefined();
     expect(readReference("mnist", 4, 0, "abc", dir)).toBeUndefined();
@@ -57,7 +57,7 @@ describe("reading and writing a reference", () => {
   });
 
   it("a damaged .bin or sidecar is refused, naming the file", async () => {
-    writeReference(stats, meta(), dir);
+    await writeReference(stats, meta(), dir);
     const bin = referenceFile("mnist", dir).replace(/\.json$/, ".bin");
     const bytes = await readFile(bin);
     bytes[5] ^= 0xff;
@@ -75,8 +75,8 @@ describe("reading and writing a reference", () => {
     expect(() => readReference("mnist", 3, 0, "abc", dir)).toThrow(/mnist-reference\.json: not a readable FID reference sidecar/);
   });
 
-  it("refuses a covariance that does not fit the mean", () => {
-    expect(() => writeReference({ mean: stats.mean, cov: Float64Array.from([1, 2, 3]) }, meta(), dir)).toThrow(/2×2 covariance/);
+  it("refuses a covariance that does not fit the mean", async () => {
+    await expect(writeReference({ mean: stats.mean, cov: Float64Array.from([1, 2, 3]) }, meta(), dir)).rejects.toThrow(/2×2 covariance/);
   });
 });
 
