@@ -11,8 +11,9 @@
 // --task semi is the semi-supervised one (issue 17: MNIST with 100 labels): a seed is both the
 // run's seed and the seed of the label choice, and the figure is the test accuracy of D's
 // classifier at the end (a sweep's member chosen by validation accuracy, never by test accuracy).
-// Its arms: sgan (configs/sgan-mnist.json as shipped), labels-only (the same D trained on the
-// labels alone: w = 0 in L_sup + w·L_unsup, so G's images never reach D's loss), pbt.
+// Its arms: sgan (configs/sgan-mnist.json as shipped), sgan-convG / sgan-mlpG / sgan-mlpG-lr3e-3
+// (G's architecture and learning rate), labels-only (the same D trained on the labels alone: w = 0
+// in L_sup + w·L_unsup, so G's images never reach D's loss), pbt.
 //
 // The plain arm is the single-loss run at the best learning rate of a small grid, chosen on the
 // tuning seeds (never the reported ones) by mean final MMD² (toys) or FID (images); the choice is
@@ -73,6 +74,11 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
   if (semi) {
     return {
       sgan: { kind: "run", config: cfg("sgan-mnist.json"), set: [] },
+      // G's architecture: DCGAN's convolutions, or Salimans et al.'s MLP (matrix products only), at
+      // the shipped learning rate and at theirs (3e-3).
+      "sgan-convG": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.generator=dcgan"] },
+      "sgan-mlpG": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.generator=mlp"] },
+      "sgan-mlpG-lr3e-3": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.generator=mlp", "trainer.g.lr=3e-3", "trainer.d.lr=3e-3"] },
       "labels-only": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.unlabelledWeight=0"] },
       pbt: { kind: "sweep", config: cfg("sweep-pbt-sgan-mnist.json"), set: [] },
     };

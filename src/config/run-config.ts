@@ -248,7 +248,7 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     // unlabelledWeight ½: Salimans et al.'s code halves both unsupervised terms. Weight norm on:
     // their D has it, and on label seed 1 (tuning only) it raised validation accuracy at 500 and
     // 1000 iterations from 77.7% / 82.3% to 79.3% / 84.4%.
-    model: { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: true },
+    model: { zDim: 32, width: 32, generator: "dcgan", ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: true },
     trainer: {
       // Feature matching: Salimans et al.'s G loss for semi-supervised learning (their best MNIST figures).
       mutations: ["feature-matching"],
@@ -484,8 +484,10 @@ const Model = Schema.Union([
   Schema.Struct({
     family: Schema.Literal("sgan"),
     zDim,
-    /** G's base width (DCGAN's generator). */
+    /** G's base width (DCGAN's generator; the MLP one has Salimans et al.'s 500, 500). */
     width,
+    /** G: "dcgan" (convolutional) or "mlp" (Salimans et al.'s MNIST generator). */
+    generator: Schema.Literals(["dcgan", "mlp"]),
     /** D's hidden layer widths, input side first; the last is the feature layer of feature matching. */
     dHidden: hidden,
     /** σ of the Gaussian noise on D's input while training (pixels in [−1, 1]). */

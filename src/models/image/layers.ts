@@ -72,6 +72,16 @@ export function linear(x: tf.Tensor2D, p: Params, name: string, updates?: Update
 }
 
 /**
+ * y = x·w + b with w = g·v/‖v‖, the norm over each output unit's input weights (weight
+ * normalization, Salimans & Kingma 2016): `${name}.v` [in, out], `${name}.g` and `${name}.b` [out].
+ */
+export function weightNormLinear(x: tf.Tensor2D, p: Params, name: string): tf.Tensor2D {
+  const v = p[`${name}.v`];
+  const w = tf.mul(v, tf.div(p[`${name}.g`], tf.sqrt(tf.sum(tf.square(v), 0)))) as tf.Tensor2D;
+  return tf.add(tf.matMul(x, w), p[`${name}.b`]);
+}
+
+/**
  * x + b for b of x's shape (a residual sum) or b [C] over x [..., C] (a bias). tf.add saves both
  * operands for its gradient (a copy of each) though it needs only their shapes: on the tape this
  * is one node that saves nothing, ∂/∂x = dy, ∂/∂b = dy or Σ dy over every axis but the last.

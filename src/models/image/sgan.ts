@@ -1,7 +1,8 @@
 // SGAN (Odena 2016) in Salimans et al. 2016's form: D is an N-class classifier whose "fake"
 // logit is fixed at 0 (src/losses/semi-losses.ts has the math), G is DCGAN's.
 //
-//   G: dcgan.ts's generator (z → linear → 7×7×2w → BN → ReLU → convT → w → BN → ReLU → convT → tanh)
+//   G: dcgan.ts's generator (z → linear → 7×7×2w → BN → ReLU → convT → w → BN → ReLU → convT → tanh),
+//      or with `generator: "mlp"` Salimans et al.'s MLP generator (mlp-generator.ts)
 //   D: x → flatten → +N(0, σ_in²) → [dense → ReLU → +N(0, σ_h²)] per hidden layer → dense → N logits
 //      with Salimans et al.'s MNIST widths 784-1000-500-250-250-250-10; the last hidden layer's
 //      output (ReLU'd, before its noise) is the feature layer f of feature matching, as in their
@@ -25,15 +26,18 @@ import type { ImageData } from "../../data/image-data.ts";
 import { unsupervisedScore } from "../../losses/semi-losses.ts";
 import type { Rng } from "../../util/rng.ts";
 import { dcgan } from "./dcgan.ts";
+import { MLP_G_HIDDEN, mlpGenerator, type ImageGenerator } from "./mlp-generator.ts";
 import { SGAN_D_DEFAULTS } from "./sgan-defaults.ts";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
-import { initDense, linear, relu } from "./layers.ts";
+import { initDense, linear, relu, weightNormLinear } from "./layers.ts";
 import type { ParamInit, Params } from "./params.ts";
 
 export interface SganSpec {
   readonly zDim: number;
-  /** G's base width w (dcgan.ts). */
+  /** G's base width w (dcgan.ts; unused by the MLP generator). */
   readonly width: number;
+  /** G: DCGAN's convolutional one (default) or Salimans et al.'s MLP (mlp-generator.ts). */
+  readonly generator?: SganGenerator;
   readonly shape: ImageShape;
   /** N, the number of real classes: D's logits. */
   readonly classes: number;
@@ -52,6 +56,8 @@ export interface SganSpec {
 
 export { SGAN_D_DEFAULTS };
 
+export type SganGenerator = "dcgan" | "mlp";
+
 /** D's semi-supervised forward: N class logits and the feature layer f. */
 export interface SganOutputs {
   readonly logits: tf.Tensor2D;
@@ -67,26 +73,26 @@ export interface SganModel extends ImageGanModel {
   classify(d: Params, x: tf.Tensor4D, noise?: Rng): SganOutputs;
 }
 
+/** DCGAN's generator alone, as an ImageGenerator. */
+function dcganGenerator(spec: { zDim: number; width: number; shape: ImageShape }): ImageGenerator {
+  const m = dcgan(spec);
+  return { initG: (init) => m.initG(init), generate: (g, z) => m.generate(g, z, undefined) };
+}
+
 /** Names of D's dense layers: d.fc0 … d.fc{k−1} hidden, d.out the logits. */
 const hiddenName = (i: number): string => `d.fc${i}`;
 
 export function sgan(spec: SganSpec): SganModel {
-  const { zDim, width, shape, classes, dHidden, inputNoise, hiddenNoise, weightNorm = false } = spec;
+  const { zDim, width, shape, classes, dHidden, inputNoise, hiddenNoise, weightNorm = false, generator = "dcgan" } = spec;
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`sgan: a classifier needs at least 2 classes, got ${classes}`);
   if (dHidden.length < 1) throw new Error("sgan: D needs at least one hidden layer (its last one is the feature layer)");
-  const g = dcgan({ zDim, width, shape });
+  const g: ImageGenerator = generator === "mlp" ? mlpGenerator({ zDim, hidden: MLP_G_HIDDEN, shape }) : dcganGenerator({ zDim, width, shape });
   const inputSize = shape.height * shape.width * shape.channels;
   const featureLayer = hiddenName(dHidden.length - 1);
   const addNoise = (h: tf.Tensor2D, sigma: number, noise: Rng | undefined): tf.Tensor2D =>
     noise === undefined || sigma === 0 ? h : tf.add(h, tf.tensor2d(noise.normalArray(h.size, 0, sigma), h.shape));
 
-  // A weight-normalised layer's w = v·(g/‖v‖), the norm over each output unit's input weights.
-  const dense = (h: tf.Tensor2D, d: Params, name: string): tf.Tensor2D => {
-    if (!weightNorm) return linear(h, d, name);
-    const v = d[`${name}.v`];
-    const w = tf.mul(v, tf.div(d[`${name}.g`], tf.sqrt(tf.sum(tf.square(v), 0))));
-    return tf.add(tf.matMul(h, w as tf.Tensor2D), d[`${name}.b`]);
-  };
+  const dense = (h: tf.Tensor2D, d: Params, name: string): tf.Tensor2D => (weightNorm ? weightNormLinear(h, d, name) : linear(h, d, name));
   const classify = (d: Params, x: tf.Tensor4D, noise?: Rng): SganOutputs => {
     let h = addNoise(tf.reshape(x, [x.shape[0], inputSize]) as tf.Tensor2D, inputNoise, noise);
     let features: tf.Tensor2D | undefined;
@@ -122,7 +128,7 @@ export function sgan(spec: SganSpec): SganModel {
       });
       initLayer(init, "d.out", fanIn, classes, 1);
     },
-    generate: (gp, z) => g.generate(gp, z, undefined),
+    generate: (gp, z) => g.generate(gp, z),
     discriminate: (d, x) => unsupervisedScore(classify(d, x).logits),
     classify,
     orthoRegNames: () => [],
