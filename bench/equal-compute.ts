@@ -95,6 +95,11 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
       pbt: { kind: "sweep", config: cfg("sweep-pbt-dcgan-mnist.json"), set: [] },
       search: { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [] },
+      // PGGAN (issue 18) against the plain DCGAN above, of similar size (161k and 174k weights), as
+      // shipped (no EMA: an average would hold the previous stage through a fade), and with the
+      // paper's EMA of G from the end of the last fade (iteration 4000 of the default schedule).
+      pggan: { kind: "run", config: cfg("pggan-mnist.json"), set: ["eval.every=1000"] },
+      "pggan+ema": { kind: "run", config: cfg("pggan-mnist.json"), set: ["eval.every=1000", `trainer.ema={"decay":0.999,"start":4000}`] },
     };
   }
   // The ablation: the shipped search's training settings (smaller, faster nets on larger batches,
