@@ -22,7 +22,7 @@ const MUTATIONS = { plain: "single", egan: ["minimax", "heuristic", "least-squar
 const rows: Array<Record<string, unknown>> = [];
 for (const family of values.families.split(",")) {
   for (const [mode, mutations] of Object.entries(MUTATIONS)) {
-    const single = family === "dcgan" ? ["heuristic"] : ["hinge"];
+    const single = family === "dcgan" ? ["heuristic"] : family === "sgan" ? ["feature-matching"] : ["hinge"];
     const c = decodeRunConfig({ model: { family }, task: { dataset: "mnist", limit: 10000 }, trainer: { mutations: mutations === "single" ? single : mutations } });
     if (c.model.family === "mlp" || c.model.family === "cyclegan") throw new Error("image families that draw from z only");
     const t = makeImageTrainer({ task: c.task, model: c.model, trainer: c.trainer, seed: 1 });

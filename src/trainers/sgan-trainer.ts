@@ -16,7 +16,7 @@ import type { GLoss } from "../../strategies/egan.ts";
 import { gatherBatch, type ImageData } from "../data/image-data.ts";
 import { featureMatchingLoss, sganDLoss, unsupervisedScore } from "../losses/semi-losses.ts";
 import type { Params, Updates } from "../models/image/params.ts";
-import { classifierAccuracy, type SganModel } from "../models/image/sgan.ts";
+import { classifierAccuracy, classifyStacked, type SganModel } from "../models/image/sgan.ts";
 import { ImageEganTrainer, type GLossContext, type ImageEganOptions, type ImageEganState } from "./image-egan-trainer.ts";
 
 export type SganOptions = ImageEganOptions & {
@@ -58,10 +58,8 @@ export class SganTrainer extends ImageEganTrainer {
     const { model, labelled, batchSize } = this.semi;
     const batch = gatherBatch(labelled, this.draws.indices(batchSize, labelled.count));
     const { height, width, channels } = labelled;
-    const noise = this.draws.noise;
-    const labelledLogits = model.classify(w, tf.tensor4d(batch.images, [batchSize, height, width, channels]), noise).logits;
-    const realLogits = model.classify(w, real.x, noise).logits;
-    const fakeLogits = model.classify(w, fake, noise).logits;
+    const labelledX = tf.tensor4d(batch.images, [batchSize, height, width, channels]);
+    const [labelledLogits, realLogits, fakeLogits] = classifyStacked(model, w, [labelledX, real.x, fake], this.draws.noise);
     const { loss } = sganDLoss({ labelledLogits, labels: tf.tensor1d(batch.labels, "int32"), realLogits, fakeLogits }, this.semi.unlabelledWeight);
     return { loss, fakeScores: unsupervisedScore(fakeLogits) };
   }

@@ -136,6 +136,17 @@ export function sgan(spec: SganSpec): SganModel {
 }
 
 /**
+ * D's logits of several batches from one forward pass over them stacked. D's rows are independent
+ * (no batch statistics), so these are the separate passes' logits (the noise aside, drawn in one
+ * block), with one matrix product per layer and one weight normalization instead of one per
+ * batch: SGAN's D step (labelled, unlabelled and generated images) took 1.3× as long as three passes.
+ */
+export function classifyStacked(model: SganModel, d: Params, xs: readonly tf.Tensor4D[], noise?: Rng): tf.Tensor2D[] {
+  const { logits } = model.classify(d, tf.concat(xs as tf.Tensor4D[]), noise);
+  return tf.split(logits, xs.map((x) => x.shape[0])) as tf.Tensor2D[];
+}
+
+/**
  * The fraction of `data` that D's classifier labels right (argmax of the logits, no noise), in
  * batches of `batchSize`; read with awaited reads (webgpu has no synchronous ones in Node).
  */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ImageData } from "../../../src/data/image-data.ts";
 import { dcgan } from "../../../src/models/image/dcgan.ts";
 import { ParamInit, trainableNames } from "../../../src/models/image/params.ts";
-import { classifierAccuracy, sgan, SGAN_D_DEFAULTS, type SganSpec } from "../../../src/models/image/sgan.ts";
+import { classifierAccuracy, classifyStacked, sgan, SGAN_D_DEFAULTS, type SganSpec } from "../../../src/models/image/sgan.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { useWasm } from "../../helpers/tf-backend.ts";
 
@@ -115,6 +115,17 @@ describe("SGAN at 28×28", () => {
     expect(names).toEqual(["d.fc0.w", "d.fc0.b", "d.fc1.w", "d.fc1.b", "d.out.w", "d.out.b"]);
     norms.forEach((n) => expect(n).toBeGreaterThan(0));
     tf.dispose(Object.values(dp));
+  });
+
+  it("stacked batches (weight-normed D, noise off) give each batch the logits of its own pass", () => {
+    const { m, d } = params({ ...spec, weightNorm: true });
+    const dp = d.tensors();
+    const xs = [5, 3, 4].map((n, i) => tf.tidy(() => tf.tanh(tf.randomNormal([n, 28, 28, 1], 0, 1, "float32", 10 + i))) as tf.Tensor4D);
+    const stacked = tf.tidy(() => classifyStacked(m, dp, xs).map((l) => l.arraySync() as number[][]));
+    const separate = xs.map((x) => tf.tidy(() => m.classify(dp, x).logits.arraySync() as number[][]));
+    expect(stacked.map((l) => l.length)).toEqual([5, 3, 4]);
+    stacked.forEach((logits, b) => logits.flat().forEach((v, i) => expect(v).toBeCloseTo(separate[b].flat()[i], 4)));
+    tf.dispose([...xs, ...Object.values(dp)]);
   });
 
   it("refuses fewer than 2 classes or no hidden layer", () => {
