@@ -119,7 +119,11 @@ export const translationMetricsSchema = Schema.Struct({
   labelPreservation: NumberOrNaN,
   /** The same for F(T(a)). */
   backLabelPreservation: NumberOrNaN,
-  /** FID of F(b) in domain A, and of T⁻¹(G(a)) (domain B read back through T⁻¹). */
+  /**
+   * FID of F(b) in domain A, and of T⁻¹(G(a)) (domain B read back through T⁻¹). With domain B
+   * another dataset (task.domainB, no T), fidB is G(a)'s under B's own classifier, and the
+   * translation errors and label preservations are NaN: nothing says what G(a) should be.
+   */
   fidA: NumberOrNaN,
   fidB: NumberOrNaN,
   /** The validation pairs: how many, and G's translation error and label preservation on them. */

@@ -8,7 +8,7 @@ import { resolve, sep } from "node:path";
 import * as Schema from "effect/Schema";
 
 import { SEMI_SPLIT_DEFAULTS } from "../data/semi-split.ts";
-import { DOMAIN_TRANSFORMS } from "../data/unpaired-domains.ts";
+import { DOMAIN_TRANSFORMS, OTHER_DOMAINS } from "../data/unpaired-domains.ts";
 import { SGAN_D_DEFAULTS } from "../models/image/sgan-defaults.ts";
 import { above, atLeast, atMost, below, decodeConfig, describe, Finite, Int, isPlainObject, matches, maxItems, minChars, minItems, uniqueItems, withDefaults } from "./config-schema.ts";
 
@@ -82,6 +82,7 @@ const DEFAULTS = {
     labelSeed: undefined,
     // The translation task (cyclegan only; its defaults are in FAMILY_DEFAULTS.cyclegan).
     transform: undefined,
+    domainB: undefined,
     splitSeed: undefined,
   },
   model: {
@@ -540,6 +541,8 @@ const Task = Schema.Struct(
       labelSeed: Schema.UndefinedOr(Int.check(atLeast(0))),
       /** cyclegan: T, domain B = T(images of domain A's kind) (src/data/unpaired-domains.ts). */
       transform: Schema.UndefinedOr(Schema.Literals(DOMAIN_TRANSFORMS)),
+      /** cyclegan: domain B as another dataset's images instead of T(A's kind): no known answer (MNIST ↔ Fashion-MNIST). */
+      domainB: Schema.UndefinedOr(Schema.Literals(OTHER_DOMAINS)),
       /** cyclegan: seeds which training images are domain A's, domain B's and held out for validation. */
       splitSeed: Schema.UndefinedOr(Int.check(atLeast(0))),
     },
@@ -606,7 +609,7 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
     if (problem) return at(...problem);
   } else {
     if (c.trainer.dLoss === "least-squares") return at("trainer.dLoss", `least-squares is CycleGAN's D loss on its patch outputs (model.family cyclegan), not ${family}'s`);
-    const cycleField = (["transform", "splitSeed"] as const).find((k) => c.task[k] !== undefined);
+    const cycleField = (["transform", "domainB", "splitSeed"] as const).find((k) => c.task[k] !== undefined);
     if (cycleField) return at(`task.${cycleField}`, "is for the translation family (model.family cyclegan)");
     const weight = (["lambda", "identity"] as const).find((k) => c.trainer[k] !== undefined);
     if (weight) return at(`trainer.${weight}`, "is a CycleGAN loss weight (model.family cyclegan)");
@@ -646,7 +649,9 @@ function cycleganProblem(c: typeof RunFields.Type): readonly [string, string] | 
   if (t.orthoReg !== 0) return ["trainer.orthoReg", "orthogonal regularization is for BigGAN's generators, not CycleGAN's"];
   if (t.lambda === undefined || t.identity === undefined) return [`trainer.${t.lambda === undefined ? "lambda" : "identity"}`, "CycleGAN needs its cycle and identity weights"];
   const { task } = c;
-  if (task.transform === undefined || task.splitSeed === undefined || task.validation === undefined) return ["task", "CycleGAN needs task.transform, task.splitSeed and task.validation"];
+  if ((task.transform === undefined && task.domainB === undefined) || task.splitSeed === undefined || task.validation === undefined) return ["task", "CycleGAN needs task.transform (or task.domainB), task.splitSeed and task.validation"];
+  if (task.transform !== undefined && task.domainB !== undefined) return ["task.domainB", `makes domain B another dataset's images, and task.transform makes it T(${task.dataset}): give one of them`];
+  if (task.domainB !== undefined && task.dataset !== "mnist") return ["task.domainB", `pairs ${task.domainB} with mnist (task.dataset), not ${task.dataset}`];
   const file = (["imagesFile", "labelsFile", "files"] as const).find((k) => task[k] !== undefined);
   if (file) return [`task.${file}`, `CycleGAN's test pairs come from ${task.dataset}'s own test set, so it trains on ${task.dataset}'s own training set too`];
   if (task.limit !== undefined && task.limit < task.validation + 2) return ["task.limit", `keeps ${task.limit} training images, but ${task.validation} are held out for validation (task.validation) and each domain needs at least one`];
@@ -693,6 +698,14 @@ function layer(under: unknown, over: unknown): unknown {
 
 const decodeRunFile = decodeConfig(runFileSchema);
 
+/** CycleGAN's defaults under `raw`, without the default transform when raw takes domain B from another dataset. */
+function cycleganDefaultsUnder(under: unknown, raw: unknown): unknown {
+  const task = isPlainObject(raw) ? raw.task : undefined;
+  if (!isPlainObject(under) || !isPlainObject(under.task) || !isPlainObject(task) || task.domainB === undefined) return under;
+  const { transform: _, ...rest } = under.task;
+  return { ...under, task: rest };
+}
+
 /** A run config from JSON data: its family (the toy MLP when it names none) and that family's defaults laid under it, then decoded. */
 export function decodeRunConfig(value: unknown): RunConfig {
   const model = isPlainObject(value) ? value.model : undefined;
@@ -700,7 +713,7 @@ export function decodeRunConfig(value: unknown): RunConfig {
   const raw = isPlainObject(value) && isPlainObject(model) ? { ...value, model: { ...model, family } } : value;
   const familyDefaults: Readonly<Record<string, unknown>> = FAMILY_DEFAULTS;
   const under = typeof family === "string" && Object.hasOwn(familyDefaults, family) ? familyDefaults[family] : undefined;
-  const { name, ...rest } = decodeRunFile(layer(under, raw));
+  const { name, ...rest } = decodeRunFile(layer(family === "cyclegan" ? cycleganDefaultsUnder(under, raw) : under, raw));
   return { name: name ?? defaultRunName(rest.task.dataset), ...rest };
 }
 

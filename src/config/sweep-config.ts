@@ -321,6 +321,9 @@ function checkMembers(sweep: typeof SweepFields.Type): void {
   /** Each model family a member trains, and the first member with it. */
   const families = new Map<string, string>();
   const note = (c: RunConfig, id: string) => {
+    // Without a known answer no fitness can rank a translation: every one of its metrics that a
+    // sweep could select on (label preservation, translation error) is undefined.
+    if (c.task.domainB !== undefined) fail(`members.${id}.task.domainB`, `translates to ${c.task.domainB}, which has no known answer, so no fitness ranks it; a CycleGAN sweep needs task.transform`);
     if (!datasets.has(c.task.dataset)) datasets.set(c.task.dataset, id);
     if (!families.has(c.model.family)) families.set(c.model.family, id);
   };

@@ -11,6 +11,10 @@
 // A sweep that selects members on those metrics takes validation pairs instead: V training images
 // held out of both halves (the first V of the permutation), never trained on, so the test set is
 // kept for the final figure (as in src/data/semi-split.ts).
+// The task without a known answer, for pictures (Zhu et al.'s own kind of task): domain A from one
+// dataset, domain B from another of the same shape (MNIST ↔ Fashion-MNIST), split the same way;
+// there is no T, so its "pairs" are image i of each set side by side, not translations of each
+// other, and only the cycle errors and each domain's FID measure it.
 import { loadImageData, type ImageData } from "./image-dataset.ts";
 import { selectImages } from "./semi-split.ts";
 import { Rng } from "../util/rng.ts";
@@ -20,6 +24,10 @@ export type DomainTransform = (typeof DOMAIN_TRANSFORMS)[number];
 
 /** The datasets a translation task can be built from (both have an evaluation classifier). */
 export type UnpairedDataset = "mnist" | "fashion-mnist";
+
+/** Domain B as another dataset's images (task.domainB): a translation without a known answer. */
+export const OTHER_DOMAINS = ["fashion-mnist"] as const;
+export type OtherDomain = (typeof OTHER_DOMAINS)[number];
 
 /** Shape of a block of NHWC images. */
 export interface ImageBlock {
@@ -103,12 +111,15 @@ export function splitHalves(count: number, seed: number, validation = 0): Domain
 export interface TestPairs {
   /** Test images of domain A, with their labels. */
   readonly a: ImageData;
-  /** T(a.images), image for image. */
+  /** T(a.images), image for image; without a known T, domain B's own images, as many, unpaired. */
   readonly b: Float32Array;
 }
 
 export interface UnpairedTask {
-  readonly transform: DomainTransform;
+  /** T; undefined when domain B is another dataset (`bDataset`) and no answer is known. */
+  readonly transform: DomainTransform | undefined;
+  /** Whose images domain B holds, and so which evaluation classifier reads them (through T⁻¹ when there is a T). */
+  readonly bDataset: UnpairedDataset;
   /** Domain A: training images of one half, untransformed. */
   readonly a: ImageData;
   /** Domain B: T(training images of the other half); labels kept (never used for training). */
@@ -119,7 +130,10 @@ export interface UnpairedTask {
 }
 
 export interface UnpairedTaskOptions {
-  readonly transform: DomainTransform;
+  /** T (unpairedTask); unused by unpairedDatasetsTask. */
+  readonly transform?: DomainTransform;
+  /** Which dataset domain B's images are (its evaluation classifier reads them). Default "mnist". */
+  readonly bDataset?: UnpairedDataset;
   /** Seeds the split into halves. */
   readonly seed: number;
   /** Images kept per domain: the first `limit` of each half (all of a half when left out). */
@@ -138,19 +152,44 @@ function firstOf(indices: Int32Array, limit: number | undefined, what: string): 
 
 const blockOf = (d: ImageData): ImageBlock => ({ count: d.count, height: d.height, width: d.width, channels: d.channels });
 
+const firstTest = (test: ImageData, o: UnpairedTaskOptions): ImageData =>
+  o.testLimit === undefined ? test : selectImages(test, firstOf(Int32Array.from({ length: test.count }, (_, i) => i), o.testLimit, "testLimit"), test.name);
+
 /** The task from a training and a test set (any ImageData with square images for rot90). */
 export function unpairedTask(train: ImageData, test: ImageData, o: UnpairedTaskOptions): UnpairedTask {
+  const transform = o.transform;
+  if (transform === undefined) throw new Error("unpairedTask needs a transform T (unpairedDatasetsTask takes domain B from a second dataset)");
   const split = splitHalves(train.count, o.seed, o.validation ?? 0);
   const a = selectImages(train, firstOf(split.a, o.limit, "limit"), `${train.name}[A]`);
   const bRaw = selectImages(train, firstOf(split.b, o.limit, "limit"), `${train.name}[B]`);
-  const b: ImageData = { ...bRaw, name: `${train.name}[B:${o.transform}]`, images: applyTransform(o.transform, bRaw.images, blockOf(bRaw)) };
-  const testA = o.testLimit === undefined ? test : selectImages(test, firstOf(Int32Array.from({ length: test.count }, (_, i) => i), o.testLimit, "testLimit"), test.name);
-  const pairsOf = (x: ImageData): TestPairs => ({ a: x, b: applyTransform(o.transform, x.images, blockOf(x)) });
-  const task: UnpairedTask = { transform: o.transform, a, b, test: pairsOf(testA) };
+  const b: ImageData = { ...bRaw, name: `${train.name}[B:${transform}]`, images: applyTransform(transform, bRaw.images, blockOf(bRaw)) };
+  const pairsOf = (x: ImageData): TestPairs => ({ a: x, b: applyTransform(transform, x.images, blockOf(x)) });
+  const task: UnpairedTask = { transform, bDataset: o.bDataset ?? "mnist", a, b, test: pairsOf(firstTest(test, o)) };
   return split.validation.length === 0 ? task : { ...task, validation: pairsOf(selectImages(train, split.validation, `${train.name}[validation]`)) };
+}
+
+/**
+ * The task without a known answer: A from the first training set, B from the second, by one split
+ * of the indices both sets share (A's half of the first, B's half of the second, the held-out
+ * indices of each for validation), so the two domains never hold the same index; the test and
+ * validation "pairs" put image i of one set beside image i of the other.
+ */
+export function unpairedDatasetsTask(trainA: ImageData, testA: ImageData, trainB: ImageData, testB: ImageData, o: UnpairedTaskOptions): UnpairedTask {
+  const shapeOf = (d: ImageData) => `${d.height}×${d.width}×${d.channels}`;
+  if (shapeOf(trainA) !== shapeOf(trainB)) throw new Error(`domains A (${trainA.name}, ${shapeOf(trainA)}) and B (${trainB.name}, ${shapeOf(trainB)}) need images of one shape`);
+  const split = splitHalves(Math.min(trainA.count, trainB.count), o.seed, o.validation ?? 0);
+  const a = selectImages(trainA, firstOf(split.a, o.limit, "limit"), `${trainA.name}[A]`);
+  const b = selectImages(trainB, firstOf(split.b, o.limit, "limit"), `${trainB.name}[B]`);
+  const [ta, tb] = [firstTest(testA, o), firstTest(testB, o)];
+  const n = Math.min(ta.count, tb.count);
+  const per = ta.height * ta.width * ta.channels;
+  const first = (d: ImageData) => (d.count === n ? d : selectImages(d, Int32Array.from({ length: n }, (_, i) => i), d.name));
+  const task: UnpairedTask = { transform: undefined, bDataset: o.bDataset ?? "mnist", a, b, test: { a: first(ta), b: first(tb).images.subarray(0, n * per) } };
+  if (split.validation.length === 0) return task;
+  return { ...task, validation: { a: selectImages(trainA, split.validation, `${trainA.name}[validation]`), b: selectImages(trainB, split.validation, `${trainB.name}[validation]`).images } };
 }
 
 /** The task on a dataset evogan ships: its training set split in halves, its test set for the pairs. */
 export function loadUnpairedTask(dataset: UnpairedDataset, o: UnpairedTaskOptions): UnpairedTask {
-  return unpairedTask(loadImageData(dataset, "train"), loadImageData(dataset, "test"), o);
+  return unpairedTask(loadImageData(dataset, "train"), loadImageData(dataset, "test"), { ...o, bDataset: dataset });
 }

@@ -125,6 +125,7 @@ function networksOf(run: RunWeights): Networks {
         generators: "g.*: G, domain A to domain B; f.*: F, domain B to domain A",
         discriminators: "da.*: D_A (domain A); db.*: D_B (domain B); one output per patch",
         transform: config.task.transform ?? "",
+        domain_b: config.task.domainB ?? `${config.task.transform ?? "?"}(${config.task.dataset})`,
         g_width: String(model.gWidth),
         blocks: String(model.blocks),
         d_width: String(model.dWidth),

@@ -16,6 +16,9 @@
 // The classifier is trained on untransformed images only, which is why B-side images are read
 // through T⁻¹ first. With G = T exactly, T⁻¹(G(a)) = a and labelPreservation is the
 // classifier's own accuracy on these test images.
+// Without a known T (domain B another dataset, `transform` undefined) nothing says what G(a)
+// should be: the translation errors and label preservations are NaN ("-" in reports), the cycle
+// errors are as above, and fidB is G(a)'s FID under B's own classifier against B's reference.
 import type { DomainTransform, TestPairs } from "../data/unpaired-domains.ts";
 import { inverseTransform } from "../data/unpaired-domains.ts";
 import { classify, evaluationClassifier, fidAgainst, predictedClasses, referenceStats } from "./classifier/image-metrics.ts";
@@ -46,6 +49,8 @@ export interface TranslationMetrics {
 export interface TranslationMetricsOptions {
   /** Which committed classifier reads the images. Default "mnist". */
   readonly dataset?: ClassifierDataset;
+  /** Without a transform: domain B's dataset, whose classifier reads G(a) for fidB. Default `dataset`. */
+  readonly bDataset?: ClassifierDataset;
   /** Also FID in each domain (classifies the reference set once per process). Default false. */
   readonly fid?: boolean;
 }
@@ -58,7 +63,7 @@ export function meanError01(x: Float32Array, y: Float32Array): number {
   return s / (2 * x.length);
 }
 
-export async function translationMetrics(t: Translators, pairs: TestPairs, transform: DomainTransform, opts: TranslationMetricsOptions = {}): Promise<TranslationMetrics> {
+export async function translationMetrics(t: Translators, pairs: TestPairs, transform: DomainTransform | undefined, opts: TranslationMetricsOptions = {}): Promise<TranslationMetrics> {
   const dataset = opts.dataset ?? "mnist";
   const { a: testA, b } = pairs;
   const n = testA.count;
@@ -70,6 +75,7 @@ export async function translationMetrics(t: Translators, pairs: TestPairs, trans
   const fgA = await t.bToA(gA, n);
   const gfB = await t.aToB(fB, n);
   const classifier = evaluationClassifier(dataset);
+  if (transform === undefined) return unanswered(gA, fB, fgA, gfB, pairs, opts);
   const k = classifier.spec.classes;
   const back = inverseTransform(transform, gA, block);
   const [viaG, viaF] = [await classify(classifier, back, n), await classify(classifier, fB, n)];
@@ -93,4 +99,26 @@ export async function translationMetrics(t: Translators, pairs: TestPairs, trans
   const ref = await referenceStats(dataset);
   const d = classifier.spec.hidden;
   return { ...out, fidA: fidAgainst(viaF.features, n, d, ref), fidB: fidAgainst(viaG.features, n, d, ref) };
+}
+
+/** The metrics of a task without a known T: cycle errors, and each domain's FID under its own classifier. */
+async function unanswered(gA: Float32Array, fB: Float32Array, fgA: Float32Array, gfB: Float32Array, pairs: TestPairs, opts: TranslationMetricsOptions): Promise<TranslationMetrics> {
+  const n = pairs.a.count;
+  const out: TranslationMetrics = {
+    samples: n,
+    translationError: NaN,
+    backTranslationError: NaN,
+    cycleErrorA: meanError01(fgA, pairs.a.images),
+    cycleErrorB: meanError01(gfB, pairs.b),
+    labelPreservation: NaN,
+    backLabelPreservation: NaN,
+  };
+  if (!opts.fid) return out;
+  if (n < 2) throw new Error("translationMetrics: FID needs at least 2 test pairs");
+  const fidIn = async (dataset: ClassifierDataset, images: Float32Array): Promise<number> => {
+    const classifier = evaluationClassifier(dataset);
+    return fidAgainst((await classify(classifier, images, n)).features, n, classifier.spec.hidden, await referenceStats(dataset));
+  };
+  const dataset = opts.dataset ?? "mnist";
+  return { ...out, fidA: await fidIn(dataset, fB), fidB: await fidIn(opts.bDataset ?? dataset, gA) };
 }

@@ -9,6 +9,8 @@ export function samplesPath(it: number): string {
 export function metricsSummary(m: EvalMetrics): string {
   if (isTranslationMetrics(m)) {
     const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+    // Without a known answer (domain B another dataset) only the cycle and the FIDs are measured.
+    if (Number.isNaN(m.translationError)) return `cycle ${m.cycleErrorA.toFixed(4)} / ${m.cycleErrorB.toFixed(4)}  FID A ${m.fidA.toFixed(2)} B ${m.fidB.toFixed(2)}`;
     return `translation error ${m.translationError.toFixed(4)}  labels kept ${pct(m.labelPreservation)}  back ${m.backTranslationError.toFixed(4)} / ${pct(m.backLabelPreservation)}  cycle ${m.cycleErrorA.toFixed(4)} / ${m.cycleErrorB.toFixed(4)}  FID A ${m.fidA.toFixed(2)} B ${m.fidB.toFixed(2)}  val error ${m.valTranslationError.toFixed(4)}  val labels kept ${pct(m.valLabelPreservation)}`;
   }
   if (isImageMetrics(m)) {

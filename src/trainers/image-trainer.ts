@@ -13,7 +13,7 @@ import { semiTaskData } from "../data/semi-task.ts";
 import { sgan } from "../models/image/sgan.ts";
 import { pggan } from "../models/image/pggan.ts";
 import { scoreMutations } from "../../strategies/egan.ts";
-import { unpairedTask, type UnpairedTask } from "../data/unpaired-domains.ts";
+import { unpairedDatasetsTask, unpairedTask, type UnpairedDataset, type UnpairedTask } from "../data/unpaired-domains.ts";
 import type { CycleDLoss } from "../losses/cycle-losses.ts";
 import { cyclegan } from "../models/image/cyclegan.ts";
 import { CycleganTrainer } from "./cyclegan-trainer.ts";
@@ -59,12 +59,17 @@ const unpairedTasks = new Map<string, UnpairedTask>();
  * built once per thread and shared by every member with the same task.
  */
 export function unpairedTaskData(task: TaskConfig): UnpairedTask {
-  const { transform, splitSeed, validation } = task;
-  if (transform === undefined || splitSeed === undefined || validation === undefined) throw new Error("a translation task needs task.transform, task.splitSeed and task.validation");
-  const key = JSON.stringify([task.dataset, task.limit ?? null, transform, splitSeed, validation]);
+  const { transform, domainB, splitSeed, validation } = task;
+  if ((transform === undefined && domainB === undefined) || splitSeed === undefined || validation === undefined) throw new Error("a translation task needs task.transform (or task.domainB), task.splitSeed and task.validation");
+  const key = JSON.stringify([task.dataset, task.limit ?? null, transform ?? null, domainB ?? null, splitSeed, validation]);
   let built = unpairedTasks.get(key);
   if (!built) {
-    built = unpairedTask(trainingData(task), testData(task.dataset as ImageDatasetName), { transform, seed: splitSeed, validation });
+    const dataset = task.dataset as UnpairedDataset;
+    const o = { seed: splitSeed, validation };
+    built =
+      domainB === undefined
+        ? unpairedTask(trainingData(task), testData(dataset), { ...o, transform, bDataset: dataset })
+        : unpairedDatasetsTask(trainingData(task), testData(dataset), trainingData({ ...task, dataset: domainB }), testData(domainB), { ...o, bDataset: domainB });
     unpairedTasks.set(key, built);
   }
   return built;

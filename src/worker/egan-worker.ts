@@ -162,10 +162,10 @@ async function evaluateTranslation(t: CycleganTrainer, c: ImageMemberConfig, sam
   const translators = t.translators(TRANSLATE_BATCH);
   const pairs = firstPairs(task.test, samples);
   // FID needs two images at least.
-  const test = await translationMetrics(translators, pairs, task.transform, { dataset, fid: pairs.a.count >= 2 });
+  const test = await translationMetrics(translators, pairs, task.transform, { dataset, bDataset: task.bDataset, fid: pairs.a.count >= 2 });
   const validation = task.validation;
   if (!validation) throw new Error("a cyclegan member's task has no validation pairs (task.validation)");
-  const val = await translationMetrics(translators, validation, task.transform, { dataset });
+  const val = await translationMetrics(translators, validation, task.transform, { dataset, bDataset: task.bDataset });
   const metrics: TranslationMetrics = {
     samples: test.samples,
     translationError: test.translationError,

@@ -125,4 +125,36 @@ describe("evogan run on MNIST → inverted MNIST (cyclegan)", () => {
     // Domain B's inputs are bright (inverted digits) and F makes them dark.
     expect(mean(tile(png, 0, 28)) - mean(tile(png, 1, 28))).toBeGreaterThan(80);
   });
+
+  it("MNIST → Fashion-MNIST (no known answer): cycle errors and both domains' FIDs are measured, the answer-bound metrics are null and '-'; sample draws Fashion-MNIST's test images", async () => {
+    const run = await evogan(["run", "configs/cyclegan-mnist-fashion.json", "--no-report", "--set", `outDir=${out}`, "--set", "name=cgf", ...tinyCyclegan]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/it +30\/30 +cycle 0\.\d{4} \/ 0\.\d{4} +FID A \d+\.\d\d B \d+\.\d\d/);
+    expect(run.stdout).not.toMatch(/translation error 0|NaN/);
+    const dir = join(out, "cgf");
+    const evals = (await readFile(join(dir, "events.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "eval");
+    expect(evals.map((e) => e.it)).toEqual([15, 30]);
+    for (const e of evals) {
+      expect(Object.keys(e.metrics).sort()).toEqual(METRICS);
+      for (const k of ["translationError", "backTranslationError", "labelPreservation", "backLabelPreservation", "valTranslationError", "valLabelPreservation"]) expect(e.metrics[k]).toBeNull();
+      for (const k of ["cycleErrorA", "cycleErrorB"]) expect(e.metrics[k]).toBeGreaterThan(0);
+      for (const k of ["fidA", "fidB"]) expect(e.metrics[k]).toBeGreaterThan(0);
+    }
+    const report = await evogan(["report", dir]);
+    expect(report.code).toBe(0);
+    const row = report.stdout.split("\n").find((l) => l.startsWith("cgf "))!;
+    // error, labels %, back error, back labels % are "-"; FID A and FID B are numbers.
+    expect(row).toMatch(/30\/30 .* - +- +- +- +\d+\.\d+ +\d+\.\d+ +- +- /);
+
+    // Domain B's test images are Fashion-MNIST's own: the first tile is its first test image.
+    const file = join(out, "cgf-BtoA.png");
+    const s = await evogan(["sample", dir, "--n", "3", "--seed", "1", "--direction", "BtoA", "-o", file]);
+    expect(s.code).toBe(0);
+    const png = decodePng(await readFile(file));
+    const fashion = loadImageData("fashion-mnist", "test");
+    const shown = tile(png, 0, 28);
+    const matches = Array.from({ length: fashion.count }, (_, i) => i).filter((i) => Array.from(fashion.images.subarray(i * 784, (i + 1) * 784), toByte).every((v, j) => v === shown[j]));
+    expect(matches.length).toBeGreaterThan(0);
+  });
 });

@@ -51,8 +51,20 @@ describe("cyclegan run configs", () => {
     expect(c.trainer).toMatchObject({ dLoss: "bce", lambda: 5.5, identity: 0.25 });
   });
 
+  it("the shipped configs/cyclegan-mnist-fashion.json takes domain B from Fashion-MNIST: no transform, the default one not laid under it", async () => {
+    const c = await loadRunConfig(join(configs, "cyclegan-mnist-fashion.json"), []);
+    expect(c.task).toMatchObject({ dataset: "mnist", domainB: "fashion-mnist", validation: 1000, splitSeed: 1 });
+    expect(c.task.transform).toBeUndefined();
+    expect(decodeRunConfig(cyclegan({ task: { domainB: "fashion-mnist" } })).task).toMatchObject({ domainB: "fashion-mnist", transform: undefined, validation: 1000, splitSeed: 1 });
+    // Without domainB the default task is still inversion.
+    expect(decodeRunConfig(cyclegan()).task.transform).toBe("invert");
+  });
+
   it.each([
     ["a hinge D", { trainer: { dLoss: "hinge" } }, "trainer.dLoss", /least-squares \(the paper's\) and bce, not hinge/],
+    ["both a transform and another dataset as domain B", { task: { transform: "rot90", domainB: "fashion-mnist" } }, "task.domainB", /give one of them/],
+    ["Fashion-MNIST as both domains", { task: { dataset: "fashion-mnist", domainB: "fashion-mnist" } }, "task.domainB", /with mnist \(task.dataset\), not fashion-mnist/],
+    ["an unknown domain B", { task: { domainB: "cifar10" } }, "task.domainB", /expected/],
     ["a WGAN-GP critic", { trainer: { dLoss: "wgan-gp" } }, "trainer.dLoss", /not wgan-gp/],
     ["two survivors", { trainer: { mu: 2 } }, "trainer.mu", /one survivor/],
     ["two D steps", { trainer: { nD: 2 } }, "trainer.nD", /once an iteration/],
@@ -85,6 +97,7 @@ describe("cyclegan run configs", () => {
     ["an identity weight for BigGAN", { model: { family: "biggan" }, trainer: { identity: 0.5 } }, "trainer.identity", /CycleGAN loss weight/],
     ["a transform for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", transform: "invert" } }, "task.transform", /translation family/],
     ["a split seed for PGGAN", { model: { family: "pggan" }, task: { dataset: "mnist", splitSeed: 3 } }, "task.splitSeed", /translation family/],
+    ["a domain B for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", domainB: "fashion-mnist" } }, "task.domainB", /translation family/],
     ["validation images for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", validation: 100 } }, "task.validation", /sgan or cyclegan/],
   ] as const)("refuses %s", (_, config, path, reason) => {
     const e = configError(() => decodeRunConfig(config));
@@ -122,6 +135,12 @@ describe("a sweep of cyclegan members", () => {
     const image: ImageMetrics = { samples: 100, fid: 30, inceptionScore: 5, classTvd: 0.1, valAccuracy: 0.9, testAccuracy: 0.89 };
     const toy: ToyMetrics = { samples: 100, modes: 7, totalModes: 8, highQuality: 0.9, reverseKL: 0.1, mmd: 0.01 };
     for (const m of [image, toy]) expect(memberFitness("val-label-preservation", m)).toBeNaN();
+  });
+
+  it("refuses members translating to another dataset: without a known answer no fitness ranks them", () => {
+    const e = configError(() => decodeSweepConfig(sweep({ task: { dataset: "mnist", domainB: "fashion-mnist" }, model: { family: "cyclegan" } }, { metric: "val-translation-error" })));
+    expect(e.path).toMatch(/task\.domainB$/);
+    expect(e.reason).toMatch(/no known answer.*needs task.transform/);
   });
 
   it("refuses a translation metric for a member that translates nothing, and an image metric for a CycleGAN member", () => {

@@ -10,7 +10,7 @@ const documentedDefaults: RunConfig = {
   seed: 1,
   backend: "auto",
   outDir: "runs",
-  task: { dataset: "grid25", limit: undefined, imagesFile: undefined, labelsFile: undefined, files: undefined, labelled: undefined, validation: undefined, labelSeed: undefined, transform: undefined, splitSeed: undefined },
+  task: { dataset: "grid25", limit: undefined, imagesFile: undefined, labelsFile: undefined, files: undefined, labelled: undefined, validation: undefined, labelSeed: undefined, transform: undefined, domainB: undefined, splitSeed: undefined },
   model: { family: "mlp", zDim: 2, gHidden: [512, 512, 512], dHidden: [512, 512, 512] },
   trainer: {
     kind: "egan",

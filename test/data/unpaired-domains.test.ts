@@ -1,10 +1,12 @@
 // The CycleGAN task with a known answer: the transforms on hand-made images, the split of the
-// training set into disjoint halves that cover it, determinism under a seed, and the test pairs.
+// training set into disjoint halves that cover it, determinism under a seed, and the test pairs;
+// and the task without one (MNIST ↔ Fashion-MNIST): A's and B's images from their own sets.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ImageData } from "../../src/data/image-data.ts";
 import { loadMnist } from "../../src/data/mnist.ts";
-import { applyTransform, inverseTransform, splitHalves, unpairedTask } from "../../src/data/unpaired-domains.ts";
+import { loadFashionMnist } from "../../src/data/fashion-mnist.ts";
+import { applyTransform, inverseTransform, splitHalves, unpairedDatasetsTask, unpairedTask } from "../../src/data/unpaired-domains.ts";
 
 // One 3×3 single-channel image, rows top to bottom:
 //   1 2 3
@@ -138,5 +140,41 @@ describe("unpairedTask on MNIST", () => {
     const again = unpairedTask(train, test, { transform: "rot90", seed: 4, limit: 20, testLimit: 30 });
     expect(Array.from(again.a.images)).toEqual(Array.from(task.a.images));
     expect(Array.from(again.b.images)).toEqual(Array.from(task.b.images));
+  });
+});
+
+describe("unpairedDatasetsTask: MNIST → Fashion-MNIST, no known answer", () => {
+  const per = 28 * 28;
+  const imageOf = (d: ImageData, i: number) => Array.from(d.images.subarray(i * per, (i + 1) * per));
+  const [trainA, testA] = [loadMnist("train", { limit: 600 }), loadMnist("test", { limit: 40 })];
+  const [trainB, testB] = [loadFashionMnist("train", { limit: 600 }), loadFashionMnist("test", { limit: 30 })];
+
+  it("A is MNIST's images at one half's indices, B Fashion-MNIST's at the other half's, validation each set's held-out ones", () => {
+    const task = unpairedDatasetsTask(trainA, testA, trainB, testB, { seed: 3, validation: 50, bDataset: "fashion-mnist" });
+    const { a: ia, b: ib, validation: iv } = splitHalves(600, 3, 50);
+    expect(task.transform).toBeUndefined();
+    expect(task.bDataset).toBe("fashion-mnist");
+    expect([task.a.count, task.b.count]).toEqual([275, 275]);
+    for (const i of [0, 100, 274]) {
+      expect(imageOf(task.a, i)).toEqual(imageOf(trainA, ia[i]));
+      expect(imageOf(task.b, i)).toEqual(imageOf(trainB, ib[i]));
+    }
+    const v = task.validation!;
+    expect(v.a.count).toBe(50);
+    expect(imageOf(v.a, 9)).toEqual(imageOf(trainA, iv[9]));
+    expect(Array.from(v.b.subarray(9 * per, 10 * per))).toEqual(imageOf(trainB, iv[9]));
+  });
+
+  it("its test pairs are each set's first test images, as many of each (the shorter set's count)", () => {
+    const task = unpairedDatasetsTask(trainA, testA, trainB, testB, { seed: 3 });
+    expect(task.test.a.count).toBe(30);
+    expect(Array.from(task.test.a.labels)).toEqual(Array.from(testA.labels.subarray(0, 30)));
+    expect(Array.from(task.test.b)).toEqual(Array.from(testB.images));
+    expect(task.validation).toBeUndefined();
+  });
+
+  it("refuses domains of different image shapes", () => {
+    const small: ImageData = { ...trainB, height: 14, width: 56 };
+    expect(() => unpairedDatasetsTask(trainA, testA, small, testB, { seed: 1 })).toThrow(/one shape/);
   });
 });

@@ -3,6 +3,7 @@
 // FID in each domain = the test images' own FID) and the identity (large errors; under inversion
 // the classifier no longer reads the digits).
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadFashionMnist } from "../../src/data/fashion-mnist.ts";
 import { loadMnist } from "../../src/data/mnist.ts";
 import { applyTransform, inverseTransform, type DomainTransform, type TestPairs } from "../../src/data/unpaired-domains.ts";
 import { classifierFile, readSidecar } from "../../src/metrics/classifier/classifier-weights.ts";
@@ -81,5 +82,31 @@ describe("translation metrics on 1000 test images", () => {
     const m = await translationMetrics(identity, pairs("rot90", 1000), "rot90");
     expect(m.translationError).toBeGreaterThan(0.1);
     expect(m.labelPreservation).toBeLessThan(0.6);
+  });
+});
+
+describe("translation metrics without a known answer (MNIST → Fashion-MNIST), 1000 test images", () => {
+  const mnist = loadMnist("test", { limit: 1000 });
+  const fashion = loadFashionMnist("test", { limit: 1000 });
+  const p: TestPairs = { a: mnist, b: fashion.images };
+  // G hands back the Fashion-MNIST image of the same index, F the MNIST one: each domain's own images.
+  const swap: Translators = { aToB: async () => fashion.images.slice(), bToA: async () => mnist.images.slice() };
+
+  it("translation errors and label preservations are NaN; the cycle errors are measured (G∘F exact here, F∘G not)", async () => {
+    const m = await translationMetrics(swap, p, undefined, { bDataset: "fashion-mnist" });
+    expect([m.translationError, m.backTranslationError, m.labelPreservation, m.backLabelPreservation].every(Number.isNaN)).toBe(true);
+    // F(G(a)) = the MNIST test images = a; G(F(b)) = the Fashion images = b.
+    expect([m.cycleErrorA, m.cycleErrorB]).toEqual([0, 0]);
+    const identityCycle = await translationMetrics({ aToB: async (x) => x.map((v) => v / 2), bToA: async (x) => x.slice() }, p, undefined);
+    // F(G(a)) = a/2: error |a/2 − a|/2 = |a|/4 per value.
+    expect(identityCycle.cycleErrorA).toBeCloseTo(mnist.images.reduce((s, v) => s + Math.abs(v), 0) / mnist.images.length / 4, 5);
+  });
+
+  it("FID B reads G(a) with Fashion-MNIST's classifier: Fashion images score their own FID, MNIST digits far worse", async () => {
+    const m = await translationMetrics(swap, p, undefined, { bDataset: "fashion-mnist", fid: true });
+    expect(m.fidB).toBeCloseTo((await imageMetrics(fashion.images, 1000, "fashion-mnist")).fid, 6);
+    expect(m.fidA).toBeCloseTo((await imageMetrics(mnist.images, 1000)).fid, 6);
+    const digits = await translationMetrics(identity, p, undefined, { bDataset: "fashion-mnist", fid: true });
+    expect(digits.fidB!).toBeGreaterThan(10 * m.fidB!);
   });
 });
