@@ -41,25 +41,7 @@ import { valueAndGradsOf } from "./named-grads.ts";
 import { plainChild, nanIfAnyNaN } from "./plain-fitness.ts";
 import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
 
-export const CYCLEGAN_TRAINER_DEFAULTS = {
-  // The paper's λ = 10.
-  lambda: 10,
-  // Off (the authors' code defaults to 0.5, the paper used it for painting ↔ photo only): the
-  // identity loss asks G(b) = b, which contradicts G = T for a transform far from the identity,
-  // such as inversion or a quarter turn. Measured on MNIST → inverted MNIST after 2 minutes:
-  // translation error 0.030 without it, 0.151 with 0.5 (bench/cyclegan-mnist.ts).
-  identity: 0,
-  // The paper's least-squares GAN.
-  dLoss: "least-squares",
-  // The paper trains one image at a time; on wasm a step is dominated by per-op overhead, so
-  // batch 1 costs about what batch 8 does (measured: 114 against 124 ms for G and F's step at
-  // the default widths) and 8 sees 8 times the images; 16 cost 166 ms.
-  batchSize: 8,
-  // As large as a training batch: E-GAN's D step takes the evaluation batch.
-  evalBatchSize: 8,
-  // The paper's Adam: lr 2e-4, β1 0.5 (β2 and ε PyTorch's defaults), for both sides.
-  adam: { lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-} as const;
+export { CYCLEGAN_TRAINER_DEFAULTS } from "../models/image/cyclegan-defaults.ts";
 
 export interface CycleganOptions {
   readonly model: CycleganModel;

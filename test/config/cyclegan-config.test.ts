@@ -34,7 +34,7 @@ describe("cyclegan run configs", () => {
     expect(c.trainer).toMatchObject({ lambda: D.lambda, identity: D.identity, dLoss: D.dLoss, batchSize: D.batchSize, evalBatchSize: D.evalBatchSize, g: D.adam, d: D.adam, mutations: ["least-squares"], mu: 1, nD: 1 });
     expect(c.task).toMatchObject({ dataset: "mnist", transform: "invert", validation: 1000, splitSeed: 1 });
     expect(c.trainer.ema).toBeUndefined();
-    // Written out in run-config.ts (no tfjs there), and the same values.
+    // Read by run-config.ts from the tfjs-free cyclegan-defaults.ts, as the model and trainer read them.
     expect(FAMILY_DEFAULTS.cyclegan).toMatchObject({ model: CYCLEGAN_MODEL_DEFAULTS });
   });
 

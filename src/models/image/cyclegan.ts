@@ -43,19 +43,7 @@ export interface CycleganSpec {
   readonly dWidth: number;
 }
 
-export const CYCLEGAN_MODEL_DEFAULTS = {
-  // The paper's 64 is for 256×256 photographs; at 8 a step of G and F together takes about
-  // 0.1 s on these 2 cores, and MNIST → inverted MNIST reaches the bar (≥ 95% labels
-  // kept, error ≤ 0.1) within 2 minutes (bench/cyclegan-mnist.ts).
-  gWidth: 8,
-  // The paper's 6 (128×128) or 9 (256×256) blocks; at the 7×7 bottleneck each block widens the
-  // receptive field by 4 bottleneck pixels (16 input pixels), so 3 blocks already let every
-  // output pixel see the whole 28×28 input, which a rotation needs.
-  blocks: 3,
-  // D costs about a tenth of G and F's step (measured: 4–10 ms against 70–120 ms at batch 8),
-  // so it gets twice G's width nearly for free; its 2v = 32 matches G's bottleneck 4w.
-  dWidth: 16,
-} as const;
+export { CYCLEGAN_MODEL_DEFAULTS } from "./cyclegan-defaults.ts";
 
 const STD = 0.02;
 const EPS = 1e-5;
