@@ -10,11 +10,14 @@
 // trainer's state: a resumed run, or a PBT member continuing from a copy of another's checkpoint
 // under its own schedule, lands where its schedule puts t. Every stage's weights exist from the
 // start (pggan.ts), so the state has one shape at every stage.
-// Each iteration's record carries its stage and α.
+// Each iteration's record carries its stage and α. During a fade D's real images are blended
+// between the two resolutions as G's are (fadeReals), as in Karras et al.'s code; D's step is the
+// only place reals are faded (E-GAN's Fd and the rsgan mutation read them unfaded).
 import type { GrowthPoint, GrowthSchedule } from "../models/image/growth-schedule.ts";
 import { checkGrowthSchedule, growthAt } from "../models/image/growth-schedule.ts";
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import type { Pggan } from "../models/image/pggan.ts";
+import { fadeReals } from "../models/image/pggan-layers.ts";
 import type { Rng } from "../util/rng.ts";
 import type { SampledImages, SampleOptions } from "./image-sampling.ts";
 import { ImageEganTrainer, type ImageEganOptions, type ImageEganState } from "./image-egan-trainer.ts";
@@ -59,6 +62,12 @@ export class PgganTrainer extends ImageEganTrainer {
     if (p.stage === this.point.stage && p.alpha === this.point.alpha) return;
     this.point = p;
     this.current = this.growing.pggan.atGrowth(p.stage, p.alpha);
+  }
+
+  /** D's objective with its real images faded as G's are during a fade (pggan-layers.ts fadeReals). */
+  protected override dObjective(...[w, real, fake, fakeY, updates]: Parameters<ImageEganTrainer["dObjective"]>): ReturnType<ImageEganTrainer["dObjective"]> {
+    const { stage, alpha } = this.point;
+    return super.dObjective(w, { ...real, x: fadeReals(real.x, stage, this.growing.pggan.stages, alpha) }, fake, fakeY, updates);
   }
 
   /** Record r (iteration r.it, 1-based) with the growth point it trained at. */

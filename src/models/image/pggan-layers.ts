@@ -130,6 +130,21 @@ export function fadeIn<T extends tf.Tensor>(a: T, b: T, alpha: number): T {
 }
 
 /**
+ * Real images as D should see them during a fade (Karras et al.'s code blends them as G's images
+ * are blended): at stage s of S with k = S − 1 − s halvings from full size, the full-size image
+ *   (1 − α)·U^(k+1) P^(k+1) x + α·U^k P^k x
+ * (P a 2×2 average, U nearest ×2), which D's own k halvings (P U = identity) turn into
+ * (1 − α)·U P x_s + α·x_s at the stage's resolution: the previous stage's coarser image blended
+ * with the new one, as in G's output, so the blend alone does not tell D which images are fake.
+ * x itself outside a fade (stage 0, or α = 1).
+ */
+export function fadeReals(x: tf.Tensor4D, stage: number, stages: number, alpha: number): tf.Tensor4D {
+  if (stage === 0 || alpha >= 1) return x;
+  const k = stages - 1 - stage;
+  return fadeIn(rescale(rescale(x, -(k + 1)), k + 1), rescale(rescale(x, -k), k), alpha);
+}
+
+/**
  * Nearest-neighbour ×2 upsampling, y[n, i, j, c] = x[n, ⌊i/2⌋, ⌊j/2⌋, c]. On the tape a node
  * whose gradient, the sum over each 2×2 block, is 4·avgPool2x(dy): itself a node, so the
  * gradient has a gradient.

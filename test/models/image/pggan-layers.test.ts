@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ParamInit } from "../../../src/models/image/params.ts";
-import { eqConv, eqDense, fadeIn, heScale, initEqConv, initEqDense, lrelu, mbstdGroupSize, minibatchStddev, pixelNorm, pool2x, rescale, up2x, withZeroGradients } from "../../../src/models/image/pggan-layers.ts";
+import { eqConv, eqDense, fadeIn, fadeReals, heScale, initEqConv, initEqDense, lrelu, mbstdGroupSize, minibatchStddev, pixelNorm, pool2x, rescale, up2x, withZeroGradients } from "../../../src/models/image/pggan-layers.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { useWasm } from "../../helpers/tf-backend.ts";
 
@@ -140,6 +140,35 @@ describe("fade-in", () => {
     expect(read(() => fadeIn(a(), b(), 0.25))[0]).toBeCloseTo(4, 6);
     expect(read(() => fadeIn(a(), b(), 0))).toEqual(read(a));
     expect(read(() => fadeIn(a(), b(), 1))).toEqual(read(b));
+  });
+});
+
+describe("fading real images", () => {
+  // A 4×4 image, rows top to bottom; its 2×2 block means are 3.5, 7.5 / 11.5, 15.5.
+  const x = () => tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16].map((v, i) => (i % 4 < 2 ? v : v + 2)), [1, 4, 4, 1]);
+  //  1  2  5  6
+  //  5  6  9 10
+  //  9 10 13 14
+  // 13 14 17 18
+
+  it("at the last of 2 stages, α = 0.25: 0.75 × the 2×2 block mean (copied over the block) + 0.25 × the pixel", () => {
+    const y = read(() => fadeReals(x(), 1, 2, 0.25));
+    // Top-left block: mean (1 + 2 + 5 + 6)/4 = 3.5; pixel 1 → 0.75·3.5 + 0.25·1 = 2.875; pixel 6 → 0.75·3.5 + 0.25·6 = 4.125.
+    expect(y[0]).toBeCloseTo(2.875, 6);
+    expect(y[5]).toBeCloseTo(4.125, 6);
+    // Bottom-right block: mean (13 + 14 + 17 + 18)/4 = 15.5; pixel 18 → 0.75·15.5 + 0.25·18 = 16.125.
+    expect(y[15]).toBeCloseTo(16.125, 6);
+  });
+
+  it("at the middle of 3 stages (one halving left), α = 0.5: D's halving of the result is 0.5·U P x₂ + 0.5·x₂ at 2×2", () => {
+    // x₂ = P x = [3.5, 7.5, 11.5, 15.5]; P x₂ = 9.5 everywhere; so 0.5·9.5 + 0.5·x₂.
+    const seen = read(() => pool2x(fadeReals(x(), 1, 3, 0.5)));
+    [3.5, 7.5, 11.5, 15.5].forEach((v, i) => expect(seen[i]).toBeCloseTo(0.5 * 9.5 + 0.5 * v, 6));
+  });
+
+  it("is x itself at the first stage and once a fade is over (α = 1)", () => {
+    expect(read(() => fadeReals(x(), 0, 3, 0.3))).toEqual(read(x));
+    expect(read(() => fadeReals(x(), 2, 3, 1))).toEqual(read(x));
   });
 });
 
