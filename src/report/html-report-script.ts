@@ -40,6 +40,7 @@ const SCRIPT = String.raw`(function () {
     if (a >= 1e5 || a < 1e-3) return v.toExponential(2);
     return String(Number(v.toPrecision(4)));
   }
+  function percent(v) { return v === null || v === undefined ? NaN : v * 100; }
   function finite(points) {
     return points.filter(function (p) { return Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1]); });
   }
@@ -78,9 +79,12 @@ const SCRIPT = String.raw`(function () {
     metricPair("image", "fid", "FID", "FID", function (e) { return e.fid; }),
     metricPair("image", "is", "inception score", "IS", function (e) { return e.inceptionScore; }),
     metricPair("image", "tvd", "class TVD", "class TVD", function (e) { return e.classTvd; }),
+    // A translation without a known answer has no error or labels kept (null): no points, not 0%.
     metricPair("translation", "terr", "translation error", "error", function (e) { return e.translationError; }),
-    metricPair("translation", "labels", "labels kept %", "labels kept %", function (e) { return e.labelPreservation * 100; }),
-    metricPair("translation", "vlabels", "validation labels kept %", "labels kept %", function (e) { return e.valLabelPreservation * 100; })
+    metricPair("translation", "labels", "labels kept %", "labels kept %", function (e) { return percent(e.labelPreservation); }),
+    metricPair("translation", "vlabels", "validation labels kept %", "labels kept %", function (e) { return percent(e.valLabelPreservation); }),
+    metricPair("translation", "cycle", "cycle error A", "cycle error", function (e) { return e.cycleErrorA; }),
+    metricPair("translation", "fidb", "FID B", "FID", function (e) { return e.fidB; })
   );
   var hasImage = runs.some(function (r) { return r.metricKind === "image"; });
   var hasTranslation = runs.some(function (r) { return r.metricKind === "translation"; });

@@ -53,6 +53,9 @@ const TRANSLATION: readonly ReportCurve[] = [
   ...translationCurves("translation error", (e) => e.translationError),
   ...translationCurves("labels kept %", (e) => e.labelPreservation * 100),
   ...translationCurves("validation labels kept %", (e) => e.valLabelPreservation * 100),
+  // Measured with or without a known answer (MNIST ↔ Fashion-MNIST has only these).
+  ...translationCurves("cycle error A", (e) => e.cycleErrorA),
+  ...translationCurves("FID B", (e) => e.fidB),
 ];
 
 /** The charts for these runs; with no image or translation run, the toy report's four, as before image runs. */

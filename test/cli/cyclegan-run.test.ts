@@ -146,6 +146,10 @@ describe("evogan run on MNIST → inverted MNIST (cyclegan)", () => {
     const row = report.stdout.split("\n").find((l) => l.startsWith("cgf "))!;
     // error, labels %, back error, back labels % are "-"; FID A and FID B are numbers.
     expect(row).toMatch(/30\/30 .* - +- +- +- +\d+\.\d+ +\d+\.\d+ +- +- /);
+    // Its charts: the cycle error and FID B have points; translation error has none (not zeros).
+    expect(report.stdout).toMatch(/cycle error A vs iteration\n[^(]*\|/);
+    expect(report.stdout).toMatch(/FID B vs iteration\n[^(]*\|/);
+    expect(report.stdout).toMatch(/translation error vs iteration\n  \(no data\)/);
 
     // Domain B's test images are Fashion-MNIST's own: the first tile is its first test image.
     const file = join(out, "cgf-BtoA.png");
