@@ -288,7 +288,9 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
       g: PGGAN_ADAM,
       d: PGGAN_ADAM,
       // Off: the paper averages G with decay 0.999, but over ~1000 iterations that average would
-      // still hold the previous stage's weights through most of a fade here.
+      // still hold the previous stage's weights through most of a fade here, and when to start it
+      // depends on the schedule. configs/pggan-mnist.json starts it at the end of its last fade
+      // (4000): FID 34.7 against the plain DCGAN's 37.5 at 30 minutes (README).
       ema: undefined,
     },
     budget: { iterations: PGGAN_ITERATIONS },
