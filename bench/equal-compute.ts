@@ -20,11 +20,12 @@
 // kept in bench/results/equal-compute-tuning.json and reused. Each (arm, seed) result is written
 // to <out>/<task>-<budget>s/<arm>-s<seed>.json as soon as it exists, so a killed benchmark restarts
 // where it stopped. Figures go to stdout, bench/results/equal-compute.jsonl and equal-compute.md.
-import { spawn, execSync } from "node:child_process";
+import { execSync } from "node:child_process";
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { evoganCli, mean, sd } from "./evogan-cli.ts";
 import { isImageMetrics, type EvalMetrics, type ImageMetrics, type ToyMetrics } from "../src/records.ts";
 
 const { values } = parseArgs({
@@ -46,7 +47,6 @@ const seeds = values.seeds.split(",").map(Number);
 const tuneSeeds = values["tune-seeds"].split(",").map(Number);
 const armNames = values.arms.split(",");
 const root = new URL("..", import.meta.url).pathname;
-const bin = join(root, "src/cli/bin.js");
 const cfg = (name: string) => join(root, "configs", name);
 const tuneSeconds = Number(values["tune-seconds"] ?? seconds);
 /** Where the (arm, seed) runs of one budget live. */
@@ -153,15 +153,6 @@ async function sweepConfigFor(arm: Arm, seed: number, runName: string, workDir: 
   return file;
 }
 
-function cli(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, CI: "1" } });
-    let err = "";
-    p.stderr.on("data", (d: Buffer) => (err += d));
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`evogan ${args.slice(0, 2).join(" ")} exited ${code}: ${err.trim()}`))));
-  });
-}
-
 const readJsonl = async (file: string) => (await readFile(file, "utf8")).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 
 async function runArm(name: string, arm: Arm, seed: number, budget: number): Promise<Result> {
@@ -177,13 +168,13 @@ async function runArm(name: string, arm: Arm, seed: number, budget: number): Pro
   let result: Result;
   if (arm.kind === "run") {
     const sets = [...arm.set, ...seedSets(seed), "budget.iterations=100000000", `budget.seconds=${budget}`, `outDir=${workDir}`, `name=${runName}`];
-    await cli(["run", arm.config, "--no-report", ...sets.flatMap((s) => ["--set", s])]);
+    await evoganCli(["run", arm.config, "--no-report", ...sets.flatMap((s) => ["--set", s])]);
     const events = await readJsonl(join(workDir, runName, "events.jsonl"));
     const last = events.filter((e) => e.type === "eval").at(-1);
     result = { arm: name, seed, metrics: last.metrics, memberIterations: last.it, wallSeconds: (Date.now() - t0) / 1000 };
   } else {
     const sets = [...arm.set, `seed=${seed}`, ...(arm.asShipped ? [] : ["generations=100000"]), `budget.seconds=${budget}`, `outDir=${workDir}`, `name=${runName}`];
-    await cli(["sweep", await sweepConfigFor(arm, seed, runName, workDir), ...sets.flatMap((s) => ["--set", s])]);
+    await evoganCli(["sweep", await sweepConfigFor(arm, seed, runName, workDir), ...sets.flatMap((s) => ["--set", s])]);
     const state = JSON.parse(await readFile(join(workDir, runName, "sweep.json"), "utf8"));
     const best = [...state.members].filter((m) => m.status === "active").sort((a, b) => (b.fitness ?? -Infinity) - (a.fitness ?? -Infinity))[0];
     result = { arm: name, seed, metrics: best.metrics, memberIterations: state.members.reduce((s: number, m: { iterations: number }) => s + m.iterations, 0), wallSeconds: (Date.now() - t0) / 1000, member: best.id };
@@ -226,8 +217,6 @@ async function tunedLr(): Promise<number> {
   return lr;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: readonly number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const pm = (xs: readonly number[], digits: number, scale = 1) => `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
 
 await mkdir(workDir, { recursive: true });

@@ -8,11 +8,12 @@
 // restarts where it stopped. Prints mean ± sd of each final metric over the seeds, with each run's
 // iterations and wall time, and appends them with machine, commit and command to
 // bench/results/run-seeds.md and run-seeds.jsonl.
-import { execSync, spawn } from "node:child_process";
+import { execSync } from "node:child_process";
 import { appendFile, readFile, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { evoganCli, mean, sd } from "./evogan-cli.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,15 +49,6 @@ async function finished(dir: string): Promise<Finished | undefined> {
   return { ...r, commit: run?.stamps?.git?.commit?.slice(0, 7) };
 }
 
-function cli(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(root, "src/cli/bin.js"), ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, CI: "1" } });
-    let err = "";
-    p.stderr.on("data", (d: Buffer) => (err += d));
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`evogan run exited ${code}: ${err.trim()}`))));
-  });
-}
-
 async function runSeed(seed: number): Promise<Finished> {
   const runName = `${name}-s${seed}`;
   const dir = join(values.out, runName);
@@ -64,7 +56,7 @@ async function runSeed(seed: number): Promise<Finished> {
   if (done) return { ...done, seed };
   await rm(dir, { recursive: true, force: true });
   const sets = [...values.set, ...values["seed-fields"].split(",").map((f) => `${f}=${seed}`), `outDir=${values.out}`, `name=${runName}`];
-  await cli(["run", config, "--no-report", ...sets.flatMap((s) => ["--set", s])]);
+  await evoganCli(["run", config, "--no-report", ...sets.flatMap((s) => ["--set", s])]);
   const r = await finished(dir);
   if (!r) throw new Error(`${dir} did not finish`);
   return { ...r, seed };
@@ -77,8 +69,6 @@ await Promise.all(Array.from({ length: Math.min(2, cpus().length) }, async () =>
 }));
 results.sort((a, b) => a.seed - b.seed);
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const keys = Object.keys(results[0].metrics).filter((k) => results.every((r) => typeof r.metrics[k] === "number"));
 const commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
 const command = `node --import tsx bench/run-seeds.ts --config ${config} --seeds ${values.seeds} --seed-fields ${values["seed-fields"]}${values.set.map((s) => ` --set ${s}`).join("")}`;
