@@ -180,11 +180,11 @@ export function unpairedDatasetsTask(trainA: ImageData, testA: ImageData, trainB
   const split = splitHalves(Math.min(trainA.count, trainB.count), o.seed, o.validation ?? 0);
   const a = selectImages(trainA, firstOf(split.a, o.limit, "limit"), `${trainA.name}[A]`);
   const b = selectImages(trainB, firstOf(split.b, o.limit, "limit"), `${trainB.name}[B]`);
-  const [ta, tb] = [firstTest(testA, o), firstTest(testB, o)];
-  const n = Math.min(ta.count, tb.count);
-  const per = ta.height * ta.width * ta.channels;
+  // As many test images of each set: the first testLimit, or all of the shorter set.
+  const kept = (d: ImageData) => firstOf(Int32Array.from({ length: d.count }, (_, i) => i), o.testLimit, "testLimit").length;
+  const n = Math.min(kept(testA), kept(testB));
   const first = (d: ImageData) => (d.count === n ? d : selectImages(d, Int32Array.from({ length: n }, (_, i) => i), d.name));
-  const task: UnpairedTask = { transform: undefined, bDataset: o.bDataset ?? "mnist", a, b, test: { a: first(ta), b: first(tb).images.subarray(0, n * per) } };
+  const task: UnpairedTask = { transform: undefined, bDataset: o.bDataset ?? "mnist", a, b, test: { a: first(testA), b: first(testB).images } };
   if (split.validation.length === 0) return task;
   return { ...task, validation: { a: selectImages(trainA, split.validation, `${trainA.name}[validation]`), b: selectImages(trainB, split.validation, `${trainB.name}[validation]`).images } };
 }

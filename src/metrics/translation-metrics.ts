@@ -74,8 +74,8 @@ export async function translationMetrics(t: Translators, pairs: TestPairs, trans
   const fB = await t.bToA(b, n);
   const fgA = await t.bToA(gA, n);
   const gfB = await t.aToB(fB, n);
-  const classifier = evaluationClassifier(dataset);
   if (transform === undefined) return unanswered(gA, fB, fgA, gfB, pairs, opts);
+  const classifier = evaluationClassifier(dataset);
   const k = classifier.spec.classes;
   const back = inverseTransform(transform, gA, block);
   const [viaG, viaF] = [await classify(classifier, back, n), await classify(classifier, fB, n)];
