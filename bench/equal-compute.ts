@@ -100,6 +100,10 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       // paper's EMA of G from the end of the last fade (iteration 4000 of the default schedule).
       pggan: { kind: "run", config: cfg("pggan-mnist.json"), set: ["eval.every=1000"] },
       "pggan+ema": { kind: "run", config: cfg("pggan-mnist.json"), set: ["eval.every=1000", `trainer.ema={"decay":0.999,"start":4000}`] },
+      // PBT over the growth schedule (configs/sweep-pbt-pggan-mnist.json: 2 members, one per core,
+      // the first starting on the default schedule, each with the EMA from its own last fade),
+      // against the fixed schedule of pggan+ema.
+      "pggan-pbt": { kind: "sweep", config: cfg("sweep-pbt-pggan-mnist.json"), set: [] },
     };
   }
   // The ablation: the shipped search's training settings (smaller, faster nets on larger batches,

@@ -13,8 +13,12 @@
 // Each iteration's record carries its stage and α. During a fade D's real images are blended
 // between the two resolutions as G's are (fadeReals), as in Karras et al.'s code; D's step is the
 // only place reals are faded (E-GAN's Fd and the rsgan mutation read them unfaded).
+// An EMA of G (trainer.ema) averages from max(start, fullyGrownAt(schedule)) on and copies G
+// before: with fades of ~1000 iterations an average of decay 0.999 would still hold the previous
+// stage's weights through most of a fade, and where growth ends depends on the member's own
+// schedule, which PBT perturbs. So `start: 0` means "from the end of the last fade".
 import type { GrowthPoint, GrowthSchedule } from "../models/image/growth-schedule.ts";
-import { checkGrowthSchedule, growthAt } from "../models/image/growth-schedule.ts";
+import { checkGrowthSchedule, fullyGrownAt, growthAt } from "../models/image/growth-schedule.ts";
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import type { Pggan } from "../models/image/pggan.ts";
 import { fadeReals } from "../models/image/pggan-layers.ts";
@@ -31,6 +35,11 @@ export type PgganOptions = Omit<ImageEganOptions, "model"> & {
 /** An iteration's record with the growth point it trained at. */
 export type PgganRecord = TrainerRecord & GrowthPoint;
 
+/** The EMA options with averaging held off until the schedule is fully grown (see the header). */
+export function emaAfterGrowth(ema: PgganOptions["ema"], schedule: GrowthSchedule): PgganOptions["ema"] {
+  return ema && { ...ema, start: Math.max(ema.start, fullyGrownAt(schedule)) };
+}
+
 export class PgganTrainer extends ImageEganTrainer {
   private point: GrowthPoint;
   private current: ImageGanModel;
@@ -42,7 +51,7 @@ export class PgganTrainer extends ImageEganTrainer {
     checkGrowthSchedule(growing.schedule, growing.pggan.stages);
     const point = growthAt(growing.schedule, state?.it ?? 0);
     const model = growing.pggan.atGrowth(point.stage, point.alpha);
-    super({ ...growing, model }, state);
+    super({ ...growing, model, ema: emaAfterGrowth(growing.ema, growing.schedule) }, state);
     this.point = point;
     this.current = model;
   }

@@ -88,6 +88,16 @@ describe("the PGGAN trainer", () => {
     t.dispose();
   });
 
+  it("the EMA of G copies G until the schedule is fully grown (hold [2, 1], fade [2, 1]: iteration 6), whatever its start, then averages", async () => {
+    const t = pgganTrainer(config({ hold: [2, 1], fade: [2, 1] }, { ema: { decay: 0.5, start: 0 } }));
+    const equalToG = (s: ImageEganState) => Object.keys(s.parents[0].p).every((n) => s.ema![n].data.every((v, i) => v === s.parents[0].p[n].data[i]));
+    await train(t, 5);
+    expect(equalToG(await t.exportState())).toBe(true);
+    await train(t, 3);
+    expect(equalToG(await t.exportState())).toBe(false);
+    t.dispose();
+  });
+
   it("a checkpoint taken mid-fade (α = 0.5 next) resumes to the records and samples of an uninterrupted run (E-GAN, WGAN-GP's ε draws included)", async () => {
     const c = config({ hold: [2, 3], fade: [4, 3] }, EGAN);
     const straight = pgganTrainer(c);
