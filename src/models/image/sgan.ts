@@ -3,20 +3,18 @@
 //
 //   G: dcgan.ts's generator (z → linear → 7×7×2w → BN → ReLU → convT → w → BN → ReLU → convT → tanh),
 //      or with `generator: "mlp"` Salimans et al.'s MLP generator (mlp-generator.ts)
-//   D: x → flatten → +N(0, σ_in²) → [dense → ReLU → +N(0, σ_h²)] per hidden layer → dense → N logits
-//      with Salimans et al.'s MNIST widths 784-1000-500-250-250-250-10; the last hidden layer's
-//      output (ReLU'd, before its noise) is the feature layer f of feature matching, as in their
-//      code (layers[-3]).
+//   D: x → flatten → mlp-classifier.ts (Salimans et al.'s MNIST widths 784-1000-500-250-250-250-10,
+//      Gaussian noise on the input and after each hidden layer) → N logits; its last hidden layer
+//      is the feature layer f of feature matching.
 //
 // Why an MLP D rather than dcgan's conv D: it is the D of the published 100-label MNIST result
 // (99.07%, Table 1) that the issue's bar is measured against, and it is matrix products only, which
 // evogan's native GEMM runs at full speed on a CPU core, with no conv-gradient kernels (the slow
 // part of a DCGAN step on wasm). Its Gaussian noise layers are the regulariser that keeps a D with
 // 1.5M weights from memorising 100 labels.
-// Departures: Salimans et al.'s dense layers are weight-normalised with a data-dependent init;
-// these are plain dense layers with He-normal weights (std √(2/fan_in), so ReLU activations keep
-// their scale, which the fixed noise σ is relative to). Pixels here span [−1, 1], twice their
-// [0, 1], so the input noise σ that matches their 0.3 is 0.6.
+// Departures: Salimans et al.'s weight-normalised layers get a data-dependent init; these start
+// at He's scale (mlp-classifier.ts), as weights or (weightNorm) as the norm g. Pixels here span
+// [−1, 1], twice their [0, 1], so the input noise σ that matches their 0.3 is 0.6.
 //
 // As an ImageGanModel (so E-GAN's image trainer can drive it unchanged), `discriminate` returns
 // the unsupervised score s = logsumexp l, D's binary logit, without noise; `classify` is the
@@ -29,8 +27,8 @@ import { dcgan } from "./dcgan.ts";
 import { MLP_G_HIDDEN, mlpGenerator, type ImageGenerator } from "./mlp-generator.ts";
 import { SGAN_D_DEFAULTS } from "./sgan-defaults.ts";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
-import { initDense, linear, relu, weightNormLinear } from "./layers.ts";
-import type { ParamInit, Params } from "./params.ts";
+import { mlpClassifier, type ClassifierOutputs } from "./mlp-classifier.ts";
+import type { Params } from "./params.ts";
 
 export interface SganSpec {
   readonly zDim: number;
@@ -59,10 +57,7 @@ export { SGAN_D_DEFAULTS };
 export type SganGenerator = "dcgan" | "mlp";
 
 /** D's semi-supervised forward: N class logits and the feature layer f. */
-export interface SganOutputs {
-  readonly logits: tf.Tensor2D;
-  readonly features: tf.Tensor2D;
-}
+export type SganOutputs = ClassifierOutputs;
 
 export interface SganModel extends ImageGanModel {
   /** N, the real classes D tells apart (numClasses stays 0: G is unconditional). */
@@ -74,13 +69,10 @@ export interface SganModel extends ImageGanModel {
 }
 
 /** DCGAN's generator alone, as an ImageGenerator. */
-function dcganGenerator(spec: { zDim: number; width: number; shape: ImageShape }): ImageGenerator {
+export function dcganGenerator(spec: { zDim: number; width: number; shape: ImageShape }): ImageGenerator {
   const m = dcgan(spec);
   return { initG: (init) => m.initG(init), generate: (g, z) => m.generate(g, z, undefined) };
 }
-
-/** Names of D's dense layers: d.fc0 … d.fc{k−1} hidden, d.out the logits. */
-const hiddenName = (i: number): string => `d.fc${i}`;
 
 export function sgan(spec: SganSpec): SganModel {
   const { zDim, width, shape, classes, dHidden, inputNoise, hiddenNoise, weightNorm = false, generator = "dcgan" } = spec;
@@ -88,46 +80,17 @@ export function sgan(spec: SganSpec): SganModel {
   if (dHidden.length < 1) throw new Error("sgan: D needs at least one hidden layer (its last one is the feature layer)");
   const g: ImageGenerator = generator === "mlp" ? mlpGenerator({ zDim, hidden: MLP_G_HIDDEN, shape }) : dcganGenerator({ zDim, width, shape });
   const inputSize = shape.height * shape.width * shape.channels;
-  const featureLayer = hiddenName(dHidden.length - 1);
-  const addNoise = (h: tf.Tensor2D, sigma: number, noise: Rng | undefined): tf.Tensor2D =>
-    noise === undefined || sigma === 0 ? h : tf.add(h, tf.tensor2d(noise.normalArray(h.size, 0, sigma), h.shape));
-
-  const dense = (h: tf.Tensor2D, d: Params, name: string): tf.Tensor2D => (weightNorm ? weightNormLinear(h, d, name) : linear(h, d, name));
-  const classify = (d: Params, x: tf.Tensor4D, noise?: Rng): SganOutputs => {
-    let h = addNoise(tf.reshape(x, [x.shape[0], inputSize]) as tf.Tensor2D, inputNoise, noise);
-    let features: tf.Tensor2D | undefined;
-    dHidden.forEach((_, i) => {
-      h = relu(dense(h, d, hiddenName(i)));
-      if (i === dHidden.length - 1) features = h;
-      h = addNoise(h, hiddenNoise, noise);
-    });
-    return { logits: dense(h, d, "d.out"), features: features! };
-  };
-  // He's scale √(2/fan_in) before a ReLU, √(1/fan_in) for the logits (unit-scale outputs). With
-  // weight normalization the same scale is the norm g of each unit's weights, √2 and 1, so both
-  // parametrisations start as the same function.
-  const initLayer = (init: ParamInit, name: string, fanIn: number, n: number, gain: number): void => {
-    if (!weightNorm) return initDense(init, name, fanIn, n, { init: "normal", std: gain / Math.sqrt(fanIn) });
-    init.normal(`${name}.v`, [fanIn, n], 1 / Math.sqrt(fanIn));
-    init.add(`${name}.g`, [n], new Float32Array(n).fill(gain));
-    init.zeros(`${name}.b`, [n]);
-  };
+  const body = mlpClassifier({ inputSize, classes, hidden: dHidden, inputNoise, hiddenNoise, weightNorm });
+  const classify = (d: Params, x: tf.Tensor4D, noise?: Rng): SganOutputs => body.classify(d, tf.reshape(x, [x.shape[0], inputSize]) as tf.Tensor2D, noise);
 
   return {
     zDim,
     numClasses: 0,
     shape,
     classes,
-    featureLayer,
+    featureLayer: body.featureLayer,
     initG: (init) => g.initG(init),
-    initD(init: ParamInit) {
-      let fanIn = inputSize;
-      dHidden.forEach((n, i) => {
-        initLayer(init, hiddenName(i), fanIn, n, Math.SQRT2);
-        fanIn = n;
-      });
-      initLayer(init, "d.out", fanIn, classes, 1);
-    },
+    initD: (init) => body.init(init),
     generate: (gp, z) => g.generate(gp, z),
     discriminate: (d, x) => unsupervisedScore(classify(d, x).logits),
     classify,
