@@ -79,7 +79,9 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       "sgan-convG": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.generator=dcgan"] },
       "sgan-mlpG": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.generator=mlp"] },
       "sgan-mlpG-lr3e-3": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.generator=mlp", "trainer.g.lr=3e-3", "trainer.d.lr=3e-3"] },
-      // Salimans et al.'s learning rate for their weight-normalised D (the shipped D has weight norm).
+      // Salimans et al.'s learning rate for their weight-normalised D (the shipped D has weight
+      // norm), for D alone (G's is DCGAN's, with batch norm) and for both.
+      "sgan-dlr3e-3": { kind: "run", config: cfg("sgan-mnist.json"), set: ["trainer.d.lr=3e-3"] },
       "sgan-lr3e-3": { kind: "run", config: cfg("sgan-mnist.json"), set: ["trainer.g.lr=3e-3", "trainer.d.lr=3e-3"] },
       "labels-only": { kind: "run", config: cfg("sgan-mnist.json"), set: ["model.unlabelledWeight=0"] },
       pbt: { kind: "sweep", config: cfg("sweep-pbt-sgan-mnist.json"), set: [] },
