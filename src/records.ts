@@ -93,10 +93,12 @@ export const imageMetricsSchema = Schema.Struct({
   fid: NumberOrNaN,
   inceptionScore: NumberOrNaN,
   classTvd: NumberOrNaN,
-  /** sgan: the fraction of the labelled validation images (from the training set) D's classifier gets right; fitness may use it. */
+  /** sgan, augbigan: the fraction of the labelled validation images (from the training set) D's classifier gets right; fitness may use it. */
   valAccuracy: Schema.optionalKey(NumberOrNaN),
   /** sgan: the same on the test set: reported, never selected on. */
   testAccuracy: Schema.optionalKey(NumberOrNaN),
+  /** augbigan: mean |x − G(E(x))| per pixel on the [0, 1] scale over the test set's first 1000 images. */
+  reconstructionError: Schema.optionalKey(NumberOrNaN),
 });
 export type ImageMetrics = typeof imageMetricsSchema.Type;
 

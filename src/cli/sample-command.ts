@@ -107,7 +107,7 @@ export function registerSampleCommands(program: Command): void {
     .action((runDir: string, o: SampleOptions) => exitWith(() => sample(runDir, o)));
   program
     .command("reconstruct")
-    .description("BigBiGAN: test images beside their reconstructions G(E(x))")
+    .description("BigBiGAN, augmented BiGAN: test images beside their reconstructions G(E(x))")
     .argument("<runDir>", "a BigBiGAN run's directory")
     .option("--n <count>", "number of test images", positiveInt, 32)
     .option("--no-ema", "decode with the generator itself, not its EMA copy")

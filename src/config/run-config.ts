@@ -23,8 +23,11 @@ export type Dataset = (typeof DATASETS)[number];
 export type ToyDatasetName = (typeof TOY_DATASETS)[number];
 export const isToyDataset = (d: Dataset): d is ToyDatasetName => (TOY_DATASETS as readonly string[]).includes(d);
 
-export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan", "sgan", "pggan", "cyclegan"] as const;
+export const FAMILIES = ["mlp", "dcgan", "biggan", "bigbigan", "sgan", "augbigan", "pggan", "cyclegan"] as const;
 export type Family = (typeof FAMILIES)[number];
+
+/** The semi-supervised families: D is a classifier, trained on a labelled subset (src/data/semi-split.ts). */
+export const isSemiFamily = (f: Family): f is "sgan" | "augbigan" => f === "sgan" || f === "augbigan";
 
 /**
  * D's losses: cross-entropy on D's logit (E-GAN, DCGAN), the hinge on its raw score (BigGAN),
@@ -266,6 +269,35 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     budget: { iterations: 3000 },
     eval: { every: 500, samples: 1000 },
   },
+  // Augmented BiGAN (Kumar et al. 2017): SGAN's task, D body, G and trainer settings (above), so that
+  // the two semi-supervised families differ only in what augmented BiGAN adds.
+  augbigan: {
+    task: { dataset: "mnist", labelled: SEMI_SPLIT_DEFAULTS.labelled, validation: SEMI_SPLIT_DEFAULTS.validation, labelSeed: 1 },
+    model: {
+      zDim: 32,
+      width: 32,
+      ...SGAN_D_DEFAULTS,
+      unlabelledWeight: 0.5,
+      weightNorm: true,
+      // E: two hidden layers of 500, the widths of Salimans et al.'s MNIST G mirrored (a matrix
+      // product per layer, cheap beside D's 1.5M weights).
+      eHidden: [500, 500],
+      // The third pair is what the family adds to a BiGAN (on); the invariance penalty costs two
+      // more D passes and a G pass per D step, so it is a switch (off).
+      thirdPair: true,
+      invariance: 0,
+    },
+    trainer: {
+      mutations: ["feature-matching"],
+      gamma: 0.05,
+      batchSize: 100,
+      evalBatchSize: 100,
+      g: { lr: 1e-3 },
+      d: { lr: 1e-3 },
+    },
+    budget: { iterations: 3000 },
+    eval: { every: 500, samples: 1000 },
+  },
   pggan: {
     task: { dataset: "mnist" },
     // zDim 32 as DCGAN's. Width 24 (channels 48 → 24 → 12 at 7 → 14 → 28, pggan.ts): 161k
@@ -496,6 +528,28 @@ const Model = Schema.Union([
     weightNorm: Schema.Boolean,
   }),
   Schema.Struct({
+    family: Schema.Literal("augbigan"),
+    zDim,
+    /** G's base width (DCGAN's generator). */
+    width,
+    /** D's hidden layer widths, input side first; the last is the feature layer of feature matching. */
+    dHidden: hidden,
+    /** σ of the Gaussian noise on D's image input while training (pixels in [−1, 1]; not on the code z). */
+    inputNoise: Finite.check(atLeast(0)),
+    /** σ of the Gaussian noise after each of D's hidden layers while training. */
+    hiddenNoise: Finite.check(atLeast(0)),
+    /** w in D's loss L_sup + w·L_unsup. */
+    unlabelledWeight: Finite.check(atLeast(0)),
+    /** Weight normalization of D's dense layers. */
+    weightNorm: Schema.Boolean,
+    /** E's hidden layer widths, image side first. */
+    eHidden: hidden,
+    /** The third pair (G(E(x)), E(x)): D calls it fake, G and E make it look real (what makes reconstructions follow x). */
+    thirdPair: Schema.Boolean,
+    /** Weight of the manifold-invariance penalty in D's loss (0: off; src/losses/augbigan-losses.ts). */
+    invariance: Finite.check(atLeast(0)),
+  }),
+  Schema.Struct({
     family: Schema.Literal("pggan"),
     zDim,
     /** Base width w: 2w channels at the lowest resolution, halved at each doubling (pggan.ts). */
@@ -595,9 +649,9 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
     return at("model.attentionResolution", `no block of a 28×28 model works at ${m.attentionResolution}; choose 7 (D only), 14 (G and D) or 28 (G only)`);
   }
   // BigBiGAN's and CycleGAN's trainers evolve every iteration (evolve-every-k is in the toy and the image E-GAN trainers).
-  if ((family === "bigbigan" || family === "cyclegan") && c.trainer.evolveEvery !== 1) return at("trainer.evolveEvery", `${family} evolves every iteration (1); evolving every k is for the mlp, dcgan, biggan, sgan and pggan families`);
-  if (family === "bigbigan" && c.trainer.mu !== 1) return at("trainer.mu", "BigBiGAN keeps one survivor (D's real pairs need one encoder)");
-  if (family === "bigbigan" && c.trainer.mutations.includes("rsgan")) return at("trainer.mutations", "rsgan pairs fake images with real ones; BigBiGAN's scores are of (x, z) pairs, so it has no rsgan mutation");
+  if ((family === "bigbigan" || family === "augbigan" || family === "cyclegan") && c.trainer.evolveEvery !== 1) return at("trainer.evolveEvery", `${family} evolves every iteration (1); evolving every k is for the mlp, dcgan, biggan, sgan and pggan families`);
+  if ((family === "bigbigan" || family === "augbigan") && c.trainer.mu !== 1) return at("trainer.mu", `${family === "bigbigan" ? "BigBiGAN" : "augmented BiGAN"} keeps one survivor (D's real pairs need one encoder)`);
+  if ((family === "bigbigan" || family === "augbigan") && c.trainer.mutations.includes("rsgan")) return at("trainer.mutations", `rsgan pairs fake images with real ones; ${family === "bigbigan" ? "BigBiGAN" : "augmented BiGAN"}'s scores are of (x, z) pairs, so it has no rsgan mutation`);
   if (family === "bigbigan" && c.trainer.dLoss !== "hinge") return at("trainer.dLoss", "BigBiGAN's discriminator loss is the hinge");
   if (m.family === "cyclegan") {
     const problem = cycleganProblem(c);
@@ -616,14 +670,15 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
     const short = ([["hold", hold], ["fade", fade]] as const).find(([, xs]) => xs.length !== PGGAN_GROWTH_STEPS);
     if (short) return at(`model.growth.${short[0]}`, `needs one entry per growth step, ${PGGAN_GROWTH_STEPS} for 7 → 14 → 28 (28×28 images), got ${short[1].length}`);
   }
-  if (family !== "sgan" && c.trainer.mutations.includes("feature-matching")) return at("trainer.mutations", `feature-matching needs D's features; only the sgan family's D gives them, not ${family}'s`);
-  if (family === "sgan" && c.trainer.dLoss !== "bce") return at("trainer.dLoss", "SGAN's unsupervised D loss is the cross-entropy on its score s = logsumexp of the class logits (bce)");
-  // Validation images rank sgan members (D's accuracy) and cyclegan members (their translations).
+  const semi = isSemiFamily(family);
+  if (!semi && c.trainer.mutations.includes("feature-matching")) return at("trainer.mutations", `feature-matching needs D's features; only the semi-supervised families' D (sgan, augbigan) gives them, not ${family}'s`);
+  if (semi && c.trainer.dLoss !== "bce") return at("trainer.dLoss", `${family}'s unsupervised D loss is the cross-entropy on its score s = logsumexp of the class logits (bce)`);
+  // Validation images rank semi-supervised members (D's accuracy) and cyclegan members (their translations).
   const semiField = (["labelled", "validation", "labelSeed"] as const).find((k) => c.task[k] !== undefined && !(k === "validation" && family === "cyclegan"));
-  if (family !== "sgan" && semiField) return at(`task.${semiField}`, semiField === "validation" ? "is for the semi-supervised and translation families (model.family sgan or cyclegan)" : "is for the semi-supervised family (model.family sgan)");
+  if (!semi && semiField) return at(`task.${semiField}`, semiField === "validation" ? "is for the semi-supervised and translation families (model.family sgan, augbigan or cyclegan)" : "is for the semi-supervised families (model.family sgan or augbigan)");
   // Every image set evogan trains on has 10 classes, and the split is balanced over them.
   const unbalanced = (["labelled", "validation"] as const).find((k) => (c.task[k] ?? 0) % 10 !== 0);
-  if (family === "sgan" && unbalanced) return at(`task.${unbalanced}`, `must be a multiple of the 10 classes so that every class has as many, got ${c.task[unbalanced]}`);
+  if (semi && unbalanced) return at(`task.${unbalanced}`, `must be a multiple of the 10 classes so that every class has as many, got ${c.task[unbalanced]}`);
   if (toy && (c.task.limit !== undefined || c.task.imagesFile || c.task.labelsFile || c.task.files)) {
     return at("task", "limit, imagesFile, labelsFile and files are for image datasets");
   }
@@ -674,9 +729,10 @@ export type DcganModelConfig = Extract<ModelConfig, { readonly family: "dcgan" }
 export type BigganModelConfig = Extract<ModelConfig, { readonly family: "biggan" }>;
 export type BigbiganModelConfig = Extract<ModelConfig, { readonly family: "bigbigan" }>;
 export type SganModelConfig = Extract<ModelConfig, { readonly family: "sgan" }>;
+export type AugbiganModelConfig = Extract<ModelConfig, { readonly family: "augbigan" }>;
 export type PgganModelConfig = Extract<ModelConfig, { readonly family: "pggan" }>;
 export type CycleganModelConfig = Extract<ModelConfig, { readonly family: "cyclegan" }>;
-export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig | SganModelConfig | PgganModelConfig | CycleganModelConfig;
+export type ImageModelConfig = DcganModelConfig | BigganModelConfig | BigbiganModelConfig | SganModelConfig | AugbiganModelConfig | PgganModelConfig | CycleganModelConfig;
 export type TrainerConfig = RunConfig["trainer"];
 export type AdamConfig = TrainerConfig["g"];
 export type EmaConfig = NonNullable<TrainerConfig["ema"]>;

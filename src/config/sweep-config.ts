@@ -420,9 +420,9 @@ function checkFitness(fitness: SweepConfig["fitness"], datasets: ReadonlyMap<Dat
   for (const field of ["metric", "tieBreak"] as const) {
     const metric = fitness[field];
     if (metric === undefined || METRIC_DATA[metric] === "any") continue;
-    // Only an sgan member's D is a classifier whose accuracy can be measured.
-    const unmeasured = metric === "val-accuracy" ? [...families].find(([family]) => family !== "sgan") : undefined;
-    if (unmeasured) throw new ConfigError(`fitness.${field}`, `"val-accuracy" is the accuracy of an sgan member's classifier, but member ${unmeasured[1]} is ${unmeasured[0]}, which has none`);
+    // Only a semi-supervised member's D is a classifier whose accuracy can be measured.
+    const unmeasured = metric === "val-accuracy" ? [...families].find(([family]) => family !== "sgan" && family !== "augbigan") : undefined;
+    if (unmeasured) throw new ConfigError(`fitness.${field}`, `"val-accuracy" is the accuracy of a semi-supervised member's classifier (sgan, augbigan), but member ${unmeasured[1]} is ${unmeasured[0]}, which has none`);
     // A CycleGAN member is measured on its translations only, and only a CycleGAN member on translations.
     const translation = METRIC_DATA[metric] === "translation";
     const mismatch = [...families].find(([family]) => (family === "cyclegan") !== translation);

@@ -78,7 +78,7 @@ export function exportWeights(run: RunWeights, what: readonly Part[] | undefined
 const TFJS_LAYOUT = "tfjs names and layouts: conv filters [kh, kw, cin, cout], dense weights [in, out], images NHWC; *.w.u are spectral-norm power-iteration vectors and *.w the weights before spectral normalisation";
 
 const missingPart = (p: Part, family: string): string =>
-  p === "ema" ? "this run has no EMA generator (trainer.ema was off)" : p === "e" ? `only BigBiGAN has an encoder (this run is ${family})` : `this run has no ${p}`;
+  p === "ema" ? "this run has no EMA generator (trainer.ema was off)" : p === "e" ? `only BigBiGAN and augmented BiGAN have an encoder (this run is ${family})` : `this run has no ${p}`;
 
 /** evogan's names as they are; the EMA copy's "g." becomes "g_ema.". */
 function rawTensors(params: ParamData, part: Part): SafeTensor[] {
@@ -137,15 +137,15 @@ function networksOf(run: RunWeights): Networks {
       },
     };
   }
-  // BigBiGAN's trainer holds one G beside E; the E-GAN trainer's parents are its survivors, the best first.
+  // BigBiGAN's and augmented BiGAN's trainers hold one G beside E; the E-GAN trainer's parents are its survivors, the best first.
   const sides = isBigbiganState(trainer) ? { g: trainer.g.p, d: trainer.d.p, e: trainer.e.p } : isImageEganState(trainer) ? { g: trainer.parents[0]?.p, d: trainer.d.p } : undefined;
-  if (!sides || isBigbiganState(trainer) !== (family === "bigbigan")) throw mismatch(file, family);
+  if (!sides || isBigbiganState(trainer) !== (family === "bigbigan" || family === "augbigan")) throw mismatch(file, family);
   const g = sides.g;
   if (!g) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
   const sources: Partial<Record<Part, ParamData>> = { ...sides, g, ...(trainer.ema ? { ema: trainer.ema } : {}) };
   if (model.family === "pggan") return { family, sources, metadata: pgganMetadata(model, g, run.it, file) };
-  // SGAN's G is DCGAN's (its D, an MLP classifier, is exported raw like BigGAN's parts).
-  const shape = imageShapeOf(g, model.width, family === "dcgan" || family === "sgan" ? ["g.up2.w", 2] : ["g.out.conv.w", 3], file);
+  // SGAN's and augmented BiGAN's G is DCGAN's (their D, an MLP classifier, and E are exported raw like BigGAN's parts).
+  const shape = imageShapeOf(g, model.width, family === "dcgan" || family === "sgan" || family === "augbigan" ? ["g.up2.w", 2] : ["g.out.conv.w", 3], file);
   const metadata = {
     z_dim: String(model.zDim),
     z_distribution: "normal(0, 1)",

@@ -31,7 +31,7 @@ export const METRIC_DATA: Readonly<Record<FitnessMetric, MetricData | "any">> = 
   fid: "image",
   "inception-score": "image",
   "class-tvd": "image",
-  // Only an sgan member has a classifier to measure; any other member's is NaN (ranked last).
+  // Only a semi-supervised member (sgan, augbigan) has a classifier to measure; any other member's is NaN (ranked last).
   "val-accuracy": "image",
   "val-label-preservation": "translation",
   "val-translation-error": "translation",

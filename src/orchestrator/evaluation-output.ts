@@ -15,7 +15,8 @@ export function metricsSummary(m: EvalMetrics): string {
   }
   if (isImageMetrics(m)) {
     const semi = m.valAccuracy === undefined || m.testAccuracy === undefined ? "" : `  val acc ${(100 * m.valAccuracy).toFixed(1)}%  test acc ${(100 * m.testAccuracy).toFixed(1)}%`;
-    return `FID ${m.fid.toFixed(2)}  IS ${m.inceptionScore.toFixed(2)}  TVD ${m.classTvd.toFixed(3)}${semi}`;
+    const recon = m.reconstructionError === undefined ? "" : `  reconstruction error ${m.reconstructionError.toFixed(4)}`;
+    return `FID ${m.fid.toFixed(2)}  IS ${m.inceptionScore.toFixed(2)}  TVD ${m.classTvd.toFixed(3)}${semi}${recon}`;
   }
   return `modes ${m.modes}/${m.totalModes}  high-quality ${(100 * m.highQuality).toFixed(1)}%  reverse KL ${m.reverseKL.toFixed(3)}${m.mmd === undefined ? "" : `  MMD² ${m.mmd.toFixed(4)}`}`;
 }

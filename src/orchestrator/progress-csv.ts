@@ -9,7 +9,7 @@
 //   run started (evaluations excluded), continued across resumes; a sweep member's, its trainer's.
 // - The metric columns are the fields of the kind's schema in src/records.ts, in their order (toy:
 //   samples, modes, totalModes, highQuality, reverseKL, mmd; image: samples, fid, inceptionScore,
-//   classTvd, and for sgan valAccuracy, testAccuracy; translation: samples, translationError, ..., valLabelPreservation), so a metric
+//   classTvd, and for sgan and augbigan valAccuracy, testAccuracy (augbigan: reconstructionError); translation: samples, translationError, ..., valLabelPreservation), so a metric
 //   added there becomes a column of new runs by itself.
 // - A sweep member has one `config/<dot-path>` column per hyperparameter of the sweep's space: the
 //   values it trained the segment before that evaluation with (after an exploit, the new ones).
@@ -36,7 +36,7 @@ const HYPER_PREFIX = "config/";
 
 /** The columns of a run whose first evaluation gave `metrics` (its task kind), with a sweep member's hyperparameters (sorted by name). */
 export function progressColumns(metrics: EvalMetrics, hypers?: Hypers): string[] {
-  // An image run has its classifier's accuracy columns only when it has a classifier (sgan).
+  // An image run has its classifier's accuracy columns only when it has a classifier (sgan, augbigan), a reconstruction error only when it has an encoder that is measured (augbigan).
   const metricColumns = isImageMetrics(metrics)
     ? Object.keys(imageMetricsSchema.fields).filter((k) => k in metrics)
     : Object.keys(isTranslationMetrics(metrics) ? translationMetricsSchema.fields : toyMetricsSchema.fields);

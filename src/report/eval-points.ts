@@ -31,9 +31,11 @@ export interface ImageEvalPoint extends EvalPointBase {
   readonly inceptionScore: number;
   /** Total variation distance of the predicted class frequencies from uniform (lower is better). */
   readonly classTvd: number;
-  /** sgan: its classifier's accuracy on the labelled validation images, and on the test set; NaN for other runs. */
+  /** sgan, augbigan: its classifier's accuracy on the labelled validation images, and on the test set; NaN for other runs. */
   readonly valAccuracy: number;
   readonly testAccuracy: number;
+  /** augbigan: mean |x − G(E(x))| per pixel on the [0, 1] scale on test images; NaN for other runs. */
+  readonly reconstructionError: number;
 }
 
 export interface TranslationEvalPoint extends EvalPointBase {
@@ -63,7 +65,7 @@ export function evalPoint(record: EvalRecord): EvalPoint {
     const { translationError, backTranslationError, cycleErrorA, cycleErrorB, labelPreservation, backLabelPreservation, fidA, fidB, valTranslationError, valLabelPreservation } = m;
     return { kind: "translation", it, elapsedMs, translationError, backTranslationError, cycleErrorA, cycleErrorB, labelPreservation, backLabelPreservation, fidA, fidB, valTranslationError, valLabelPreservation };
   }
-  if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd, valAccuracy: m.valAccuracy ?? NaN, testAccuracy: m.testAccuracy ?? NaN };
+  if (isImageMetrics(m)) return { kind: "image", it, elapsedMs, fid: m.fid, inceptionScore: m.inceptionScore, classTvd: m.classTvd, valAccuracy: m.valAccuracy ?? NaN, testAccuracy: m.testAccuracy ?? NaN, reconstructionError: m.reconstructionError ?? NaN };
   return { kind: "toy", it, elapsedMs, modes: m.modes, totalModes: m.totalModes, highQuality: m.highQuality, reverseKL: m.reverseKL, mmd: m.mmd ?? NaN };
 }
 

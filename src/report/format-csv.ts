@@ -2,7 +2,8 @@
 // value is missing or does not apply (toy metrics of an image run and the reverse, the commit of a
 // run from before stamps). The columns are the same for every report except the trailing
 // "wins <mutation>" ones, one per mutation seen, and the translation metrics' columns (after
-// "test accuracy"), which appear when a CycleGAN run is in the report.
+// "test accuracy"), which appear when a CycleGAN run is in the report, and "reconstruction error"
+// (after those), when an augmented BiGAN run is.
 import { isImagePoint, isToyPoint, isTranslationPoint, type TranslationEvalPoint } from "./eval-points.ts";
 import type { RunSummary } from "./summarize.ts";
 
@@ -34,7 +35,7 @@ const TRANSLATION: readonly (readonly [string, keyof Omit<TranslationEvalPoint, 
 ];
 const AFTER_TRANSLATION = HEADER.indexOf("test accuracy") + 1;
 
-function row(s: RunSummary, mutations: readonly string[], translation: boolean): string[] {
+function row(s: RunSummary, mutations: readonly string[], translation: boolean, reconstructed: boolean): string[] {
   const toy = isToyPoint(s.finalEval) ? s.finalEval : null;
   const image = isImagePoint(s.finalEval) ? s.finalEval : null;
   const translated = isTranslationPoint(s.finalEval) ? s.finalEval : null;
@@ -65,6 +66,7 @@ function row(s: RunSummary, mutations: readonly string[], translation: boolean):
     ...mutations.map((m) => csvNumber(s.mutationWins.find((w) => w.mutation === m)?.share ?? 0)),
   ];
   if (translation) cells.splice(AFTER_TRANSLATION, 0, ...TRANSLATION.map(([, k]) => csvNumber(translated?.[k])));
+  if (reconstructed) cells.splice(AFTER_TRANSLATION + (translation ? TRANSLATION.length : 0), 0, csvNumber(image?.reconstructionError));
   return cells;
 }
 
@@ -73,5 +75,7 @@ export function formatCsv(summaries: readonly RunSummary[]): string {
   const translation = summaries.some((s) => s.metricKind === "translation");
   const header: string[] = [...HEADER, ...mutations.map((m) => `wins ${m}`)];
   if (translation) header.splice(AFTER_TRANSLATION, 0, ...TRANSLATION.map(([h]) => h));
-  return [header, ...summaries.map((s) => row(s, mutations, translation))].map((r) => `${r.map(csvField).join(",")}\r\n`).join("");
+  const reconstructed = summaries.some((s) => isImagePoint(s.finalEval) && Number.isFinite(s.finalEval.reconstructionError));
+  if (reconstructed) header.splice(AFTER_TRANSLATION + (translation ? TRANSLATION.length : 0), 0, "reconstruction error");
+  return [header, ...summaries.map((s) => row(s, mutations, translation, reconstructed))].map((r) => `${r.map(csvField).join(",")}\r\n`).join("");
 }

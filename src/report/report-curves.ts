@@ -45,8 +45,11 @@ const IMAGE: readonly ReportCurve[] = [
   ...imageCurves("class TVD", (e) => e.classTvd),
 ];
 
-/** A semi-supervised run's classifier (sgan). */
+/** A semi-supervised run's classifier (sgan, augbigan). */
 const SEMI: readonly ReportCurve[] = [...imageCurves("validation accuracy %", (e) => e.valAccuracy * 100), ...imageCurves("test accuracy %", (e) => e.testAccuracy * 100)];
+
+/** A run with an encoder whose reconstructions are measured (augbigan). */
+const RECONSTRUCTION: readonly ReportCurve[] = imageCurves("reconstruction error", (e) => e.reconstructionError);
 
 /** A CycleGAN run (translation error on the [0, 1] scale; labels kept through T⁻¹). */
 const TRANSLATION: readonly ReportCurve[] = [
@@ -64,5 +67,6 @@ export function reportCurves(summaries: readonly RunSummary[]): ReportCurve[] {
   const translation = summaries.some((s) => s.metricKind === "translation");
   const toy = (!image && !translation) || summaries.some((s) => s.metricKind === "toy");
   const semi = summaries.some((s) => s.curves.evals.some((e) => isImagePoint(e) && Number.isFinite(e.valAccuracy)));
-  return [BEST_F, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...(translation ? TRANSLATION : []), D_LOSS];
+  const reconstructed = summaries.some((s) => s.curves.evals.some((e) => isImagePoint(e) && Number.isFinite(e.reconstructionError)));
+  return [BEST_F, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...(reconstructed ? RECONSTRUCTION : []), ...(translation ? TRANSLATION : []), D_LOSS];
 }

@@ -61,11 +61,13 @@ const IMAGE: readonly SummaryColumn[] = [
   col("TVD", "right", (s) => fixed(imageEval(s)?.classTvd, 3)),
 ];
 
-/** A semi-supervised run's classifier (sgan): validation and test accuracy. */
+/** A semi-supervised run's classifier (sgan, augbigan): validation and test accuracy. */
 const SEMI: readonly SummaryColumn[] = [
   col("val acc %", "right", (s) => fixed(asPercent(imageEval(s)?.valAccuracy), 1)),
   col("test acc %", "right", (s) => fixed(asPercent(imageEval(s)?.testAccuracy), 1)),
 ];
+/** A run whose encoder's reconstructions are measured (augbigan). */
+const RECONSTRUCTION: readonly SummaryColumn[] = [col("recon error", "right", (s) => fixed(imageEval(s)?.reconstructionError, 4))];
 const asPercent = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 100);
 
 /** A CycleGAN run: G's (A → B) and F's (B → A) errors and labels kept on test pairs, FID per domain, G's on the validation pairs. */
@@ -93,5 +95,6 @@ export function summaryColumns(summaries: readonly RunSummary[]): SummaryColumn[
   const toy = (!image && !translation) || summaries.some((s) => s.metricKind === "toy");
   const commit = summaries.some((s) => s.commit !== null);
   const semi = summaries.some((s) => Number.isFinite(imageEval(s)?.valAccuracy ?? NaN));
-  return [...LEAD, ...(commit ? COMMIT : []), ...(image || translation ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...(translation ? TRANSLATION : []), ...TAIL];
+  const reconstructed = summaries.some((s) => Number.isFinite(imageEval(s)?.reconstructionError ?? NaN));
+  return [...LEAD, ...(commit ? COMMIT : []), ...(image || translation ? TASK : []), ...PROGRESS, ...(toy ? TOY : []), ...(image ? IMAGE : []), ...(semi ? SEMI : []), ...(reconstructed ? RECONSTRUCTION : []), ...(translation ? TRANSLATION : []), ...TAIL];
 }

@@ -28,7 +28,7 @@ import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import { valueAndGradsOf } from "./named-grads.ts";
-import { sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
+import { mapImages, sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
 
 /**
@@ -253,22 +253,10 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
   }
 
   /** G(E(x)) for n images x (NHWC, [−1, 1]), with E's mean (z = μ), in batches like sampling. */
-  async reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Promise<Float32Array> {
+  reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Promise<Float32Array> {
     const { model } = this.o;
-    const { height, width, channels } = model.shape;
-    const per = height * width * channels;
     const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
-    const out = new Float32Array(n * per);
-    const batch = Math.max(64, this.o.batchSize);
-    for (let start = 0; start < n; start += batch) {
-      const rows = Math.min(batch, n - start);
-      const x = new Float32Array(batch * per);
-      for (let i = 0; i < batch; i++) x.set(images.subarray((start + Math.min(i, rows - 1)) * per, (start + Math.min(i, rows - 1) + 1) * per), i * per);
-      const r = tf.tidy(() => model.gen.generate(g, model.encode(this.side.e.p, tf.tensor4d(x, [batch, height, width, channels]), undefined), undefined));
-      out.set(((await r.data()) as Float32Array).subarray(0, rows * per), start * per);
-      r.dispose();
-    }
-    return out;
+    return mapImages((x) => model.gen.generate(g, model.encode(this.side.e.p, x, undefined), undefined), model.shape, images, n, this.o.batchSize);
   }
 
   corruptGenerators(): void {

@@ -25,7 +25,10 @@ export interface SampledImages {
 
 export const SAMPLE_BATCH = 64;
 
-export async function sampleImages(model: ImageGanModel, g: Params, n: number, rng: Rng, opts: SampleOptions, minBatch: number): Promise<SampledImages> {
+/** What sampling needs of a model: its generator and shapes. */
+export type SampledModel = Pick<ImageGanModel, "zDim" | "numClasses" | "shape" | "generate">;
+
+export async function sampleImages(model: SampledModel, g: Params, n: number, rng: Rng, opts: SampleOptions, minBatch: number): Promise<SampledImages> {
   if (opts.classLabel !== undefined && (model.numClasses === 0 || !Number.isInteger(opts.classLabel) || opts.classLabel < 0 || opts.classLabel >= model.numClasses)) {
     throw new Error(model.numClasses === 0 ? "this generator is unconditional: it takes no class" : `class must be an integer in 0..${model.numClasses - 1}, got ${opts.classLabel}`);
   }
@@ -45,4 +48,28 @@ export async function sampleImages(model: ImageGanModel, g: Params, n: number, r
     out.dispose();
   }
   return { images, labels };
+}
+
+/**
+ * f(x) for n images x (NHWC, [−1, 1]) of `shape`, in batches of at least SAMPLE_BATCH and
+ * `minBatch` (a short last batch padded by repeating its last image, as sampling pads): an
+ * encoder–generator's reconstructions G(E(x)).
+ */
+export async function mapImages(f: (x: tf.Tensor4D) => tf.Tensor4D, shape: ImageGanModel["shape"], images: Float32Array, n: number, minBatch: number): Promise<Float32Array> {
+  const { height, width, channels } = shape;
+  const per = height * width * channels;
+  const out = new Float32Array(n * per);
+  const batch = Math.max(SAMPLE_BATCH, minBatch);
+  for (let start = 0; start < n; start += batch) {
+    const rows = Math.min(batch, n - start);
+    const x = new Float32Array(batch * per);
+    for (let i = 0; i < batch; i++) {
+      const from = start + Math.min(i, rows - 1);
+      x.set(images.subarray(from * per, (from + 1) * per), i * per);
+    }
+    const r = tf.tidy(() => f(tf.tensor4d(x, [batch, height, width, channels])));
+    out.set(((await r.data()) as Float32Array).subarray(0, rows * per), start * per);
+    r.dispose();
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 // Builds the trainer of an image member from its config: DCGAN, BigGAN: ImageEganTrainer;
 // BigBiGAN: BigbiganTrainer; SGAN: SganTrainer, on the unlabelled part of the semi-supervised
-// split; PGGAN: PgganTrainer, which grows the model by its schedule; CycleGAN: CycleganTrainer, on
+// split; augmented BiGAN: AugbiganTrainer, on the same split; PGGAN: PgganTrainer, which grows the model by its schedule; CycleGAN: CycleganTrainer, on
 // the unpaired translation task of src/data/unpaired-domains.ts. The training set (and each task
 // built from it) is loaded once per thread and shared by every member that trains on the same data.
 import type { ImageModelConfig, RunConfig, TaskConfig, TrainerConfig } from "../config/run-config.ts";
@@ -18,13 +18,15 @@ import type { CycleDLoss } from "../losses/cycle-losses.ts";
 import { cyclegan } from "../models/image/cyclegan.ts";
 import { CycleganTrainer } from "./cyclegan-trainer.ts";
 import { BigbiganTrainer } from "./bigbigan-trainer.ts";
+import { AugbiganTrainer } from "./augbigan-trainer.ts";
+import { augbigan } from "../models/image/augbigan.ts";
 import { ImageEganTrainer } from "./image-egan-trainer.ts";
 import { SganTrainer } from "./sgan-trainer.ts";
 import { PgganTrainer } from "./pggan-trainer.ts";
 import { isBigbiganState, isCycleganState, isImageEganState, type TrainerState } from "./trainer.ts";
 
 /** The trainer of an image family that draws images from z (every image family but CycleGAN, which translates them: makeCycleganTrainer). */
-export type ImageTrainer = ImageEganTrainer | BigbiganTrainer | SganTrainer | PgganTrainer;
+export type ImageTrainer = ImageEganTrainer | BigbiganTrainer | SganTrainer | AugbiganTrainer | PgganTrainer;
 
 /** The parts of an image member's run config that shape its trainer. */
 export type ImageTrainerConfig = Pick<RunConfig, "task" | "trainer" | "seed"> & { readonly model: ImageModelConfig };
@@ -96,6 +98,8 @@ export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasse
       const p = pggan({ zDim: model.zDim, width: model.width, shape, stages: model.growth.hold.length + 1 });
       return p.atGrowth(p.stages - 1, 1);
     }
+    case "augbigan":
+      throw new Error("augbigan's D scores (x, z) pairs: its trainer is AugbiganTrainer");
     case "cyclegan":
       throw new Error("cyclegan draws no images from z: its G and F translate images (CycleganTrainer)");
   }
@@ -135,6 +139,13 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
       },
       state,
     );
+  }
+  if (m.family === "augbigan") {
+    if (state && !isBigbiganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
+    const semi = semiTaskData(data, c.task);
+    const model = augbigan({ ...m, shape, classes: data.numClasses });
+    const { thirdPair, invariance, unlabelledWeight } = m;
+    return new AugbiganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, model, unlabelledWeight, thirdPair, invariance }, state);
   }
   if (m.family === "cyclegan") throw new Error("a cyclegan member translates images, it draws none from z: build it with makeCycleganTrainer");
   if (state && !isImageEganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);

@@ -16,7 +16,8 @@ import type { GLoss } from "../../strategies/egan.ts";
 import { gatherBatch, type ImageData } from "../data/image-data.ts";
 import { featureMatchingLoss, sganDLoss, unsupervisedScore } from "../losses/semi-losses.ts";
 import type { Params, Updates } from "../models/image/params.ts";
-import { classifierAccuracy, classifyStacked, type SganModel } from "../models/image/sgan.ts";
+import { classifierAccuracy } from "../models/image/mlp-classifier.ts";
+import { classifyStacked, type SganModel } from "../models/image/sgan.ts";
 import { ImageEganTrainer, type GLossContext, type ImageEganOptions, type ImageEganState } from "./image-egan-trainer.ts";
 
 export type SganOptions = ImageEganOptions & {
@@ -66,6 +67,6 @@ export class SganTrainer extends ImageEganTrainer {
 
   /** The fraction of `data` D's classifier labels right (no noise). */
   accuracy(data: ImageData): Promise<number> {
-    return classifierAccuracy(this.semi.model, this.d.p, data);
+    return classifierAccuracy((x) => this.semi.model.classify(this.d.p, x).logits, data);
   }
 }

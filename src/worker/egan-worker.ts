@@ -23,6 +23,7 @@ import type { TestPairs } from "../data/unpaired-domains.ts";
 import { selectImages } from "../data/semi-split.ts";
 import type { TranslationMetrics } from "../records.ts";
 import { SganTrainer } from "../trainers/sgan-trainer.ts";
+import { AugbiganTrainer } from "../trainers/augbigan-trainer.ts";
 import { semiTaskData } from "../data/semi-task.ts";
 import { isToyState, type TrainerRecord } from "../trainers/trainer.ts";
 import { isEvoganError, toWire, TrainingDiverged } from "../errors.ts";
@@ -86,7 +87,7 @@ async function run(task: WorkerTask): Promise<InitResult | AdvanceResult | Membe
     case "reconstruct": {
       const m = imageMember(member(task.memberId));
       const t = m.trainer;
-      if (!(t instanceof BigbiganTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN member");
+      if (!(t instanceof BigbiganTrainer || t instanceof AugbiganTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN or augmented BiGAN member");
       const test = loadImageData(m.config.task.dataset as ImageDatasetName, "test", { limit: task.n });
       return { iteration: t.iteration, shape: t.o.model.shape, images: await t.reconstruct(test.images, test.count, { ema: task.ema }), originals: test.images };
     }
@@ -131,7 +132,11 @@ async function evaluate(m: Member, samples: number): Promise<Evaluation> {
   const { config: c, trainer: t } = m;
   const drawn = await t.sample(samples, new Rng(c.seed, EVAL_STREAM, it));
   const dataset = c.task.dataset as "mnist" | "fashion-mnist";
-  const metrics = { ...(await imageMetrics(drawn.images, samples, dataset)), ...(t instanceof SganTrainer ? await classifierAccuracies(t, c) : {}) };
+  const metrics = {
+    ...(await imageMetrics(drawn.images, samples, dataset)),
+    ...(t instanceof SganTrainer || t instanceof AugbiganTrainer ? await classifierAccuracies(t, c) : {}),
+    ...(t instanceof AugbiganTrainer ? { reconstructionError: await t.reconstructionError(testData(dataset), RECONSTRUCTED_TEST_IMAGES) } : {}),
+  };
   // The same z at every evaluation (no iteration in the stream id), so grids compare across time.
   const grid = await t.sample(c.grid, new Rng(c.seed, GRID_STREAM));
   const { height, width, channels } = t.o.model.shape;
@@ -198,8 +203,11 @@ async function translatedTestImages(t: CycleganTrainer, c: ImageMemberConfig, n:
   return { iteration: t.iteration, shape: { height, width, channels }, images: await t.translate(inputs, chosen.length, direction, TRANSLATE_BATCH), originals: inputs };
 }
 
-/** An sgan member's D as a classifier: accuracy on the labelled validation images and on the test set. */
-async function classifierAccuracies(t: SganTrainer, c: ImageMemberConfig): Promise<{ valAccuracy: number; testAccuracy: number }> {
+/** An augmented BiGAN's reconstruction error is measured on the test set's first 1000 images, as many as FID's samples by default. */
+const RECONSTRUCTED_TEST_IMAGES = 1000;
+
+/** A semi-supervised member's D as a classifier: accuracy on the labelled validation images and on the test set. */
+async function classifierAccuracies(t: SganTrainer | AugbiganTrainer, c: ImageMemberConfig): Promise<{ valAccuracy: number; testAccuracy: number }> {
   const dataset = c.task.dataset as ImageDatasetName;
   const test = testData(dataset);
   const validation = semiTaskData(trainingData(c.task), c.task).validation;

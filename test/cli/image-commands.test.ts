@@ -52,7 +52,7 @@ describe("evogan run on images, then sample and reconstruct", () => {
     expect(png.width).toBe(3 * 56 + 4 * 2);
 
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^evogan: .*reconstruct needs a BigBiGAN member/);
+    expect(r.stderr).toMatch(/^evogan: .*reconstruct needs a BigBiGAN or augmented BiGAN member/);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/unconditional/);
 

@@ -81,7 +81,7 @@ describe("cyclegan run configs", () => {
     ["no validation images", { task: { validation: 0 } }, "task.validation", /must be >= 1/],
     ["G's width 0", { model: { gWidth: 0 } }, "model.gWidth", /must be >= 1/],
     ["a fractional block count", { model: { blocks: 1.5 } }, "model.blocks", /integer/],
-    ["labels for a CycleGAN", { task: { labelled: 100 } }, "task.labelled", /semi-supervised family/],
+    ["labels for a CycleGAN", { task: { labelled: 100 } }, "task.labelled", /semi-supervised families/],
     ["a toy dataset", { task: { dataset: "ring8" } }, "task.dataset", /trains on images/],
   ] as const)("refuses %s in one line naming the field", (_, extra, path, reason) => {
     const e = configError(() => decodeRunConfig(cyclegan(extra)));
@@ -98,7 +98,7 @@ describe("cyclegan run configs", () => {
     ["a transform for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", transform: "invert" } }, "task.transform", /translation family/],
     ["a split seed for PGGAN", { model: { family: "pggan" }, task: { dataset: "mnist", splitSeed: 3 } }, "task.splitSeed", /translation family/],
     ["a domain B for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", domainB: "fashion-mnist" } }, "task.domainB", /translation family/],
-    ["validation images for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", validation: 100 } }, "task.validation", /sgan or cyclegan/],
+    ["validation images for a DCGAN", { model: { family: "dcgan" }, task: { dataset: "mnist", validation: 100 } }, "task.validation", /sgan, augbigan or cyclegan/],
   ] as const)("refuses %s", (_, config, path, reason) => {
     const e = configError(() => decodeRunConfig(config));
     expect(e.path).toBe(path);
@@ -150,7 +150,7 @@ describe("a sweep of cyclegan members", () => {
     const cyc = configError(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-label-preservation", tieBreak: "fid" })));
     expect(cyc.path).toBe("fitness.tieBreak");
     expect(cyc.reason).toMatch(/"fid" is not measured on translations, but member m0 is a CycleGAN.*"auto", "val-label-preservation", "val-translation-error"/);
-    expect(configError(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-accuracy" }))).reason).toMatch(/sgan member's classifier/);
+    expect(configError(() => decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-accuracy" }))).reason).toMatch(/semi-supervised member's classifier/);
     expect(decodeSweepConfig(sweep({ model: { family: "cyclegan" } }, { metric: "val-translation-error" })).fitness.metric).toBe("val-translation-error");
   });
 

@@ -48,7 +48,7 @@ describe("exporting a CycleGAN", () => {
   it("by default exports the generators only; it has no EMA copy or encoder", () => {
     expect(exportWeights(run, undefined, "test").parts).toEqual(["g"]);
     expect(() => exportWeights(run, ["ema"], "test")).toThrow(ConfigError);
-    expect(() => exportWeights(run, ["e"], "test")).toThrow(/only BigBiGAN has an encoder/);
+    expect(() => exportWeights(run, ["e"], "test")).toThrow(/only BigBiGAN and augmented BiGAN have an encoder/);
   });
 
   it("a checkpoint whose state is another family's is corrupt", () => {

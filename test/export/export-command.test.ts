@@ -215,7 +215,7 @@ describe("evogan export refuses, with one line and its exit code", () => {
     expect(ema.code).toBe(2);
     expect(ema.stderr).toMatch(/^evogan: invalid config: --what: sw\/m0: this run has no EMA generator/);
     expect(e.code).toBe(2);
-    expect(e.stderr).toMatch(/only BigBiGAN has an encoder \(this run is mlp\)/);
+    expect(e.stderr).toMatch(/only BigBiGAN and augmented BiGAN have an encoder \(this run is mlp\)/);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toMatch(/--what <parts>.*got x/);
     expect(format.code).toBe(2);

@@ -77,8 +77,8 @@ describe("summarize on the image fixture run (test/fixtures/run-image-small)", a
   });
 
   it("takes the final image metrics from the last evaluation", () => {
-    // A DCGAN has no classifier of its own: its accuracies are NaN.
-    expect(summary.finalEval).toEqual({ kind: "image", it: 12, elapsedMs: 3200, fid: 61.75, inceptionScore: 5.1, classTvd: 0.09, valAccuracy: NaN, testAccuracy: NaN });
+    // A DCGAN has no classifier and no encoder of its own: its accuracies and reconstruction error are NaN.
+    expect(summary.finalEval).toEqual({ kind: "image", it: 12, elapsedMs: 3200, fid: 61.75, inceptionScore: 5.1, classTvd: 0.09, valAccuracy: NaN, testAccuracy: NaN, reconstructionError: NaN });
   });
 
   it("keeps every evaluation, with its iteration and wall time, for the curves", () => {

@@ -9,6 +9,7 @@
 // `weightNorm` is set, plain otherwise; both start as the same function: He's scale √(2/fan_in)
 // before a ReLU and √(1/fan_in) for the logits, as weights or as the norm g.
 import * as tf from "@tensorflow/tfjs";
+import type { ImageData } from "../../data/image-data.ts";
 import type { Rng } from "../../util/rng.ts";
 import { initDense, linear, relu, weightNormLinear } from "./layers.ts";
 import type { ParamInit, Params } from "./params.ts";
@@ -78,4 +79,22 @@ export function mlpClassifier(spec: MlpClassifierSpec): MlpClassifier {
       return { logits: dense(h, d, "d.out"), features: features! };
     },
   };
+}
+
+/**
+ * The fraction of `data` that a classifier labels right (argmax of `logitsOf`, which the caller
+ * gives without noise), in batches of `batchSize`; read with awaited reads (webgpu has no
+ * synchronous ones in Node).
+ */
+export async function classifierAccuracy(logitsOf: (x: tf.Tensor4D) => tf.Tensor2D, data: ImageData, batchSize = 500): Promise<number> {
+  const per = data.height * data.width * data.channels;
+  let correct = 0;
+  for (let start = 0; start < data.count; start += batchSize) {
+    const n = Math.min(batchSize, data.count - start);
+    const predicted = tf.tidy(() => tf.argMax(logitsOf(tf.tensor4d(data.images.subarray(start * per, (start + n) * per), [n, data.height, data.width, data.channels])), 1));
+    const labels = await predicted.data();
+    predicted.dispose();
+    for (let i = 0; i < n; i++) if (labels[i] === data.labels[start + i]) correct++;
+  }
+  return data.count === 0 ? NaN : correct / data.count;
 }

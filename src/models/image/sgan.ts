@@ -20,7 +20,6 @@
 // the unsupervised score s = logsumexp l, D's binary logit, without noise; `classify` is the
 // semi-supervised forward, with the noise layers on when it is given an Rng.
 import * as tf from "@tensorflow/tfjs";
-import type { ImageData } from "../../data/image-data.ts";
 import { unsupervisedScore } from "../../losses/semi-losses.ts";
 import type { Rng } from "../../util/rng.ts";
 import { dcgan } from "./dcgan.ts";
@@ -107,24 +106,4 @@ export function sgan(spec: SganSpec): SganModel {
 export function classifyStacked(model: SganModel, d: Params, xs: readonly tf.Tensor4D[], noise?: Rng): tf.Tensor2D[] {
   const { logits } = model.classify(d, tf.concat(xs as tf.Tensor4D[]), noise);
   return tf.split(logits, xs.map((x) => x.shape[0])) as tf.Tensor2D[];
-}
-
-/**
- * The fraction of `data` that D's classifier labels right (argmax of the logits, no noise), in
- * batches of `batchSize`; read with awaited reads (webgpu has no synchronous ones in Node).
- */
-export async function classifierAccuracy(model: SganModel, d: Params, data: ImageData, batchSize = 500): Promise<number> {
-  const per = data.height * data.width * data.channels;
-  let correct = 0;
-  for (let start = 0; start < data.count; start += batchSize) {
-    const n = Math.min(batchSize, data.count - start);
-    const predicted = tf.tidy(() => {
-      const x = tf.tensor4d(data.images.subarray(start * per, (start + n) * per), [n, data.height, data.width, data.channels]);
-      return tf.argMax(model.classify(d, x).logits, 1);
-    });
-    const labels = await predicted.data();
-    predicted.dispose();
-    for (let i = 0; i < n; i++) if (labels[i] === data.labels[start + i]) correct++;
-  }
-  return data.count === 0 ? NaN : correct / data.count;
 }

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ImageData } from "../../../src/data/image-data.ts";
 import { dcgan } from "../../../src/models/image/dcgan.ts";
 import { ParamInit, trainableNames } from "../../../src/models/image/params.ts";
-import { classifierAccuracy, classifyStacked, sgan, SGAN_D_DEFAULTS, type SganSpec } from "../../../src/models/image/sgan.ts";
+import { classifierAccuracy } from "../../../src/models/image/mlp-classifier.ts";
+import { classifyStacked, sgan, SGAN_D_DEFAULTS, type SganSpec } from "../../../src/models/image/sgan.ts";
 import { Rng } from "../../../src/util/rng.ts";
 import { useWasm } from "../../helpers/tf-backend.ts";
 
@@ -146,7 +147,7 @@ describe("classifierAccuracy", () => {
     const labels = Uint8Array.from(argmax.map((c, i) => (i % 3 === 0 ? (c + 1) % 10 : c)));
     const data: ImageData = { name: "toy/val", count: 20, height: 28, width: 28, channels: 1, numClasses: 10, images, labels };
     const before = tf.memory().numTensors;
-    expect(await classifierAccuracy(m, dp, data, 7)).toBeCloseTo(13 / 20, 10); // 7 of 20 have i % 3 == 0
+    expect(await classifierAccuracy((x) => m.classify(dp, x).logits, data, 7)).toBeCloseTo(13 / 20, 10); // 7 of 20 have i % 3 == 0
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(dp));
   });

@@ -1,0 +1,302 @@
+// Augmented BiGAN (Kumar, Sattigeri & Fletcher 2017) trained as an E-GAN member, for
+// semi-supervised learning. The generator side is G and E together, as in BigBiGAN's trainer;
+// D is the joint N-class classifier (src/models/image/augbigan.ts; the losses are in
+// src/losses/augbigan-losses.ts). One iteration:
+//   1. one child per mutation: one joint Adam step of G and E (E at G's hyperparameters) on the
+//      side's loss: feature matching, or a score mutation with E's BiGAN term, plus the third
+//      pair's term when it is on;
+//   2. children are scored on the evaluation batch: Fq = mean σ(s(G(z), z)),
+//      Fd = −log ‖∇_θD L_unsup‖ on that child's pairs; the best survives (μ = 1: D's real pairs
+//      need one encoder);
+//   3. D takes n_D steps of L_sup + w·L_unsup (plus the invariance penalty when on) on fresh
+//      batches: a labelled batch drawn with replacement from the L labelled images, unlabelled
+//      real images, the survivor's fakes and (third pair) its reconstructions, all as pairs with
+//      their codes; D's Gaussian noise layers on;
+//   4. the EMA copy of G follows the survivor.
+// With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
+// Feature matching reads D with its noise on (Salimans et al.'s code); the score losses and the
+// fitness read it without. Codes paired with images in D's step are E's, held constant there.
+// D is the classifier the run is for: `accuracy` labels x by argmax l(x, E(x)).
+// Every draw comes from the trainer's ImageDraws, so a checkpoint carries them.
+import * as tf from "@tensorflow/tfjs";
+import { survivorsOf, type GLoss } from "../../strategies/egan.ts";
+import type { TrainerConfig } from "../config/run-config.ts";
+import { gatherBatch, type ImageData } from "../data/image-data.ts";
+import { augbiganDLoss, encoderLoss, invariancePenalty, reconstructionPairLoss, unitRows } from "../losses/augbigan-losses.ts";
+import { generatorLoss } from "../losses/gan-losses.ts";
+import { featureMatchingLoss, unsupervisedDLoss, unsupervisedScore } from "../losses/semi-losses.ts";
+import type { AugbiganModel } from "../models/image/augbigan.ts";
+import { classifierAccuracy, type ClassifierOutputs } from "../models/image/mlp-classifier.ts";
+import { disposeParams, filledLike, ParamInit, readParamData, trainableNames, type Params } from "../models/image/params.ts";
+import { Rng } from "../util/rng.ts";
+import { scoped } from "../util/scoped.ts";
+import type { BigbiganState } from "./bigbigan-trainer.ts";
+import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
+import { checkImageShape, ImageDraws } from "./image-draws.ts";
+import { mapImages, sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
+import { childRecords, LaggedRecord } from "./lagged-record.ts";
+import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam } from "./named-adam.ts";
+import { gradsOf, valueAndGradsOf } from "./named-grads.ts";
+import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
+import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
+
+/** The manifold-invariance penalty's steps: in code space to find a tangent, in pixel space (images span [−1, 1]) to difference D's logits along it. */
+const TANGENT_STEP = 0.1;
+const INVARIANCE_STEP = 0.05;
+
+/**
+ * The augmented BiGAN trainer's options: the run config's trainer fields (src/config/run-config.ts
+ * says what each means) and the model's, plus what only exists at run time: the model, the
+ * unlabelled (`data`) and labelled training images and the member's seed.
+ */
+export type AugbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" | "evalBatchSize" | "g" | "d"> &
+  Partial<Pick<TrainerConfig, "ema" | "selection">> & {
+    /** Feature matching and E-GAN's score losses (rsgan aside: the config refuses it). */
+    readonly mutations: readonly GLoss[];
+    readonly model: AugbiganModel;
+    readonly data: ImageData;
+    readonly labelled: ImageData;
+    /** w in D's loss L_sup + w·L_unsup. */
+    readonly unlabelledWeight: number;
+    /** D calls the reconstruction pairs (G(E(x)), E(x)) fake, and G and E make them look real. */
+    readonly thirdPair: boolean;
+    /** Weight of the manifold-invariance penalty in D's loss (0: off). */
+    readonly invariance: number;
+    readonly seed: number;
+  };
+
+/** The same fields as BigBiGAN's state: G, E and D with their Adam moments, the draws and the EMA. */
+export type AugbiganState = BigbiganState;
+
+interface Side {
+  readonly g: NamedAdam;
+  readonly e: NamedAdam;
+}
+
+const s = (o: ClassifierOutputs): tf.Tensor1D => unsupervisedScore(o.logits);
+
+export class AugbiganTrainer implements Trainer<AugbiganState> {
+  private side: Side;
+  private d: NamedAdam;
+  private ema: GeneratorEma | undefined;
+  private draws: ImageDraws;
+  private it = 0;
+  private readonly lag = new LaggedRecord();
+
+  constructor(readonly o: AugbiganOptions, state?: AugbiganState) {
+    const { model } = o;
+    checkImageShape(model.shape, o.data);
+    if (state) {
+      this.it = state.it;
+      this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
+      this.d = namedAdamFromData(state.d);
+      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed, state.draws);
+    } else {
+      const gInit = new ParamInit(new Rng(o.seed, 0));
+      model.gen.initG(gInit);
+      const dInit = new ParamInit(new Rng(o.seed, 1));
+      model.initD(dInit);
+      const eInit = new ParamInit(new Rng(o.seed, 3));
+      model.initE(eInit);
+      this.side = { g: namedAdamInit(gInit.tensors()), e: namedAdamInit(eInit.tensors()) };
+      this.d = namedAdamInit(dInit.tensors());
+      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed);
+    }
+    this.ema = generatorEma(o.ema, () => this.side.g.p, state?.ema);
+  }
+
+  get iteration(): number {
+    return this.it;
+  }
+
+  /** The generator side's loss for `mutation` (see augbigan-losses.ts), G's and E's weights in `w`. */
+  private sideLoss(mutation: GLoss, w: Params, x: tf.Tensor4D, z: tf.Tensor2D): tf.Scalar {
+    const { model } = this.o;
+    const D = this.d.p;
+    const code = model.encode(w, x);
+    const fm = mutation === "feature-matching";
+    const noise = fm ? this.draws.noise : undefined;
+    const real = model.classify(D, x, code, noise);
+    const fake = model.classify(D, model.gen.generate(w, z), z, noise);
+    const adversarial = fm ? featureMatchingLoss(real.features, fake.features) : (tf.add(encoderLoss(real.logits), generatorLoss(mutation, s(fake))) as tf.Scalar);
+    if (!this.o.thirdPair) return adversarial;
+    return tf.add(adversarial, reconstructionPairLoss(model.classify(D, model.gen.generate(w, code), code).logits)) as tf.Scalar;
+  }
+
+  step(): Promise<TrainerRecord | undefined> {
+    const { mutations, batchSize: B } = this.o;
+    const parent = this.side;
+    const gCount = trainableNames(parent.g.p).length;
+    const x = this.draws.real(B).x;
+    const z = this.draws.z(B);
+    const children: Side[] = mutations.map((mutation) =>
+      scoped(() => {
+        const grads = gradsOf({ ...parent.g.p, ...parent.e.p }, (w) => this.sideLoss(mutation, w, x, z));
+        const g = namedAdamStep(parent.g, grads.slice(0, gCount), this.o.g);
+        const e = namedAdamStep(parent.e, grads.slice(gCount), this.o.g);
+        return { g: keepNamedAdam(g), e: keepNamedAdam(e) };
+      }),
+    );
+    tf.dispose([x, z]);
+    return children.length === 1 ? this.finishPlain(children[0]) : this.finishEgan(children);
+  }
+
+  /** A plain run (one mutation): Fq = mean σ(s(G(z), z)) from D's first step; Fd not computed. */
+  private finishPlain(child: Side): Promise<TrainerRecord | undefined> {
+    const { d, loss, fq } = this.trainD(child, true);
+    this.it++;
+    return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
+      discard: () => (disposeSide(child), disposeNamedAdam(d)),
+      adopt: () => this.adopt(child, d),
+    });
+  }
+
+  /** E-GAN's 2.–4.: fitness on the evaluation batch, the best child, D's steps, the EMA. */
+  private async finishEgan(children: Side[]): Promise<TrainerRecord | undefined> {
+    const { model, mutations, evalBatchSize: E } = this.o;
+    const D = this.d;
+    const xe = this.draws.real(E).x;
+    const ze = this.draws.z(E);
+    const Fq: tf.Tensor[] = [];
+    const sq: tf.Tensor[] = [];
+    for (const c of children) {
+      tf.tidy(() => {
+        const code = model.encode(c.e.p, xe);
+        const fakeX = model.gen.generate(c.g.p, ze);
+        const grads = gradsOf(D.p, (d) => {
+          const fake = model.classify(d, fakeX, ze).logits;
+          Fq.push(tf.keep(tf.mean(tf.sigmoid(unsupervisedScore(fake)))));
+          return unsupervisedDLoss(model.classify(d, xe, code).logits, fake);
+        });
+        sq.push(tf.keep(tf.addN(grads.map((t) => tf.sum(tf.square(t))))));
+      });
+    }
+    tf.dispose([xe, ze]);
+    const read = tf.tidy(() => tf.stack([...Fq, ...sq]) as tf.Tensor1D);
+    const values = await this.lag.read(read);
+    tf.dispose([read, ...Fq, ...sq]);
+    const records = childRecords(values, [mutations], this.o.gamma);
+    const survivors = survivorsOf(records, 1, this.o.selection);
+    this.it++;
+    if (survivors.length === 0) {
+      children.forEach(disposeSide);
+      throw new TrainingDiverged(this.it);
+    }
+    const best = children[survivors[0]];
+    const { d, loss } = this.trainD(best, false);
+    this.adopt(best, d);
+    children.forEach((c, i) => i === survivors[0] || disposeSide(c));
+    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
+    return this.lag.take();
+  }
+
+  /** n_D steps of D against `side`'s pairs; with `score`, also D's mean σ of the first step's fake pairs before it moves. */
+  private trainD(side: Side, score: boolean): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
+    const { model, labelled, batchSize: B, thirdPair, invariance } = this.o;
+    const { height, width, channels } = labelled;
+    let d = this.d;
+    let loss: tf.Scalar | undefined;
+    let fq: tf.Scalar | undefined;
+    for (let step = 0; step < this.o.nD; step++) {
+      const lab = gatherBatch(labelled, this.draws.indices(B, labelled.count));
+      const xr = this.draws.real(B).x;
+      const zf = this.draws.z(B);
+      const v = invariance > 0 ? this.draws.normal(B, model.zDim) : undefined;
+      const next = scoped(() => {
+        const xl = tf.tensor4d(lab.images, [B, height, width, channels]);
+        const codeL = model.encode(side.e.p, xl);
+        const codeR = model.encode(side.e.p, xr);
+        const fakeX = model.gen.generate(side.g.p, zf);
+        const recon = thirdPair ? model.gen.generate(side.g.p, codeR) : undefined;
+        // Unit tangents at x: where G's image moves as its code moves from E(x) along v.
+        const tangents = v && unitRows(tf.sub(model.gen.generate(side.g.p, tf.add(codeR, tf.mul(v, TANGENT_STEP)) as tf.Tensor2D), recon ?? model.gen.generate(side.g.p, codeR)) as tf.Tensor4D);
+        const xs = [xl, xr, fakeX, ...(recon ? [recon] : [])];
+        const zs = [codeL, codeR, zf, ...(recon ? [codeR] : [])];
+        let sFake: tf.Scalar | undefined;
+        const { value, grads } = valueAndGradsOf(d.p, (w) => {
+          const { logits } = model.classify(w, tf.concat(xs) as tf.Tensor4D, tf.concat(zs) as tf.Tensor2D, this.draws.noise);
+          const [labelledLogits, realLogits, fakeLogits, reconLogits] = tf.split(logits, xs.map((t) => t.shape[0])) as tf.Tensor2D[];
+          if (score && step === 0) sFake = tf.keep(nanIfAnyNaN(tf.mean(tf.sigmoid(unsupervisedScore(fakeLogits))) as tf.Scalar, fakeX));
+          const l = augbiganDLoss({ labelledLogits, labels: tf.tensor1d(lab.labels, "int32"), realLogits, fakeLogits, reconLogits }, this.o.unlabelledWeight).loss;
+          if (!tangents) return l;
+          return tf.add(l, tf.mul(invariancePenalty((x) => model.classify(w, x, codeR).logits, xr, tangents, INVARIANCE_STEP), invariance)) as tf.Scalar;
+        });
+        return { d: keepNamedAdam(namedAdamStep(d, grads, this.o.d)), loss: tf.keep(value), sFake };
+      });
+      tf.dispose([xr, zf, ...(v ? [v] : [])]);
+      if (d !== this.d) disposeNamedAdam(d);
+      loss?.dispose();
+      d = next.d;
+      loss = next.loss;
+      fq ??= next.sFake;
+    }
+    return { d, loss: loss!, fq };
+  }
+
+  /** `side` becomes the generator side and `d` the discriminator; the EMA follows G (4.). */
+  private adopt(side: Side, d: NamedAdam): void {
+    disposeNamedAdam(this.d);
+    this.d = d;
+    disposeSide(this.side);
+    this.side = side;
+    this.ema?.follow(side.g.p, this.it);
+  }
+
+  flush(): Promise<TrainerRecord | undefined> {
+    return this.lag.flush();
+  }
+
+  sample(n: number, rng: Rng, opts: SampleOptions = {}): Promise<SampledImages> {
+    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+    const { gen, zDim, shape } = this.o.model;
+    return sampleImages({ zDim, shape, numClasses: 0, generate: (p, z) => gen.generate(p, z) }, g, n, rng, opts, this.o.batchSize);
+  }
+
+  /** G(E(x)) for n images x (NHWC, [−1, 1]), in batches like sampling; the EMA generator unless `ema` is false. */
+  reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Promise<Float32Array> {
+    const { model } = this.o;
+    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+    return mapImages((x) => model.gen.generate(g, model.encode(this.side.e.p, x)), model.shape, images, n, this.o.batchSize);
+  }
+
+  /** Mean |x − G(E(x))| per pixel over the first n images of `data`, on the [0, 1] scale (translation error's units). */
+  async reconstructionError(data: ImageData, n = data.count): Promise<number> {
+    const count = Math.min(n, data.count);
+    const per = data.height * data.width * data.channels;
+    const r = await this.reconstruct(data.images, count);
+    let sum = 0;
+    for (let i = 0; i < count * per; i++) sum += Math.abs(r[i] - data.images[i]);
+    return count === 0 ? NaN : sum / (count * per) / 2;
+  }
+
+  /** The fraction of `data` D's classifier labels right: argmax l(x, E(x)), no noise. */
+  accuracy(data: ImageData): Promise<number> {
+    const { model } = this.o;
+    return classifierAccuracy((x) => model.classify(this.d.p, x, model.encode(this.side.e.p, x)).logits, data);
+  }
+
+  corruptGenerators(): void {
+    const p = filledLike(this.side.g.p, NaN);
+    disposeParams(this.side.g.p);
+    this.side = { ...this.side, g: { ...this.side.g, p } };
+  }
+
+  async exportState(): Promise<AugbiganState> {
+    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
+    const [g, e, d, ema] = await Promise.all([namedAdamToData(this.side.g), namedAdamToData(this.side.e), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
+    return { it: this.it, draws: this.draws.state(), g, e, d, ema };
+  }
+
+  dispose(): void {
+    disposeNamedAdam(this.side.g);
+    disposeNamedAdam(this.side.e);
+    disposeNamedAdam(this.d);
+    this.ema?.dispose();
+    this.lag.dispose();
+  }
+}
+
+function disposeSide(side: Side): void {
+  disposeNamedAdam(side.g);
+  disposeNamedAdam(side.e);
+}
