@@ -13,7 +13,7 @@ import { CheckpointCorrupt, ConfigError } from "../errors.ts";
 import type { ImageShape } from "../models/image/image-model.ts";
 import type { ParamData } from "../models/image/params.ts";
 import type { MlpSpec } from "../models/mlp.ts";
-import { isBigbiganState, isCycleganState, isImageEganState, isToyState } from "../trainers/trainer.ts";
+import { isEncoderGanState, isCycleganState, isImageEganState, isToyState } from "../trainers/trainer.ts";
 import { isImageMember } from "../worker/protocol.ts";
 import type { PgganModelConfig } from "../config/run-config.ts";
 import { growthAt } from "../models/image/growth-schedule.ts";
@@ -138,8 +138,8 @@ function networksOf(run: RunWeights): Networks {
     };
   }
   // BigBiGAN's and augmented BiGAN's trainers hold one G beside E; the E-GAN trainer's parents are its survivors, the best first.
-  const sides = isBigbiganState(trainer) ? { g: trainer.g.p, d: trainer.d.p, e: trainer.e.p } : isImageEganState(trainer) ? { g: trainer.parents[0]?.p, d: trainer.d.p } : undefined;
-  if (!sides || isBigbiganState(trainer) !== (family === "bigbigan" || family === "augbigan")) throw mismatch(file, family);
+  const sides = isEncoderGanState(trainer) ? { g: trainer.g.p, d: trainer.d.p, e: trainer.e.p } : isImageEganState(trainer) ? { g: trainer.parents[0]?.p, d: trainer.d.p } : undefined;
+  if (!sides || isEncoderGanState(trainer) !== (family === "bigbigan" || family === "augbigan")) throw mismatch(file, family);
   const g = sides.g;
   if (!g) throw new CheckpointCorrupt({ file, message: `corrupt checkpoint ${file}: no generator in it` });
   const sources: Partial<Record<Part, ParamData>> = { ...sides, g, ...(trainer.ema ? { ema: trainer.ema } : {}) };

@@ -27,18 +27,16 @@ import { generatorLoss } from "../losses/gan-losses.ts";
 import { featureMatchingLoss, unsupervisedDLoss, unsupervisedScore } from "../losses/semi-losses.ts";
 import type { AugbiganModel } from "../models/image/augbigan.ts";
 import { classifierAccuracy, type ClassifierOutputs } from "../models/image/mlp-classifier.ts";
-import { disposeParams, filledLike, ParamInit, readParamData, trainableNames, type Params } from "../models/image/params.ts";
-import { Rng } from "../util/rng.ts";
+import { trainableNames, type Params } from "../models/image/params.ts";
+import type { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
-import type { BigbiganState } from "./bigbigan-trainer.ts";
-import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
-import { checkImageShape, ImageDraws } from "./image-draws.ts";
+import { disposeEncoderSide, EncoderGanTrainer, type EncoderGanState, type EncoderSide } from "./encoder-gan-trainer.ts";
 import { mapImages, sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
-import { childRecords, LaggedRecord } from "./lagged-record.ts";
-import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam } from "./named-adam.ts";
+import { childRecords } from "./lagged-record.ts";
+import { disposeNamedAdam, keepNamedAdam, namedAdamStep, type NamedAdam } from "./named-adam.ts";
 import { gradsOf, valueAndGradsOf } from "./named-grads.ts";
 import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
-import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
+import { TrainingDiverged, type TrainerRecord } from "./trainer.ts";
 
 /** The manifold-invariance penalty's steps: in code space to find a tangent, in pixel space (images span [−1, 1]) to difference D's logits along it. */
 const TANGENT_STEP = 0.1;
@@ -66,47 +64,18 @@ export type AugbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" |
   };
 
 /** The same fields as BigBiGAN's state: G, E and D with their Adam moments, the draws and the EMA. */
-export type AugbiganState = BigbiganState;
+export type AugbiganState = EncoderGanState;
 
-interface Side {
-  readonly g: NamedAdam;
-  readonly e: NamedAdam;
-}
+type Side = EncoderSide;
 
 const s = (o: ClassifierOutputs): tf.Tensor1D => unsupervisedScore(o.logits);
 
-export class AugbiganTrainer implements Trainer<AugbiganState> {
-  private side: Side;
-  private d: NamedAdam;
-  private ema: GeneratorEma | undefined;
-  private draws: ImageDraws;
-  private it = 0;
-  private readonly lag = new LaggedRecord();
-
-  constructor(readonly o: AugbiganOptions, state?: AugbiganState) {
-    const { model } = o;
-    checkImageShape(model.shape, o.data);
-    if (state) {
-      this.it = state.it;
-      this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
-      this.d = namedAdamFromData(state.d);
-      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed, state.draws);
-    } else {
-      const gInit = new ParamInit(new Rng(o.seed, 0));
-      model.gen.initG(gInit);
-      const dInit = new ParamInit(new Rng(o.seed, 1));
-      model.initD(dInit);
-      const eInit = new ParamInit(new Rng(o.seed, 3));
-      model.initE(eInit);
-      this.side = { g: namedAdamInit(gInit.tensors()), e: namedAdamInit(eInit.tensors()) };
-      this.d = namedAdamInit(dInit.tensors());
-      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed);
-    }
-    this.ema = generatorEma(o.ema, () => this.side.g.p, state?.ema);
-  }
-
-  get iteration(): number {
-    return this.it;
+export class AugbiganTrainer extends EncoderGanTrainer {
+  constructor(
+    readonly o: AugbiganOptions,
+    state?: AugbiganState,
+  ) {
+    super(o, state);
   }
 
   /** The generator side's loss for `mutation` (see augbigan-losses.ts), G's and E's weights in `w`. */
@@ -146,7 +115,7 @@ export class AugbiganTrainer implements Trainer<AugbiganState> {
     const { d, loss, fq } = this.trainD(child, true);
     this.it++;
     return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
-      discard: () => (disposeSide(child), disposeNamedAdam(d)),
+      discard: () => (disposeEncoderSide(child), disposeNamedAdam(d)),
       adopt: () => this.adopt(child, d),
     });
   }
@@ -179,13 +148,13 @@ export class AugbiganTrainer implements Trainer<AugbiganState> {
     const survivors = survivorsOf(records, 1, this.o.selection);
     this.it++;
     if (survivors.length === 0) {
-      children.forEach(disposeSide);
+      children.forEach(disposeEncoderSide);
       throw new TrainingDiverged(this.it);
     }
     const best = children[survivors[0]];
     const { d, loss } = this.trainD(best, false);
     this.adopt(best, d);
-    children.forEach((c, i) => i === survivors[0] || disposeSide(c));
+    children.forEach((c, i) => i === survivors[0] || disposeEncoderSide(c));
     this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
     return this.lag.take();
   }
@@ -233,21 +202,8 @@ export class AugbiganTrainer implements Trainer<AugbiganState> {
     return { d, loss: loss!, fq };
   }
 
-  /** `side` becomes the generator side and `d` the discriminator; the EMA follows G (4.). */
-  private adopt(side: Side, d: NamedAdam): void {
-    disposeNamedAdam(this.d);
-    this.d = d;
-    disposeSide(this.side);
-    this.side = side;
-    this.ema?.follow(side.g.p, this.it);
-  }
-
-  flush(): Promise<TrainerRecord | undefined> {
-    return this.lag.flush();
-  }
-
   sample(n: number, rng: Rng, opts: SampleOptions = {}): Promise<SampledImages> {
-    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+    const g = this.generatorWeights(opts.ema);
     const { gen, zDim, shape } = this.o.model;
     return sampleImages({ zDim, shape, numClasses: 0, generate: (p, z) => gen.generate(p, z) }, g, n, rng, opts, this.o.batchSize);
   }
@@ -255,7 +211,7 @@ export class AugbiganTrainer implements Trainer<AugbiganState> {
   /** G(E(x)) for n images x (NHWC, [−1, 1]), in batches like sampling; the EMA generator unless `ema` is false. */
   reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Promise<Float32Array> {
     const { model } = this.o;
-    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+    const g = this.generatorWeights(opts.ema);
     return mapImages((x) => model.gen.generate(g, model.encode(this.side.e.p, x)), model.shape, images, n, this.o.batchSize);
   }
 
@@ -274,29 +230,4 @@ export class AugbiganTrainer implements Trainer<AugbiganState> {
     const { model } = this.o;
     return classifierAccuracy((x) => model.classify(this.d.p, x, model.encode(this.side.e.p, x)).logits, data);
   }
-
-  corruptGenerators(): void {
-    const p = filledLike(this.side.g.p, NaN);
-    disposeParams(this.side.g.p);
-    this.side = { ...this.side, g: { ...this.side.g, p } };
-  }
-
-  async exportState(): Promise<AugbiganState> {
-    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    const [g, e, d, ema] = await Promise.all([namedAdamToData(this.side.g), namedAdamToData(this.side.e), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
-    return { it: this.it, draws: this.draws.state(), g, e, d, ema };
-  }
-
-  dispose(): void {
-    disposeNamedAdam(this.side.g);
-    disposeNamedAdam(this.side.e);
-    disposeNamedAdam(this.d);
-    this.ema?.dispose();
-    this.lag.dispose();
-  }
-}
-
-function disposeSide(side: Side): void {
-  disposeNamedAdam(side.g);
-  disposeNamedAdam(side.e);
 }

@@ -17,20 +17,18 @@ import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
 import { generatorLoss } from "../losses/gan-losses.ts";
 import type { BigbiganModel } from "../models/image/bigbigan.ts";
-import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
-import { disposeParams, filledLike, ParamInit, readParamData, trainableNames, type ParamData, type Params, type Updates } from "../models/image/params.ts";
+import { trainableNames, type Params, type Updates } from "../models/image/params.ts";
 import { keepUpdates } from "../models/image/spectral-norm.ts";
-import { Rng } from "../util/rng.ts";
+import type { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
+import { disposeEncoderSide, EncoderGanTrainer, type EncoderGanState, type EncoderSide } from "./encoder-gan-trainer.ts";
 import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
-import { TrainingDiverged, type Trainer, type TrainerRecord } from "./trainer.ts";
-import { childRecords, LaggedRecord } from "./lagged-record.ts";
-import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
+import { TrainingDiverged, type TrainerRecord } from "./trainer.ts";
+import { childRecords } from "./lagged-record.ts";
 import { valueAndGradsOf } from "./named-grads.ts";
 import { mapImages, sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
-import { disposeNamedAdam, keepNamedAdam, namedAdamFromData, namedAdamInit, namedAdamStep, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
-
+import { disposeNamedAdam, keepNamedAdam, namedAdamStep, type NamedAdam } from "./named-adam.ts";
 /**
  * The BigBiGAN trainer's options: the run config's trainer fields and the BigBiGAN model's
  * encoder fields (src/config/run-config.ts says what each means; no EMA when `ema` is left out),
@@ -50,56 +48,19 @@ export type BigbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" |
     readonly seed: number;
   };
 
-export interface BigbiganState {
-  readonly it: number;
-  readonly draws: ImageDrawsState;
-  readonly g: NamedAdamData;
-  readonly e: NamedAdamData;
-  readonly d: NamedAdamData;
-  readonly ema?: ParamData;
-}
+export type BigbiganState = EncoderGanState;
 
-interface Side {
-  readonly g: NamedAdam;
-  readonly e: NamedAdam;
-}
+type Side = EncoderSide;
 
 const total = (s: BiScores, terms: BiTerms): tf.Tensor1D =>
   tf.addN([s.sxz, ...(terms.sx ? [s.sx] : []), ...(terms.sz ? [s.sz] : [])]) as tf.Tensor1D;
 
-export class BigbiganTrainer implements Trainer<BigbiganState> {
-  private side: Side;
-  private d: NamedAdam;
-  private ema: GeneratorEma | undefined;
-  private draws: ImageDraws;
-  private it = 0;
-  private readonly lag = new LaggedRecord();
-
-  constructor(readonly o: BigbiganOptions, state?: BigbiganState) {
-    const { model } = o;
-    checkImageShape(model.shape, o.data);
-    if (state) {
-      this.it = state.it;
-      this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
-      this.d = namedAdamFromData(state.d);
-      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed, state.draws);
-    } else {
-      const gInit = new ParamInit(new Rng(o.seed, 0));
-      model.gen.initG(gInit);
-      const dInit = new ParamInit(new Rng(o.seed, 1));
-      model.initD(dInit);
-      const eInit = new ParamInit(new Rng(o.seed, 3));
-      model.initE(eInit);
-      const g0 = gInit.tensors();
-      this.side = { g: namedAdamInit(g0), e: namedAdamInit(eInit.tensors()) };
-      this.d = namedAdamInit(dInit.tensors());
-      this.draws = new ImageDraws(o.data, model.zDim, 0, o.batchSize, o.seed);
-    }
-    this.ema = generatorEma(o.ema, () => this.side.g.p, state?.ema);
-  }
-
-  get iteration(): number {
-    return this.it;
+export class BigbiganTrainer extends EncoderGanTrainer {
+  constructor(
+    readonly o: BigbiganOptions,
+    state?: BigbiganState,
+  ) {
+    super(o, state);
   }
 
   private eps(n: number): tf.Tensor2D | undefined {
@@ -155,7 +116,7 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     const { d, loss, fq } = this.trainD(child, true);
     this.it++;
     return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
-      discard: () => (disposeSide(child), disposeNamedAdam(d)),
+      discard: () => (disposeEncoderSide(child), disposeNamedAdam(d)),
       adopt: () => this.adopt(child, d),
     });
   }
@@ -187,14 +148,14 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     const survivors = survivorsOf(records, 1, this.o.selection);
     this.it++;
     if (survivors.length === 0) {
-      children.forEach(disposeSide);
+      children.forEach(disposeEncoderSide);
       throw new TrainingDiverged(this.it);
     }
     const best = children[survivors[0]];
     // 3. D steps against the survivor's pairs
     const { d, loss } = this.trainD(best, false);
     this.adopt(best, d);
-    children.forEach((c, i) => i === survivors[0] || disposeSide(c));
+    children.forEach((c, i) => i === survivors[0] || disposeEncoderSide(c));
     this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
     return this.lag.take();
   }
@@ -234,53 +195,15 @@ export class BigbiganTrainer implements Trainer<BigbiganState> {
     return { d, loss: loss!, fq };
   }
 
-  /** `side` becomes the generator side and `d` the discriminator; the EMA follows G (4.). */
-  private adopt(side: Side, d: NamedAdam): void {
-    disposeNamedAdam(this.d);
-    this.d = d;
-    disposeSide(this.side);
-    this.side = side;
-    this.ema?.follow(side.g.p, this.it);
-  }
-
-  flush(): Promise<TrainerRecord | undefined> {
-    return this.lag.flush();
-  }
-
   sample(n: number, rng: Rng, opts: SampleOptions = {}): Promise<SampledImages> {
-    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+    const g = this.generatorWeights(opts.ema);
     return sampleImages(this.o.model.gen, g, n, rng, opts, this.o.batchSize);
   }
 
   /** G(E(x)) for n images x (NHWC, [−1, 1]), with E's mean (z = μ), in batches like sampling. */
   reconstruct(images: Float32Array, n: number, opts: { ema?: boolean } = {}): Promise<Float32Array> {
     const { model } = this.o;
-    const g = opts.ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+    const g = this.generatorWeights(opts.ema);
     return mapImages((x) => model.gen.generate(g, model.encode(this.side.e.p, x, undefined), undefined), model.shape, images, n, this.o.batchSize);
   }
-
-  corruptGenerators(): void {
-    const p = filledLike(this.side.g.p, NaN);
-    disposeParams(this.side.g.p);
-    this.side = { ...this.side, g: { ...this.side.g, p } };
-  }
-
-  async exportState(): Promise<BigbiganState> {
-    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    const [g, e, d, ema] = await Promise.all([namedAdamToData(this.side.g), namedAdamToData(this.side.e), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
-    return { it: this.it, draws: this.draws.state(), g, e, d, ema };
-  }
-
-  dispose(): void {
-    disposeNamedAdam(this.side.g);
-    disposeNamedAdam(this.side.e);
-    disposeNamedAdam(this.d);
-    this.ema?.dispose();
-    this.lag.dispose();
-  }
-}
-
-function disposeSide(s: Side): void {
-  disposeNamedAdam(s.g);
-  disposeNamedAdam(s.e);
 }

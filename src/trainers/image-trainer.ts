@@ -23,7 +23,7 @@ import { augbigan } from "../models/image/augbigan.ts";
 import { ImageEganTrainer } from "./image-egan-trainer.ts";
 import { SganTrainer } from "./sgan-trainer.ts";
 import { PgganTrainer } from "./pggan-trainer.ts";
-import { isBigbiganState, isCycleganState, isImageEganState, type TrainerState } from "./trainer.ts";
+import { isEncoderGanState, isCycleganState, isImageEganState, type TrainerState } from "./trainer.ts";
 
 /** The trainer of an image family that draws images from z (every image family but CycleGAN, which translates them: makeCycleganTrainer). */
 export type ImageTrainer = ImageEganTrainer | BigbiganTrainer | SganTrainer | AugbiganTrainer | PgganTrainer;
@@ -127,7 +127,7 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
   };
   const m = c.model;
   if (m.family === "bigbigan") {
-    if (state && !isBigbiganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
+    if (state && !isEncoderGanState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
     return new BigbiganTrainer(
       {
         ...common,
@@ -141,7 +141,7 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     );
   }
   if (m.family === "augbigan") {
-    if (state && !isBigbiganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
+    if (state && !isEncoderGanState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
     const semi = semiTaskData(data, c.task);
     const model = augbigan({ ...m, shape, classes: data.numClasses });
     const { thirdPair, invariance, unlabelledWeight } = m;

@@ -5,7 +5,7 @@
 // an iteration's record (D's loss) is completed by the next one: `step` returns the previous
 // iteration's record and `flush` the last.
 import type { ChildRecord } from "../records.ts";
-import type { BigbiganState } from "./bigbigan-trainer.ts";
+import type { EncoderGanState } from "./encoder-gan-trainer.ts";
 import type { CycleganState } from "./cyclegan-trainer.ts";
 import type { EganStateData } from "./egan-trainer.ts";
 import type { ImageEganState } from "./image-egan-trainer.ts";
@@ -36,12 +36,12 @@ export interface Trainer<State> {
 }
 
 /** Any trainer's exported state. */
-export type TrainerState = EganStateData | ImageEganState | BigbiganState | CycleganState;
+export type TrainerState = EganStateData | ImageEganState | EncoderGanState | CycleganState;
 
 /** A toy trainer's state: MLP parents with Adam moments and a plain rng. */
 export const isToyState = (s: TrainerState): s is EganStateData => "rng" in s;
-/** BigBiGAN's state: an encoder beside G and D. */
-export const isBigbiganState = (s: TrainerState): s is BigbiganState => "e" in s;
+/** BigBiGAN's and augmented BiGAN's state: an encoder beside G and D. */
+export const isEncoderGanState = (s: TrainerState): s is EncoderGanState => "e" in s;
 /** An image E-GAN's state (DCGAN, BigGAN): parents on named parameters. */
 export const isImageEganState = (s: TrainerState): s is ImageEganState => "draws" in s && "parents" in s;
 /** CycleGAN's state: G and F on one side, D_A and D_B on the other, each with its Adam state. */

@@ -1,0 +1,128 @@
+// What the trainers of the families with an encoder (BigBiGAN, augmented BiGAN) share: the
+// generator side is G and E together (one survivor: D's real pairs need one encoder), D scores
+// (x, z) pairs, and the state is G, E and D with their Adam moments, the draws and the EMA of G.
+// The iteration itself (losses, fitness, D's steps) is each family's own.
+import type { ImageData } from "../data/image-data.ts";
+import type { ImageShape } from "../models/image/image-model.ts";
+import { disposeParams, filledLike, ParamInit, readParamData, type ParamData, type Params } from "../models/image/params.ts";
+import { Rng } from "../util/rng.ts";
+import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
+import { LaggedRecord } from "./lagged-record.ts";
+import { disposeNamedAdam, namedAdamFromData, namedAdamInit, namedAdamToData, type NamedAdam, type NamedAdamData } from "./named-adam.ts";
+import type { Trainer, TrainerRecord } from "./trainer.ts";
+import type { SampledImages, SampleOptions } from "./image-sampling.ts";
+
+export interface EncoderGanState {
+  readonly it: number;
+  readonly draws: ImageDrawsState;
+  readonly g: NamedAdamData;
+  readonly e: NamedAdamData;
+  readonly d: NamedAdamData;
+  readonly ema?: ParamData;
+}
+
+/** G and E, stepped together. */
+export interface EncoderSide {
+  readonly g: NamedAdam;
+  readonly e: NamedAdam;
+}
+
+/** What the base needs of a model: its shapes and how to initialise G, E and D. */
+export interface EncoderGanModel {
+  readonly zDim: number;
+  readonly shape: ImageShape;
+  readonly gen: { initG(init: ParamInit): void };
+  initE(init: ParamInit): void;
+  initD(init: ParamInit): void;
+}
+
+export interface EncoderGanOptions {
+  readonly model: EncoderGanModel;
+  /** The images D's real pairs are drawn from. */
+  readonly data: ImageData;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly ema?: EmaOptions;
+}
+
+export abstract class EncoderGanTrainer implements Trainer<EncoderGanState> {
+  protected side: EncoderSide;
+  protected d: NamedAdam;
+  protected ema: GeneratorEma | undefined;
+  protected draws: ImageDraws;
+  protected it = 0;
+  protected readonly lag = new LaggedRecord();
+
+  /** Fresh (G, D and E from the seed's streams 0, 1 and 3) or from a saved state. */
+  constructor(base: EncoderGanOptions, state?: EncoderGanState) {
+    const { model } = base;
+    checkImageShape(model.shape, base.data);
+    if (state) {
+      this.it = state.it;
+      this.side = { g: namedAdamFromData(state.g), e: namedAdamFromData(state.e) };
+      this.d = namedAdamFromData(state.d);
+      this.draws = new ImageDraws(base.data, model.zDim, 0, base.batchSize, base.seed, state.draws);
+    } else {
+      const gInit = new ParamInit(new Rng(base.seed, 0));
+      model.gen.initG(gInit);
+      const dInit = new ParamInit(new Rng(base.seed, 1));
+      model.initD(dInit);
+      const eInit = new ParamInit(new Rng(base.seed, 3));
+      model.initE(eInit);
+      this.side = { g: namedAdamInit(gInit.tensors()), e: namedAdamInit(eInit.tensors()) };
+      this.d = namedAdamInit(dInit.tensors());
+      this.draws = new ImageDraws(base.data, model.zDim, 0, base.batchSize, base.seed);
+    }
+    this.ema = generatorEma(base.ema, () => this.side.g.p, state?.ema);
+  }
+
+  get iteration(): number {
+    return this.it;
+  }
+
+  abstract step(): Promise<TrainerRecord | undefined>;
+  abstract sample(n: number, rng: Rng, opts?: SampleOptions): Promise<SampledImages>;
+
+  /** G's weights to draw with: the EMA copy when there is one, unless `ema` is false. */
+  protected generatorWeights(ema: boolean | undefined): Params {
+    return ema !== false && this.ema ? this.ema.weights : this.side.g.p;
+  }
+
+  /** `side` becomes the generator side and `d` the discriminator; the EMA follows G. */
+  protected adopt(side: EncoderSide, d: NamedAdam): void {
+    disposeNamedAdam(this.d);
+    this.d = d;
+    disposeEncoderSide(this.side);
+    this.side = side;
+    this.ema?.follow(side.g.p, this.it);
+  }
+
+  flush(): Promise<TrainerRecord | undefined> {
+    return this.lag.flush();
+  }
+
+  corruptGenerators(): void {
+    const p = filledLike(this.side.g.p, NaN);
+    disposeParams(this.side.g.p);
+    this.side = { ...this.side, g: { ...this.side.g, p } };
+  }
+
+  async exportState(): Promise<EncoderGanState> {
+    if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
+    const [g, e, d, ema] = await Promise.all([namedAdamToData(this.side.g), namedAdamToData(this.side.e), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
+    return { it: this.it, draws: this.draws.state(), g, e, d, ema };
+  }
+
+  dispose(): void {
+    disposeEncoderSide(this.side);
+    disposeNamedAdam(this.d);
+    this.ema?.dispose();
+    this.lag.dispose();
+  }
+}
+
+export function disposeEncoderSide(s: EncoderSide): void {
+  disposeNamedAdam(s.g);
+  disposeNamedAdam(s.e);
+}
