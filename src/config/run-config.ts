@@ -319,10 +319,11 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
       // one α right for every layer).
       g: PGGAN_ADAM,
       d: PGGAN_ADAM,
-      // Off: the paper averages G with decay 0.999, but over ~1000 iterations that average would
-      // still hold the previous stage's weights through most of a fade here, and when to start it
-      // depends on the schedule. configs/pggan-mnist.json starts it at the end of its last fade
-      // (4000): FID 34.7 against the plain DCGAN's 37.5 at 30 minutes (README).
+      // Off here, on in configs/pggan-mnist.json and the PBT population, which were measured with
+      // it (FID 34.7 against the plain DCGAN's 37.5 at 30 minutes, README); PGGAN without it was
+      // not measured. Whatever its start, the trainer averages only from the end of the member's
+      // own last fade (pggan-trainer.ts): an average of decay 0.999 would hold the previous
+      // stage's weights through most of a 1000-iteration fade.
       ema: undefined,
     },
     budget: { iterations: PGGAN_ITERATIONS },

@@ -1,7 +1,7 @@
 // An augmented BiGAN run through the real CLI in a real process: `evogan run
 // configs/augbigan-mnist.json`, made tiny with --set. Each evaluation records D's validation and
 // test accuracy and the reconstruction error beside FID/IS; progress.csv and the report carry the
-// new column; `reconstruct` writes test images beside their reconstructions.
+// new column; `reconstruct` writes test images beside their reconstructions; `export` writes G, E and D.
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,5 +54,13 @@ describe("evogan run on the semi-supervised task (augbigan)", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/8 test images, each beside its reconstruction G\(E\(x\)\), iteration 40/);
     expect((await stat(join(out, "ab.png"))).size).toBeGreaterThan(100);
+
+    // G, E and D export like BigBiGAN's (raw safetensors: the encoder's tensors are there).
+    const x = await evogan(["export", dir, "--format", "safetensors", "--what", "g,e,d", "-o", join(out, "ab.safetensors")]);
+    expect(x.stderr).toBe("");
+    expect(x.code).toBe(0);
+    const bytes = await readFile(join(out, "ab.safetensors"));
+    const stHeader = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8")) as Record<string, unknown>;
+    expect(Object.keys(stHeader)).toEqual(expect.arrayContaining(["g.up2.w", "e.fc0.w", "e.out.w", "d.out.g"]));
   });
 });
