@@ -19,7 +19,7 @@
 // D is the classifier the run is for: `accuracy` labels x by argmax l(x, E(x)).
 // Every draw comes from the trainer's ImageDraws, so a checkpoint carries them.
 import * as tf from "@tensorflow/tfjs";
-import { survivorsOf, type GLoss } from "../../strategies/egan.ts";
+import type { GLoss } from "../../strategies/egan.ts";
 import type { TrainerConfig } from "../config/run-config.ts";
 import { gatherBatch, type ImageData } from "../data/image-data.ts";
 import { augbiganDLoss, encoderLoss, invariancePenalty, reconstructionPairLoss, unitRows } from "../losses/augbigan-losses.ts";
@@ -30,13 +30,12 @@ import { classifierAccuracy, type ClassifierOutputs } from "../models/image/mlp-
 import { trainableNames, type Params } from "../models/image/params.ts";
 import type { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
-import { disposeEncoderSide, EncoderGanTrainer, type EncoderGanState, type EncoderSide } from "./encoder-gan-trainer.ts";
+import { EncoderGanTrainer, type EncoderGanState, type EncoderSide } from "./encoder-gan-trainer.ts";
 import { mapImages, sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
-import { childRecords } from "./lagged-record.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamStep, type NamedAdam } from "./named-adam.ts";
 import { gradsOf, valueAndGradsOf } from "./named-grads.ts";
-import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
-import { TrainingDiverged, type TrainerRecord } from "./trainer.ts";
+import { nanIfAnyNaN } from "./plain-fitness.ts";
+import type { TrainerRecord } from "./trainer.ts";
 
 /** The manifold-invariance penalty's steps: in code space to find a tangent, in pixel space (images span [−1, 1]) to difference D's logits along it. */
 const TANGENT_STEP = 0.1;
@@ -110,16 +109,6 @@ export class AugbiganTrainer extends EncoderGanTrainer {
     return children.length === 1 ? this.finishPlain(children[0]) : this.finishEgan(children);
   }
 
-  /** A plain run (one mutation): Fq = mean σ(s(G(z), z)) from D's first step; Fd not computed. */
-  private finishPlain(child: Side): Promise<TrainerRecord | undefined> {
-    const { d, loss, fq } = this.trainD(child, true);
-    this.it++;
-    return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
-      discard: () => (disposeEncoderSide(child), disposeNamedAdam(d)),
-      adopt: () => this.adopt(child, d),
-    });
-  }
-
   /** E-GAN's 2.–4.: fitness on the evaluation batch, the best child, D's steps, the EMA. */
   private async finishEgan(children: Side[]): Promise<TrainerRecord | undefined> {
     const { model, mutations, evalBatchSize: E } = this.o;
@@ -141,26 +130,11 @@ export class AugbiganTrainer extends EncoderGanTrainer {
       });
     }
     tf.dispose([xe, ze]);
-    const read = tf.tidy(() => tf.stack([...Fq, ...sq]) as tf.Tensor1D);
-    const values = await this.lag.read(read);
-    tf.dispose([read, ...Fq, ...sq]);
-    const records = childRecords(values, [mutations], this.o.gamma);
-    const survivors = survivorsOf(records, 1, this.o.selection);
-    this.it++;
-    if (survivors.length === 0) {
-      children.forEach(disposeEncoderSide);
-      throw new TrainingDiverged(this.it);
-    }
-    const best = children[survivors[0]];
-    const { d, loss } = this.trainD(best, false);
-    this.adopt(best, d);
-    children.forEach((c, i) => i === survivors[0] || disposeEncoderSide(c));
-    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
-    return this.lag.take();
+    return this.selectAndTrainD(children, Fq, sq);
   }
 
   /** n_D steps of D against `side`'s pairs; with `score`, also D's mean σ of the first step's fake pairs before it moves. */
-  private trainD(side: Side, score: boolean): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
+  protected trainD(side: Side, score: boolean): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
     const { model, labelled, batchSize: B, thirdPair, invariance } = this.o;
     const { height, width, channels } = labelled;
     let d = this.d;

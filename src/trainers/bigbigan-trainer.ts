@@ -11,7 +11,7 @@
 //   4. the EMA copy of G follows the survivor.
 // With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
 import * as tf from "@tensorflow/tfjs";
-import { survivorsOf, type Mutation } from "../../strategies/egan.ts";
+import type { Mutation } from "../../strategies/egan.ts";
 import type { BigbiganModelConfig, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { bigbiganDLoss, type BiScores, type BiTerms } from "../losses/bigbigan-losses.ts";
@@ -22,10 +22,9 @@ import { trainableNames, type Params, type Updates } from "../models/image/param
 import { keepUpdates } from "../models/image/spectral-norm.ts";
 import type { Rng } from "../util/rng.ts";
 import { scoped } from "../util/scoped.ts";
-import { disposeEncoderSide, EncoderGanTrainer, type EncoderGanState, type EncoderSide } from "./encoder-gan-trainer.ts";
-import { finishPlainIteration, nanIfAnyNaN } from "./plain-fitness.ts";
-import { TrainingDiverged, type TrainerRecord } from "./trainer.ts";
-import { childRecords } from "./lagged-record.ts";
+import { EncoderGanTrainer, type EncoderGanState, type EncoderSide } from "./encoder-gan-trainer.ts";
+import { nanIfAnyNaN } from "./plain-fitness.ts";
+import type { TrainerRecord } from "./trainer.ts";
 import { valueAndGradsOf } from "./named-grads.ts";
 import { mapImages, sampleImages, type SampledImages, type SampleOptions } from "./image-sampling.ts";
 import { disposeNamedAdam, keepNamedAdam, namedAdamStep, type NamedAdam } from "./named-adam.ts";
@@ -108,19 +107,6 @@ export class BigbiganTrainer extends EncoderGanTrainer {
     return children.length === 1 ? this.finishPlain(children[0]) : this.finishEgan(children);
   }
 
-  /**
-   * A plain run (one mutation): no fitness work. Fq = mean σ(Σ s_fake) comes from D's first
-   * step (its scores of the fake pairs before it moves); Fd is not computed (NaN) and F = Fq.
-   */
-  private finishPlain(child: Side): Promise<TrainerRecord | undefined> {
-    const { d, loss, fq } = this.trainD(child, true);
-    this.it++;
-    return finishPlainIteration(this.lag, this.it, this.o.mutations[0], fq!, loss, {
-      discard: () => (disposeEncoderSide(child), disposeNamedAdam(d)),
-      adopt: () => this.adopt(child, d),
-    });
-  }
-
   /** E-GAN's 2.–4.: fitness on the evaluation batch, the best child, D's steps, the EMA. */
   private async finishEgan(children: Side[]): Promise<TrainerRecord | undefined> {
     const { model, mutations, evalBatchSize: E, terms } = this.o;
@@ -141,27 +127,11 @@ export class BigbiganTrainer extends EncoderGanTrainer {
       });
     }
     tf.dispose([xe, ze, ...(epsE ? [epsE] : [])]);
-    const read = tf.tidy(() => tf.stack([...Fq, ...sq]) as tf.Tensor1D);
-    const values = await this.lag.read(read);
-    tf.dispose([read, ...Fq, ...sq]);
-    const records = childRecords(values, [mutations], this.o.gamma);
-    const survivors = survivorsOf(records, 1, this.o.selection);
-    this.it++;
-    if (survivors.length === 0) {
-      children.forEach(disposeEncoderSide);
-      throw new TrainingDiverged(this.it);
-    }
-    const best = children[survivors[0]];
-    // 3. D steps against the survivor's pairs
-    const { d, loss } = this.trainD(best, false);
-    this.adopt(best, d);
-    children.forEach((c, i) => i === survivors[0] || disposeEncoderSide(c));
-    this.lag.hold({ it: this.it, children: records, survivors, dLoss: NaN }, loss);
-    return this.lag.take();
+    return this.selectAndTrainD(children, Fq, sq);
   }
 
   /** n_D hinge steps of D on fresh batches against `side`'s pairs; with `score`, also D's mean σ of the first step's fake pairs before it moves. */
-  private trainD(side: Side, score: boolean): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
+  protected trainD(side: Side, score: boolean): { d: NamedAdam; loss: tf.Scalar; fq?: tf.Scalar } {
     const { model, batchSize: B, terms } = this.o;
     let d = this.d;
     let loss: tf.Scalar | undefined;
