@@ -180,6 +180,46 @@ const BIGGAN_TRAINER = {
   ema: { decay: 0.999, start: 200 },
 };
 
+/**
+ * The semi-supervised families' shared defaults (sgan; augbigan adds its encoder and third pair):
+ * task, trainer, budget and evaluation.
+ */
+const SEMI_DEFAULTS = {
+  task: {
+    dataset: "mnist",
+    // The standard benchmark: 100 labels (Salimans et al. 2016, Table 1; Odena 2016), 10 a class.
+    labelled: SEMI_SPLIT_DEFAULTS.labelled,
+    // 1000 labelled validation images, 100 a class: src/data/semi-split.ts says why.
+    validation: SEMI_SPLIT_DEFAULTS.validation,
+    // The label choice's own seed, so that seeds of training and of the label choice vary apart.
+    labelSeed: 1,
+  },
+  trainer: {
+    // Feature matching: Salimans et al.'s G loss for semi-supervised learning (their best MNIST figures).
+    mutations: ["feature-matching"],
+    gamma: 0.05,
+    // Salimans et al.'s batch of 100 (labelled, unlabelled and generated alike).
+    batchSize: 100,
+    evalBatchSize: 100,
+    // Their β1 = 0.5. Their lr 3e-3 (for their weight-normalised D) lost here: D at 3e-3 reached
+    // 76.2% validation accuracy at 1,100 iterations on label seed 1 (tuning only), 1e-3 87.0%
+    // (bench/results/equal-compute.md).
+    g: { lr: 1e-3 },
+    d: { lr: 1e-3 },
+  },
+  budget: { iterations: 3000 },
+  eval: { every: 500, samples: 1000 },
+} as const;
+
+/**
+ * The semi-supervised families' model defaults: G is DCGAN's at width 32 (its MNIST default); D is
+ * Salimans et al.'s MNIST MLP (mlp-classifier.ts). unlabelledWeight ½: Salimans et al.'s code
+ * halves both unsupervised terms. Weight norm on: their D has it, and on label seed 1 (tuning
+ * only) it raised SGAN's validation accuracy at 500 and 1000 iterations from 77.7% / 82.3% to
+ * 79.3% / 84.4%.
+ */
+const SEMI_MODEL_DEFAULTS = { zDim: 32, width: 32, ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: true } as const;
+
 const PGGAN_ADAM = { lr: 1e-3, beta1: 0, beta2: 0.99, epsilon: 1e-8 } as const;
 
 /** Growth steps of a 28×28 PGGAN: 7 → 14 → 28 (28 = 7·2², and 7×7 is DCGAN's base too). */
@@ -239,46 +279,13 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     budget: { iterations: 1000 },
     eval: { every: 250, samples: 1000 },
   },
-  sgan: {
-    task: {
-      dataset: "mnist",
-      // The standard benchmark: 100 labels (Salimans et al. 2016, Table 1; Odena 2016), 10 a class.
-      labelled: SEMI_SPLIT_DEFAULTS.labelled,
-      // 1000 labelled validation images, 100 a class: src/data/semi-split.ts says why.
-      validation: SEMI_SPLIT_DEFAULTS.validation,
-      // The label choice's own seed, so that seeds of training and of the label choice vary apart.
-      labelSeed: 1,
-    },
-    // G is DCGAN's at width 32 (its MNIST default); D is Salimans et al.'s MNIST MLP (sgan.ts).
-    // unlabelledWeight ½: Salimans et al.'s code halves both unsupervised terms. Weight norm on:
-    // their D has it, and on label seed 1 (tuning only) it raised validation accuracy at 500 and
-    // 1000 iterations from 77.7% / 82.3% to 79.3% / 84.4%.
-    model: { zDim: 32, width: 32, generator: "dcgan", ...SGAN_D_DEFAULTS, unlabelledWeight: 0.5, weightNorm: true },
-    trainer: {
-      // Feature matching: Salimans et al.'s G loss for semi-supervised learning (their best MNIST figures).
-      mutations: ["feature-matching"],
-      gamma: 0.05,
-      // Salimans et al.'s batch of 100 (labelled, unlabelled and generated alike).
-      batchSize: 100,
-      evalBatchSize: 100,
-      // Their β1 = 0.5; their lr 3e-3 is for weight-normalised layers, 1e-3 trains these plain
-      // ones (test/trainers/sgan-tiny.test.ts).
-      g: { lr: 1e-3 },
-      d: { lr: 1e-3 },
-    },
-    budget: { iterations: 3000 },
-    eval: { every: 500, samples: 1000 },
-  },
-  // Augmented BiGAN (Kumar et al. 2017): SGAN's task, D body, G and trainer settings (above), so that
-  // the two semi-supervised families differ only in what augmented BiGAN adds.
+  sgan: { ...SEMI_DEFAULTS, model: { ...SEMI_MODEL_DEFAULTS, generator: "dcgan" } },
+  // Augmented BiGAN (Kumar et al. 2017): SGAN's task, D body, G and trainer settings, so that the
+  // two semi-supervised families differ only in what augmented BiGAN adds.
   augbigan: {
-    task: { dataset: "mnist", labelled: SEMI_SPLIT_DEFAULTS.labelled, validation: SEMI_SPLIT_DEFAULTS.validation, labelSeed: 1 },
+    ...SEMI_DEFAULTS,
     model: {
-      zDim: 32,
-      width: 32,
-      ...SGAN_D_DEFAULTS,
-      unlabelledWeight: 0.5,
-      weightNorm: true,
+      ...SEMI_MODEL_DEFAULTS,
       // E: two hidden layers of 500, the widths of Salimans et al.'s MNIST G mirrored (a matrix
       // product per layer, cheap beside D's 1.5M weights).
       eHidden: [500, 500],
@@ -287,16 +294,6 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
       thirdPair: true,
       invariance: 0,
     },
-    trainer: {
-      mutations: ["feature-matching"],
-      gamma: 0.05,
-      batchSize: 100,
-      evalBatchSize: 100,
-      g: { lr: 1e-3 },
-      d: { lr: 1e-3 },
-    },
-    budget: { iterations: 3000 },
-    eval: { every: 500, samples: 1000 },
   },
   pggan: {
     task: { dataset: "mnist" },
