@@ -131,6 +131,8 @@ export abstract class EncoderGanTrainer implements Trainer<EncoderGanState> {
     return this.lag.take();
   }
   abstract sample(n: number, rng: Rng, opts?: SampleOptions): Promise<SampledImages>;
+  /** G(E(x)) for n images x (NHWC, [−1, 1]); the EMA generator unless `ema` is false. */
+  abstract reconstruct(images: Float32Array, n: number, opts?: { ema?: boolean }): Promise<Float32Array>;
 
   /** G's weights to draw with: the EMA copy when there is one, unless `ema` is false. */
   protected generatorWeights(ema: boolean | undefined): Params {

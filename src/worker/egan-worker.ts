@@ -24,12 +24,12 @@ import { selectImages } from "../data/semi-split.ts";
 import type { TranslationMetrics } from "../records.ts";
 import { SganTrainer } from "../trainers/sgan-trainer.ts";
 import { AugbiganTrainer } from "../trainers/augbigan-trainer.ts";
+import { EncoderGanTrainer } from "../trainers/encoder-gan-trainer.ts";
 import { semiTaskData } from "../data/semi-task.ts";
 import { isToyState, type TrainerRecord } from "../trainers/trainer.ts";
 import { isEvoganError, toWire, TrainingDiverged } from "../errors.ts";
 import { Rng } from "../util/rng.ts";
 import { loadImageData, type ImageDatasetName } from "../data/image-dataset.ts";
-import { BigbiganTrainer } from "../trainers/bigbigan-trainer.ts";
 import { isImageMember, type AdvanceResult, type EganMemberConfig, type Evaluation, type ImageMemberConfig, type ImagesResult, type InitResult, type MemberState, type ToyMemberConfig, type WorkerTask } from "./protocol.ts";
 
 /** A member resident in this worker: its config and trainer, told apart by kind (toy MLP, image from z, or CycleGAN's translation). */
@@ -87,7 +87,7 @@ async function run(task: WorkerTask): Promise<InitResult | AdvanceResult | Membe
     case "reconstruct": {
       const m = imageMember(member(task.memberId));
       const t = m.trainer;
-      if (!(t instanceof BigbiganTrainer || t instanceof AugbiganTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN or augmented BiGAN member");
+      if (!(t instanceof EncoderGanTrainer)) throw new Error("this member has no encoder: reconstruct needs a BigBiGAN or augmented BiGAN member");
       const test = loadImageData(m.config.task.dataset as ImageDatasetName, "test", { limit: task.n });
       return { iteration: t.iteration, shape: t.o.model.shape, images: await t.reconstruct(test.images, test.count, { ema: task.ema }), originals: test.images };
     }
