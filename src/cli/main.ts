@@ -13,7 +13,7 @@ import { decodeRunConfig } from "../config/run-config.ts";
 import { htmlReportFor, report } from "../report/report.ts";
 import { availableParallelism } from "node:os";
 import { decodeSweepConfig, loadSweepConfig, type SweepConfig } from "../config/sweep-config.ts";
-import { collectDeviceInfo, discoverGpus, formatDevices, resolveDevices } from "../orchestrator/devices.ts";
+import { collectDeviceInfo, discoverGpus, discoverWebgpuAdapters, formatDevices, resolveDevices, resolveWebgpuDevices } from "../orchestrator/devices.ts";
 import { memberPoolFor } from "../orchestrator/device-pool.ts";
 import { localMemberPool, type MemberPool } from "../orchestrator/member-pool.ts";
 import { runSweep } from "../orchestrator/sweep-program.ts";
@@ -94,11 +94,11 @@ async function resumeRun(dir: string): Promise<void> {
     else process.stdout.write("\n" + (await report([dir], { format: "text" })));
   }
 }
-/** The pool of a sweep on this machine: its devices, `threads` threads (per GPU). */
+/** The pool of a sweep on this machine: its devices (WebGPU adapters on the webgpu backend), `threads` threads (per device). */
 async function localSweepPool(config: SweepConfig): Promise<() => Promise<MemberPool>> {
-  const plan = resolveDevices(config.devices, await discoverGpus(), config.threads ?? availableParallelism());
-  const threads = plan.kind === "cpu" ? (config.threads ?? plan.threads) : plan.devices.length;
-  return () => memberPoolFor(plan.kind === "cpu" ? { kind: "cpu", threads } : plan, { threadsPerDevice: config.threads ?? 1 });
+  const cores = config.threads ?? availableParallelism();
+  const plan = config.backend === "webgpu" ? resolveWebgpuDevices(config.devices, await discoverWebgpuAdapters(), cores) : resolveDevices(config.devices, await discoverGpus(), cores);
+  return () => memberPoolFor(plan, { threadsPerDevice: config.threads ?? 1 });
 }
 
 /** Runs a sweep program with its services, SIGINT/SIGTERM interrupting it; maps failures to exit codes. */

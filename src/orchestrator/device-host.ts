@@ -22,6 +22,10 @@ export interface HostIdentity {
   readonly pid: number;
   /** This process's CUDA_VISIBLE_DEVICES, as CUDA will read it. */
   readonly cudaVisibleDevices: string | undefined;
+  /** This process's EVOGAN_VULKAN_DEVICE, as evogan's Vulkan device layer will read it (src/compute/vulkan-device-layer.ts). */
+  readonly vulkanDevice: string | undefined;
+  /** This process's EVOGAN_DAWN_FLAGS, as the webgpu backend will read them. */
+  readonly dawnFlags: string | undefined;
   readonly threads: number;
 }
 
@@ -40,7 +44,8 @@ function serve(): void {
 
   if (!process.connected) process.exit(0); // the parent gave up while this host was loading
 
-  const identity: HostIdentity = { pid: process.pid, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES, threads };
+  const { CUDA_VISIBLE_DEVICES: cudaVisibleDevices, EVOGAN_VULKAN_DEVICE: vulkanDevice, EVOGAN_DAWN_FLAGS: dawnFlags } = process.env;
+  const identity: HostIdentity = { pid: process.pid, cudaVisibleDevices, vulkanDevice, dawnFlags, threads };
   const pool = localMemberPool(threads);
   const running = new Map<number, AbortController>();
 

@@ -1,7 +1,9 @@
 // The MemberPool of a GPU machine: one child process per GPU (device-host.ts), each started with
-// CUDA_VISIBLE_DEVICES=i. Why processes and not threads: CUDA reads CUDA_VISIBLE_DEVICES once per
-// process, and worker threads share their process (a thread's `env` is a JS copy that native
-// code never sees), so a thread cannot be pinned to a GPU. Each host runs `threadsPerDevice`
+// the environment that pins it (a DevicePin): CUDA_VISIBLE_DEVICES=i for tfjs-node-gpu, evogan's
+// Vulkan device layer (or Dawn's adapter flag) for a WebGPU adapter. Why processes and not threads:
+// CUDA reads CUDA_VISIBLE_DEVICES and the Vulkan loader its layers once per process, and worker
+// threads share their process (a thread's `env` is a JS copy that native code never sees), so a
+// thread cannot be pinned to a GPU. Each host runs `threadsPerDevice`
 // single-thread Piscina pools; slot s lives on GPU devices[floor(s / threadsPerDevice)], thread
 // s % threadsPerDevice. Members stay resident in their host's thread between tasks, as on CPU.
 //
@@ -17,7 +19,8 @@ import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { WorkerTask } from "../worker/protocol.ts";
 import type { HostIdentity, HostReply, HostRequest } from "./device-host.ts";
-import type { DevicePlan } from "./devices.ts";
+import { deviceLayerEnv } from "../compute/vulkan-device-layer.ts";
+import { dawnAdapterFlag, type DevicePlan, type WebgpuDevice } from "./devices.ts";
 import { AbortError, DeviceHostExited, fromWire, WorkerCrashed } from "../errors.ts";
 import { localMemberPool, Residency, type MemberPool } from "./member-pool.ts";
 
@@ -42,11 +45,28 @@ export interface DevicePoolOptions {
   readonly exitTimeoutMs?: number;
 }
 
+/** What one host is pinned to: the device's index, how errors and `describe` name it, and the environment that pins it. */
+export interface DevicePin {
+  readonly index: number;
+  readonly label: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** GPU d under CUDA (tfjs-node-gpu): CUDA_VISIBLE_DEVICES=d, and memory taken as needed, so that one host does not hold it all. */
+export const cudaPin = (d: number): DevicePin => ({ index: d, label: `GPU ${d} (CUDA_VISIBLE_DEVICES=${d})`, env: { CUDA_VISIBLE_DEVICES: String(d), TF_FORCE_GPU_ALLOW_GROWTH: "true" } });
+
+/** A WebGPU adapter: by index through evogan's Vulkan device layer, else by name through Dawn's adapter flag. */
+export function webgpuPin(a: WebgpuDevice): DevicePin {
+  if (a.pinnedBy === "layer") return { index: a.index, label: `WebGPU adapter ${a.index}, ${a.name} (EVOGAN_VULKAN_DEVICE=${a.index})`, env: deviceLayerEnv(a.index) };
+  const flags = `adapter=${dawnAdapterFlag(a.name)},backend=${a.backend}`;
+  return { index: a.index, label: `WebGPU adapter ${a.index}, ${a.name} (EVOGAN_DAWN_FLAGS=${flags})`, env: { EVOGAN_DAWN_FLAGS: flags } };
+}
+
 export interface DevicePool extends MemberPool {
-  /** The GPU index of each host, in slot order (slots of host h: h*threadsPerDevice ...). */
+  /** The device index of each host, in slot order (slots of host h: h*threadsPerDevice ...). */
   readonly devices: readonly number[];
   readonly threadsPerDevice: number;
-  /** Asks the host serving `slot` who it is (pid, CUDA_VISIBLE_DEVICES); starts it if needed. */
+  /** Asks the host serving `slot` who it is (pid, the pinning variables); starts it if needed. */
   whoami(slot: number): Promise<HostIdentity>;
 }
 
@@ -54,8 +74,6 @@ interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (e: Error) => void;
 }
-
-const label = (d: number): string => `GPU ${d} (CUDA_VISIBLE_DEVICES=${d})`;
 
 /** One forked host and the requests it owes answers to. */
 class Host {
@@ -66,7 +84,7 @@ class Host {
   alive = true;
 
   constructor(
-    readonly device: number,
+    readonly pin: DevicePin,
     threads: number,
     options: DevicePoolOptions,
     /** Called when the process exits, before its pending requests are failed. */
@@ -75,14 +93,16 @@ class Host {
     this.child = fork(DEVICE_HOST_FILE, [String(threads)], {
       execArgv: ["--import", tsxLoader()],
       serialization: "advanced",
-      env: { ...process.env, ...options.env, CUDA_VISIBLE_DEVICES: String(device), TF_FORCE_GPU_ALLOW_GROWTH: "true" },
+      env: { ...process.env, ...options.env, ...pin.env },
     });
+    const device = pin.index;
+    const label = pin.label;
     let resolveExit!: () => void;
     this.exited = new Promise((r) => (resolveExit = r));
 
     this.ready = new Promise<HostIdentity>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new DeviceHostExited(device, `${label(device)}: host process did not start within ${options.startTimeoutMs ?? 60_000} ms`));
+        reject(new DeviceHostExited(device, `${label}: host process did not start within ${options.startTimeoutMs ?? 60_000} ms`));
         this.child.kill("SIGKILL");
       }, options.startTimeoutMs ?? 60_000);
       timer.unref();
@@ -106,7 +126,7 @@ class Host {
         this.alive = false;
         onExit();
         const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-        const err = new DeviceHostExited(device, `${label(device)}: host process ${this.child.pid} ${how}; members resident on this GPU are lost`);
+        const err = new DeviceHostExited(device, `${label}: host process ${this.child.pid} ${how}; members resident on this GPU are lost`);
         reject(err);
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
@@ -120,7 +140,7 @@ class Host {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new AbortError(signal.reason));
       if (!this.alive || !this.child.connected) {
-        return reject(new DeviceHostExited(this.device, `${label(this.device)}: host process ${this.child.pid} is gone`));
+        return reject(new DeviceHostExited(this.pin.index, `${this.pin.label}: host process ${this.child.pid} is gone`));
       }
       const onAbort = (): void => {
         if (!this.pending.delete(message.id)) return;
@@ -136,7 +156,7 @@ class Host {
       this.child.send(message, undefined, undefined, (err) => {
         if (err && this.pending.delete(message.id)) {
           done();
-          reject(new DeviceHostExited(this.device, `${label(this.device)}: could not send to host process ${this.child.pid}: ${err.message}`));
+          reject(new DeviceHostExited(this.pin.index, `${this.pin.label}: could not send to host process ${this.child.pid}: ${err.message}`));
         }
       });
     });
@@ -164,9 +184,10 @@ async function untilReady(host: Host, signal?: AbortSignal): Promise<void> {
   }
 }
 
-/** Forks one host per GPU index and waits until each listens. */
-export async function devicePool(devices: readonly number[], threadsPerDevice = 1, options: DevicePoolOptions = {}): Promise<DevicePool> {
-  if (devices.length === 0) throw new Error("devicePool needs at least one GPU index");
+/** Forks one host per device (a CUDA GPU index, or any pin) and waits until each listens. */
+export async function devicePool(devices: readonly (number | DevicePin)[], threadsPerDevice = 1, options: DevicePoolOptions = {}): Promise<DevicePool> {
+  if (devices.length === 0) throw new Error("devicePool needs at least one device");
+  const pins = devices.map((d) => (typeof d === "number" ? cudaPin(d) : d));
   if (!Number.isInteger(threadsPerDevice) || threadsPerDevice < 1) throw new Error(`threadsPerDevice must be a positive integer, got ${threadsPerDevice}`);
   const slots = devices.length * threadsPerDevice;
   const residency = new Residency(slots);
@@ -174,8 +195,8 @@ export async function devicePool(devices: readonly number[], threadsPerDevice = 
   let destroyed = false;
   /** Host h serves slots h*threadsPerDevice ...; when it dies, every one of them lost its worker. */
   const startHost = (h: number): Host =>
-    new Host(devices[h], threadsPerDevice, options, () => destroyed || residency.died(Array.from({ length: threadsPerDevice }, (_, t) => h * threadsPerDevice + t)));
-  const hosts = devices.map((_, h) => startHost(h));
+    new Host(pins[h], threadsPerDevice, options, () => destroyed || residency.died(Array.from({ length: threadsPerDevice }, (_, t) => h * threadsPerDevice + t)));
+  const hosts = pins.map((_, h) => startHost(h));
 
   const destroyAll = async (): Promise<void> => {
     destroyed = true;
@@ -208,9 +229,9 @@ export async function devicePool(devices: readonly number[], threadsPerDevice = 
 
   return {
     slots,
-    devices: [...devices],
+    devices: pins.map((p) => p.index),
     threadsPerDevice,
-    describe: Array.from({ length: slots }, (_, s) => `${label(devices[Math.floor(s / threadsPerDevice)])}, thread ${s % threadsPerDevice}`),
+    describe: Array.from({ length: slots }, (_, s) => `${pins[Math.floor(s / threadsPerDevice)].label}, thread ${s % threadsPerDevice}`),
     run: <T>(slot: number, task: WorkerTask, signal?: AbortSignal): Promise<T> =>
       residency.run(slot, task, async () => {
         const host = hostFor(slot);
@@ -230,7 +251,8 @@ export async function devicePool(devices: readonly number[], threadsPerDevice = 
   };
 }
 
-/** The pool a plan asks for: worker threads here for "cpu", one host process per GPU for "gpu". */
+/** The pool a plan asks for: worker threads here for "cpu", one host process per GPU ("gpu") or WebGPU adapter ("webgpu"). */
 export async function memberPoolFor(plan: DevicePlan, options: DevicePoolOptions & { readonly threadsPerDevice?: number } = {}): Promise<MemberPool> {
-  return plan.kind === "cpu" ? localMemberPool(plan.threads) : devicePool(plan.devices, options.threadsPerDevice, options);
+  if (plan.kind === "cpu") return localMemberPool(plan.threads);
+  return devicePool(plan.kind === "gpu" ? plan.devices : plan.adapters.map(webgpuPin), options.threadsPerDevice, options);
 }

@@ -25,7 +25,11 @@ export interface Gpu {
   readonly memoryMiB: number | undefined;
 }
 
-export type DevicePlan = { readonly kind: "cpu"; readonly threads: number } | { readonly kind: "gpu"; readonly devices: readonly number[] };
+export type DevicePlan =
+  | { readonly kind: "cpu"; readonly threads: number }
+  | { readonly kind: "gpu"; readonly devices: readonly number[] }
+  /** One host process per WebGPU adapter (a sweep on `backend: "webgpu"`), each pinned to its adapter. */
+  | { readonly kind: "webgpu"; readonly adapters: readonly WebgpuDevice[] };
 
 /** Runs a command and resolves with its stdout; rejects when it is absent or exits non-zero. */
 export type Exec = (cmd: string, args: readonly string[]) => Promise<string>;
@@ -95,7 +99,7 @@ export function resolveDevices(spec: string, gpus: readonly Gpu[], cores: number
 
 /** A WebGPU adapter as `evogan devices` reports it. */
 export interface WebgpuDevice {
-  /** Its place in Dawn's list. */
+  /** The index `--devices` names: the Vulkan device index when pinnedBy is "layer", else its place in Dawn's list. */
   readonly index: number;
   /** Dawn's name for it (what `adapter=<name>` in EVOGAN_DAWN_FLAGS selects). */
   readonly name: string;
@@ -103,6 +107,56 @@ export interface WebgpuDevice {
   readonly backend: string;
   /** A CPU implementation (lavapipe, SwiftShader): correct, but slower than evogan's wasm path. */
   readonly software: boolean;
+  /**
+   * How a process is pinned to it: "layer", evogan's Vulkan device layer (by index: any adapter);
+   * "name", Dawn's `adapter=<name>` flag (the first adapter whose name contains it: adapters that
+   * share a name cannot be told apart). src/compute/vulkan-device-layer.ts says why.
+   */
+  readonly pinnedBy: "layer" | "name";
+}
+
+/**
+ * Turns `--devices` into a plan for a webgpu sweep. "auto": every adapter listed (none: CPU threads,
+ * where the members' webgpu backend then says what is missing); "cpu": CPU threads; "0,2": those
+ * adapters, each of which must be listed, and under name pinning must be the first adapter its
+ * name selects.
+ */
+export function resolveWebgpuDevices(spec: string, adapters: readonly WebgpuDevice[], cores: number): DevicePlan {
+  const s = spec.trim().toLowerCase();
+  const threads = Math.max(1, Math.floor(cores));
+  if (s === "cpu") return { kind: "cpu", threads };
+  if (s === "auto") return adapters.length > 0 ? { kind: "webgpu", adapters: checkPinnable(adapters, spec, adapters) } : { kind: "cpu", threads };
+  if (!/^\d+(\s*,\s*\d+)*$/.test(s)) throw new ConfigError("devices", `expected "auto", "cpu" or WebGPU adapter indices such as "0" or "0,1", got '${spec}'`);
+  const indices = s.split(",").map((x) => Number(x.trim()));
+  const chosen: WebgpuDevice[] = [];
+  for (const i of indices) {
+    const a = adapters.find((x) => x.index === i);
+    if (!a) throw new ConfigError("devices", `WebGPU adapter ${i} not found: ${adapters.length > 0 ? `\`evogan devices\` lists adapter${adapters.length > 1 ? "s" : ""} ${adapters.map((x) => x.index).join(", ")}` : "no WebGPU adapter was found"}`);
+    if (chosen.includes(a)) throw new ConfigError("devices", `WebGPU adapter ${i} is named twice in '${spec}'`);
+    chosen.push(a);
+  }
+  return { kind: "webgpu", adapters: checkPinnable(chosen, spec, adapters) };
+}
+
+/**
+ * Dawn's `adapter=` flag for an adapter name: its text before any comma, since EVOGAN_DAWN_FLAGS is
+ * comma-separated (llvmpipe's name has one). Dawn takes the first adapter whose name contains it.
+ */
+export const dawnAdapterFlag = (name: string): string => name.split(",")[0];
+
+/** Under name pinning, each chosen adapter must be the first one its name selects (Dawn takes the first substring match). */
+function checkPinnable(chosen: readonly WebgpuDevice[], spec: string, all: readonly WebgpuDevice[]): readonly WebgpuDevice[] {
+  for (const a of chosen) {
+    if (a.pinnedBy !== "name") continue;
+    const first = all.find((x) => x.name.includes(dawnAdapterFlag(a.name)));
+    if (first && first.index !== a.index) {
+      throw new ConfigError(
+        "devices",
+        `WebGPU adapter ${a.index} ('${a.name}') cannot be pinned apart from adapter ${first.index} ('${first.name}'): Dawn picks adapters by name. Build evogan's Vulkan device layer (apt-get install libvulkan-dev, then npm run build:native), or use devices that differ in name instead of '${spec}'`,
+      );
+    }
+  }
+  return chosen;
 }
 
 /** The child that asks Dawn (next to this file, .ts under tsx or .js when built). */
@@ -214,6 +268,7 @@ export function formatDevices(info: DeviceInfo): string {
   } else {
     lines.push(`WebGPU adapters: ${info.webgpuAdapters.length}`);
     for (const a of info.webgpuAdapters) lines.push(`  ${a.index}: ${a.name} (${a.backend}${a.software ? ", software: slower than wasm" : ""})`);
+    if (info.webgpuAdapters.some((a) => a.pinnedBy === "name")) lines.push("  (pinned by name: adapters that share one cannot be told apart; apt-get install libvulkan-dev, then npm run build:native, pins by index)");
   }
   return lines.join("\n");
 }

@@ -282,7 +282,9 @@ const mode = process.argv[2];
 try {
   if (mode === "open") {
     await useBackend("webgpu");
-    result({ backend: tf.getBackend(), adapter: webgpuAdapter() });
+    // One product on the device, read back: the adapter gave a working device, not only a name.
+    const a = tf.tensor2d([[1, 2], [3, 4]]);
+    result({ backend: tf.getBackend(), adapter: webgpuAdapter(), product: Array.from(await tf.matMul(a, a).data()) });
   } else if (mode === "list") {
     result({ adapters: await listWebgpuAdapters() });
   } else if (mode === "auto") {

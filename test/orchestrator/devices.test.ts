@@ -6,7 +6,9 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { collectDeviceInfo, discoverGpus, formatDevices, NVIDIA_SMI_ARGS, resolveDevices, type DeviceInfo, type Exec, type Gpu, type WebgpuDevice } from "../../src/orchestrator/devices.ts";
+import { collectDeviceInfo, discoverGpus, formatDevices, NVIDIA_SMI_ARGS, resolveDevices, resolveWebgpuDevices, type DeviceInfo, type Exec, type Gpu, type WebgpuDevice } from "../../src/orchestrator/devices.ts";
+import { webgpuPin } from "../../src/orchestrator/device-pool.ts";
+import { deviceLayerBuilt } from "../../src/compute/vulkan-device-layer.ts";
 import { describeThrown, EXIT } from "../../src/cli/exit-codes.ts";
 import { evogan } from "../helpers/cli-process.ts";
 import { webgpuEnv, webgpuSkipReason } from "../helpers/webgpu-env.ts";
@@ -141,9 +143,47 @@ describe("resolveDevices", () => {
   });
 });
 
-const H200: WebgpuDevice = { index: 0, name: "NVIDIA H200", backend: "vulkan", software: false };
-const LLVMPIPE: WebgpuDevice = { index: 1, name: "llvmpipe (LLVM 15.0.6, 256 bits)", backend: "vulkan", software: true };
+const H200: WebgpuDevice = { index: 0, name: "NVIDIA H200", backend: "vulkan", software: false, pinnedBy: "layer" };
+const LLVMPIPE: WebgpuDevice = { index: 1, name: "llvmpipe (LLVM 15.0.6, 256 bits)", backend: "vulkan", software: true, pinnedBy: "layer" };
 const noWebgpu = async (): Promise<WebgpuDevice[]> => [];
+
+describe("resolveWebgpuDevices (a sweep on backend webgpu)", () => {
+  const twin = (index: number, pinnedBy: WebgpuDevice["pinnedBy"]): WebgpuDevice => ({ index, name: "NVIDIA H200", backend: "vulkan", software: false, pinnedBy });
+  const fail = (spec: string, adapters: WebgpuDevice[]) => {
+    try {
+      resolveWebgpuDevices(spec, adapters, 2);
+    } catch (e) {
+      return describeThrown(e);
+    }
+    throw new Error("expected a refusal");
+  };
+
+  it("auto takes every adapter; cpu and no adapter at all take CPU threads; indices take those adapters in the order given", () => {
+    expect(resolveWebgpuDevices("auto", [H200, LLVMPIPE], 4)).toEqual({ kind: "webgpu", adapters: [H200, LLVMPIPE] });
+    expect(resolveWebgpuDevices("cpu", [H200], 4)).toEqual({ kind: "cpu", threads: 4 });
+    expect(resolveWebgpuDevices("auto", [], 4)).toEqual({ kind: "cpu", threads: 4 });
+    expect(resolveWebgpuDevices("1, 0", [H200, LLVMPIPE], 4)).toEqual({ kind: "webgpu", adapters: [LLVMPIPE, H200] });
+  });
+
+  it("refuses an adapter that is not listed, one named twice and a malformed list, each in one config line", () => {
+    expect(fail("0,3", [H200, LLVMPIPE])).toMatchObject({ code: EXIT.config, message: "invalid config: devices: WebGPU adapter 3 not found: `evogan devices` lists adapters 0, 1" });
+    expect(fail("0", [])).toMatchObject({ code: EXIT.config, message: "invalid config: devices: WebGPU adapter 0 not found: no WebGPU adapter was found" });
+    expect(fail("1,1", [H200, LLVMPIPE]).message).toBe("invalid config: devices: WebGPU adapter 1 is named twice in '1,1'");
+    expect(fail("gpu0", [H200]).message).toMatch(/^invalid config: devices: expected "auto", "cpu" or WebGPU adapter indices/);
+  });
+
+  it("pins identical GPUs apart by index through the Vulkan layer, and refuses to when it can only pin by name (Dawn takes the first name that matches)", () => {
+    expect(resolveWebgpuDevices("0,1", [twin(0, "layer"), twin(1, "layer")], 2)).toMatchObject({ kind: "webgpu", adapters: [{ index: 0 }, { index: 1 }] });
+    expect(resolveWebgpuDevices("0", [twin(0, "name"), twin(1, "name")], 2)).toMatchObject({ kind: "webgpu", adapters: [{ index: 0 }] });
+    expect(fail("auto", [twin(0, "name"), twin(1, "name")]).message).toBe(
+      "invalid config: devices: WebGPU adapter 1 ('NVIDIA H200') cannot be pinned apart from adapter 0 ('NVIDIA H200'): Dawn picks adapters by name. Build evogan's Vulkan device layer (apt-get install libvulkan-dev, then npm run build:native), or use devices that differ in name instead of 'auto'",
+    );
+    // A name cut at its first comma (EVOGAN_DAWN_FLAGS is comma-separated) still selects only its own adapter here.
+    expect(resolveWebgpuDevices("0,1", [{ ...H200, pinnedBy: "name" }, { ...LLVMPIPE, index: 1, pinnedBy: "name" }], 2)).toMatchObject({ kind: "webgpu" });
+    expect(webgpuPin({ ...LLVMPIPE, pinnedBy: "name" }).env).toEqual({ EVOGAN_DAWN_FLAGS: "adapter=llvmpipe (LLVM 15.0.6,backend=vulkan" });
+    expect(webgpuPin(LLVMPIPE).env).toMatchObject({ EVOGAN_VULKAN_DEVICE: "1", VK_INSTANCE_LAYERS: expect.stringMatching(/^VK_LAYER_EVOGAN_device_index/) });
+  });
+});
 
 describe("formatDevices", () => {
   it("lists the usable backends, the GEMM addon, CPUs and GPUs (tfjs-node-gpu faked as installed)", async () => {
@@ -172,6 +212,8 @@ describe("formatDevices", () => {
     const info = await collectDeviceInfo({ exec: async () => "", resolves: () => true, nativeGemm: () => false, cpus: 2, webgpuAdapters: async () => [H200, LLVMPIPE] });
     expect(info.backends).toEqual(["tensorflow-gpu", "tensorflow", "webgpu", "wasm", "cpu"]);
     expect(formatDevices(info).split("\n").slice(-3)).toEqual(["WebGPU adapters: 2", "  0: NVIDIA H200 (vulkan)", "  1: llvmpipe (LLVM 15.0.6, 256 bits) (vulkan, software: slower than wasm)"]);
+    const byName = await collectDeviceInfo({ exec: async () => "", resolves: () => true, nativeGemm: () => false, cpus: 2, webgpuAdapters: async () => [{ ...H200, pinnedBy: "name" }] });
+    expect(formatDevices(byName).split("\n").at(-1)).toBe("  (pinned by name: adapters that share one cannot be told apart; apt-get install libvulkan-dev, then npm run build:native, pins by index)");
   });
 
   it("without the webgpu packages asks Dawn nothing, names the packages and offers no webgpu backend", async () => {
@@ -233,7 +275,7 @@ describe("evogan devices and WebGPU (the real CLI)", () => {
     const json = await evogan(["devices", "--json"], { env: webgpuEnv() });
     expect(json.code, json.stderr).toBe(0);
     const info = JSON.parse(json.stdout) as DeviceInfo;
-    if (lavapipe) expect(info.webgpuAdapters).toEqual([{ index: 0, name: expect.stringMatching(/^llvmpipe \(LLVM /), backend: "vulkan", software: true }]);
+    if (lavapipe) expect(info.webgpuAdapters).toEqual([{ index: 0, name: expect.stringMatching(/^llvmpipe \(LLVM /), backend: "vulkan", software: true, pinnedBy: deviceLayerBuilt() ? "layer" : "name" }]);
     else expect(info.webgpuAdapters.length).toBeGreaterThan(0);
     expect(info.backends).toContain("webgpu");
     const text = await evogan(["devices"], { env: webgpuEnv() });

@@ -1,13 +1,18 @@
-// Builds evogan's optional native GEMM (OpenBLAS) at install time. It never fails the install:
-// without a C++ toolchain, Node's headers or libopenblas-dev (Debian: apt-get install
-// libopenblas-dev), evogan runs on the wasm backend's own kernels and says so.
+// Builds evogan's optional native parts at install time. It never fails the install:
+// - the native GEMM (OpenBLAS): without a C++ toolchain, Node's headers or libopenblas-dev
+//   (Debian: apt-get install libopenblas-dev), evogan runs on the wasm backend's own kernels;
+// - on Linux, the Vulkan layer that pins a process to one WebGPU adapter by index
+//   (src/compute/vulkan-layer/): without a C compiler or the Vulkan headers (Debian: apt-get
+//   install libvulkan-dev), adapters are pinned by name, and identical GPUs cannot be told apart.
+// Each says so.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+buildVulkanLayer();
 if (process.env.EVOGAN_NATIVE_GEMM === "off") process.exit(0);
 
 function nodeGyp() {
@@ -19,6 +24,21 @@ function nodeGyp() {
   } catch {
     return undefined;
   }
+}
+
+/** The Vulkan device layer: one C file, no dependency beyond the Vulkan headers (the loader loads it). */
+function buildVulkanLayer() {
+  if (process.platform !== "linux") return;
+  const dir = join(here, "..", "vulkan-layer");
+  if (!["/usr/include/vulkan/vk_layer.h", "/usr/local/include/vulkan/vk_layer.h"].some((h) => existsSync(h))) {
+    console.warn("evogan: Vulkan device layer not built (no Vulkan headers: apt-get install libvulkan-dev); WebGPU adapters are pinned by name");
+    return;
+  }
+  mkdirSync(join(dir, "build"), { recursive: true });
+  const out = join(dir, "build", "libVkLayer_evogan_device_index.so");
+  const r = spawnSync(process.env.CC ?? "cc", ["-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-o", out, join(dir, "device_index_layer.c")], { encoding: "utf8" });
+  if (r.status === 0) console.log("evogan: Vulkan device layer built");
+  else console.warn(`evogan: Vulkan device layer not built (${(r.stderr || String(r.error ?? "no C compiler")).trim().split("\n")[0]}); WebGPU adapters are pinned by name`);
 }
 
 const gyp = nodeGyp();
