@@ -33,12 +33,32 @@ const TRANSLATION: readonly (readonly [string, keyof Omit<TranslationEvalPoint, 
   ["val translation error", "valTranslationError"],
   ["val label preservation", "valLabelPreservation"],
 ];
-const AFTER_TRANSLATION = HEADER.indexOf("test accuracy") + 1;
 
-function row(s: RunSummary, mutations: readonly string[], translation: boolean, reconstructed: boolean): string[] {
+/** Columns that appear only when some run in the report has them: their headers and a run's fields. */
+interface OptionalColumns {
+  readonly present: (summaries: readonly RunSummary[]) => boolean;
+  readonly headers: readonly string[];
+  readonly cells: (s: RunSummary) => string[];
+}
+
+/** The optional column groups, in their order, all inserted after "test accuracy". */
+const OPTIONAL: readonly OptionalColumns[] = [
+  {
+    present: (summaries) => summaries.some((s) => s.metricKind === "translation"),
+    headers: TRANSLATION.map(([h]) => h),
+    cells: (s) => TRANSLATION.map(([, k]) => csvNumber(isTranslationPoint(s.finalEval) ? s.finalEval[k] : null)),
+  },
+  {
+    present: (summaries) => summaries.some((s) => isImagePoint(s.finalEval) && Number.isFinite(s.finalEval.reconstructionError)),
+    headers: ["reconstruction error"],
+    cells: (s) => [csvNumber(isImagePoint(s.finalEval) ? s.finalEval.reconstructionError : null)],
+  },
+];
+const AFTER_ACCURACY = HEADER.indexOf("test accuracy") + 1;
+
+function row(s: RunSummary, mutations: readonly string[], optional: readonly OptionalColumns[]): string[] {
   const toy = isToyPoint(s.finalEval) ? s.finalEval : null;
   const image = isImagePoint(s.finalEval) ? s.finalEval : null;
-  const translated = isTranslationPoint(s.finalEval) ? s.finalEval : null;
   const cells = [
     s.name,
     s.backend,
@@ -65,17 +85,14 @@ function row(s: RunSummary, mutations: readonly string[], translation: boolean, 
     s.dirty === null ? "" : String(s.dirty),
     ...mutations.map((m) => csvNumber(s.mutationWins.find((w) => w.mutation === m)?.share ?? 0)),
   ];
-  if (translation) cells.splice(AFTER_TRANSLATION, 0, ...TRANSLATION.map(([, k]) => csvNumber(translated?.[k])));
-  if (reconstructed) cells.splice(AFTER_TRANSLATION + (translation ? TRANSLATION.length : 0), 0, csvNumber(image?.reconstructionError));
+  cells.splice(AFTER_ACCURACY, 0, ...optional.flatMap((c) => c.cells(s)));
   return cells;
 }
 
 export function formatCsv(summaries: readonly RunSummary[]): string {
   const mutations = [...new Set(summaries.flatMap((s) => s.mutationWins.map((w) => w.mutation)))].sort();
-  const translation = summaries.some((s) => s.metricKind === "translation");
+  const optional = OPTIONAL.filter((c) => c.present(summaries));
   const header: string[] = [...HEADER, ...mutations.map((m) => `wins ${m}`)];
-  if (translation) header.splice(AFTER_TRANSLATION, 0, ...TRANSLATION.map(([h]) => h));
-  const reconstructed = summaries.some((s) => isImagePoint(s.finalEval) && Number.isFinite(s.finalEval.reconstructionError));
-  if (reconstructed) header.splice(AFTER_TRANSLATION + (translation ? TRANSLATION.length : 0), 0, "reconstruction error");
-  return [header, ...summaries.map((s) => row(s, mutations, translation, reconstructed))].map((r) => `${r.map(csvField).join(",")}\r\n`).join("");
+  header.splice(AFTER_ACCURACY, 0, ...optional.flatMap((c) => c.headers));
+  return [header, ...summaries.map((s) => row(s, mutations, optional))].map((r) => `${r.map(csvField).join(",")}\r\n`).join("");
 }
