@@ -57,6 +57,10 @@ export type AugbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" |
     readonly unlabelledWeight: number;
     /** D calls the reconstruction pairs (G(E(x)), E(x)) fake, and G and E make them look real. */
     readonly thirdPair: boolean;
+    /** Weight of the third pair's term in G's and E's loss. */
+    readonly thirdPairWeight: number;
+    /** E's learning rate as a multiple of G's. */
+    readonly eLrScale: number;
     /** Weight of the manifold-invariance penalty in D's loss (0: off). */
     readonly invariance: number;
     readonly seed: number;
@@ -88,7 +92,7 @@ export class AugbiganTrainer extends EncoderGanTrainer {
     const fake = model.classify(D, model.gen.generate(w, z), z, noise);
     const adversarial = fm ? featureMatchingLoss(real.features, fake.features) : (tf.add(encoderLoss(real.logits), generatorLoss(mutation, s(fake))) as tf.Scalar);
     if (!this.o.thirdPair) return adversarial;
-    return tf.add(adversarial, reconstructionPairLoss(model.classify(D, model.gen.generate(w, code), code).logits)) as tf.Scalar;
+    return tf.add(adversarial, tf.mul(reconstructionPairLoss(model.classify(D, model.gen.generate(w, code), code).logits), this.o.thirdPairWeight)) as tf.Scalar;
   }
 
   step(): Promise<TrainerRecord | undefined> {
@@ -101,7 +105,7 @@ export class AugbiganTrainer extends EncoderGanTrainer {
       scoped(() => {
         const grads = gradsOf({ ...parent.g.p, ...parent.e.p }, (w) => this.sideLoss(mutation, w, x, z));
         const g = namedAdamStep(parent.g, grads.slice(0, gCount), this.o.g);
-        const e = namedAdamStep(parent.e, grads.slice(gCount), this.o.g);
+        const e = namedAdamStep(parent.e, grads.slice(gCount), { ...this.o.g, lr: this.o.g.lr * this.o.eLrScale });
         return { g: keepNamedAdam(g), e: keepNamedAdam(e) };
       }),
     );

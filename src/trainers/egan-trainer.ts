@@ -21,7 +21,7 @@ import { Rng, type RngState } from "../util/rng.ts";
 import { adamInit, disposeAdam, type AdamState } from "./adam.ts";
 import { childRecords, LaggedRecord } from "./lagged-record.ts";
 import { drawIteration, drawPlan, noiseStdAt, type DrawPlan, type IterationDraws } from "./iteration-draws.ts";
-import { generatorEma, type GeneratorEma } from "./generator-ema.ts";
+import { weightsEma, type WeightsEma } from "./weights-ema.ts";
 import { readParamData, type ParamData, type Params } from "../models/image/params.ts";
 import { TrainingDiverged } from "../errors.ts";
 import type { Trainer, TrainerRecord } from "./trainer.ts";
@@ -77,7 +77,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
   protected rng: Rng;
   private it = 0;
   private readonly lag = new LaggedRecord();
-  private readonly ema: GeneratorEma | undefined;
+  private readonly ema: WeightsEma | undefined;
   /** Each parent's loss, the mutation its lineage was last selected with (empty before the first iteration). */
   private losses: Mutation[] = [];
 
@@ -100,7 +100,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
       this.d = adamInit(toTensors(d0, paramShapes(this.dSpec)));
       this.rng = new Rng(o.seed, 1);
     }
-    this.ema = generatorEma(o.ema, () => named(this.parents[0].params), state?.ema);
+    this.ema = weightsEma(o.ema, () => named(this.parents[0].params), state?.ema);
   }
 
   /** Samples per D input (PacGAN's m). */
@@ -203,7 +203,7 @@ export abstract class EganTrainer implements Trainer<EganStateData> {
   }
 }
 
-/** An MLP's weight list as named parameters ("0", "1", …), the form GeneratorEma keeps. */
+/** An MLP's weight list as named parameters ("0", "1", …), the form WeightsEma keeps. */
 function named(params: readonly tf.Tensor[]): Params {
   return Object.fromEntries(params.map((t, i) => [String(i), t]));
 }

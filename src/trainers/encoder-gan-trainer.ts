@@ -8,7 +8,7 @@ import type { ImageData } from "../data/image-data.ts";
 import type { ImageShape } from "../models/image/image-model.ts";
 import { disposeParams, filledLike, ParamInit, readParamData, type ParamData, type Params } from "../models/image/params.ts";
 import { Rng } from "../util/rng.ts";
-import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+import { weightsEma, type EmaOptions, type WeightsEma } from "./weights-ema.ts";
 import { checkImageShape, ImageDraws, type ImageDrawsState } from "./image-draws.ts";
 import * as tf from "@tensorflow/tfjs";
 import { survivorsOf, type GLoss } from "../../strategies/egan.ts";
@@ -57,7 +57,7 @@ export interface EncoderGanOptions extends Pick<TrainerConfig, "gamma">, Partial
 export abstract class EncoderGanTrainer implements Trainer<EncoderGanState> {
   protected side: EncoderSide;
   protected d: NamedAdam;
-  protected ema: GeneratorEma | undefined;
+  protected ema: WeightsEma | undefined;
   protected draws: ImageDraws;
   protected it = 0;
   protected readonly lag = new LaggedRecord();
@@ -85,7 +85,7 @@ export abstract class EncoderGanTrainer implements Trainer<EncoderGanState> {
       this.d = namedAdamInit(dInit.tensors());
       this.draws = new ImageDraws(base.data, model.zDim, 0, base.batchSize, base.seed);
     }
-    this.ema = generatorEma(base.ema, () => this.side.g.p, state?.ema);
+    this.ema = weightsEma(base.ema, () => this.side.g.p, state?.ema);
   }
 
   get iteration(): number {

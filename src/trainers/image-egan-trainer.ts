@@ -24,7 +24,7 @@ import type { DLossKind, TrainerConfig } from "../config/run-config.ts";
 import type { ImageData } from "../data/image-dataset.ts";
 import { dLoss, dLossFake, dLossReal, generatorLoss } from "../losses/gan-losses.ts";
 import { DRIFT, gradientPenalty, interpolate, wganCriticLoss } from "../losses/gradient-penalty.ts";
-import { generatorEma, type EmaOptions, type GeneratorEma } from "./generator-ema.ts";
+import { weightsEma, type EmaOptions, type WeightsEma } from "./weights-ema.ts";
 export type { EmaOptions };
 import type { ImageGanModel } from "../models/image/image-model.ts";
 import { orthogonalRegularization } from "../models/image/orthogonal.ts";
@@ -51,6 +51,8 @@ export type ImageEganOptions = Pick<TrainerConfig, "mutations" | "mu" | "gamma" 
     readonly model: ImageGanModel;
     readonly data: ImageData;
     readonly seed: number;
+    /** An EMA of D's weights, following D after every iteration (the semi-supervised classifier's; sgan-trainer.ts). */
+    readonly dEma?: EmaOptions;
   };
 
 export interface ImageEganState {
@@ -59,6 +61,7 @@ export interface ImageEganState {
   readonly parents: NamedAdamData[];
   readonly d: NamedAdamData;
   readonly ema?: ParamData;
+  readonly dEma?: ParamData;
   /** Each parent's loss: the mutation its lineage was last selected with (absent before evolve-every-k: the next iteration evolves). */
   readonly losses?: GLoss[];
 }
@@ -87,7 +90,8 @@ function fdFakeTerm(kind: DLossKind, scores: tf.Tensor): tf.Scalar {
 export class ImageEganTrainer implements Trainer<ImageEganState> {
   private parents: NamedAdam[];
   protected d: NamedAdam;
-  private ema: GeneratorEma | undefined;
+  private ema: WeightsEma | undefined;
+  protected dEma: WeightsEma | undefined;
   /** Each parent's loss, the mutation its lineage was last selected with (undefined before the first iteration). */
   private losses: (GLoss | undefined)[] = [];
   protected draws: ImageDraws;
@@ -112,7 +116,8 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
       this.d = namedAdamInit(dInit.tensors());
       this.draws = new ImageDraws(o.data, o.model.zDim, o.model.numClasses, o.batchSize, o.seed);
     }
-    this.ema = generatorEma(o.ema, () => this.parents[0].p, state?.ema);
+    this.ema = weightsEma(o.ema, () => this.parents[0].p, state?.ema);
+    this.dEma = weightsEma(o.dEma, () => this.d.p, state?.dEma);
   }
 
   get iteration(): number {
@@ -326,13 +331,14 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
     return { d, loss: loss!, fq };
   }
 
-  /** The survivors become the parents and `d` the discriminator; the EMA follows the best (4.). */
+  /** The survivors become the parents and `d` the discriminator; the EMA follows the best (4.), D's EMA follows `d`. */
   private adopt(survivors: NamedAdam[], d: NamedAdam): void {
     disposeNamedAdam(this.d);
     this.d = d;
     this.parents.forEach(disposeNamedAdam);
     this.parents = survivors;
     this.ema?.follow(this.parents[0].p, this.it);
+    this.dEma?.follow(this.d.p, this.it);
   }
 
   /** D's scores of n fresh real images (constants for G). */
@@ -363,14 +369,20 @@ export class ImageEganTrainer implements Trainer<ImageEganState> {
 
   async exportState(): Promise<ImageEganState> {
     if (!this.lag.empty) throw new Error("exportState before flush: the last record is incomplete");
-    const [parents, d, ema] = await Promise.all([Promise.all(this.parents.map(namedAdamToData)), namedAdamToData(this.d), this.ema ? readParamData(this.ema.weights) : undefined]);
-    return { it: this.it, draws: this.draws.state(), parents, d, ema, ...(this.losses.length > 0 ? { losses: this.losses as GLoss[] } : {}) };
+    const [parents, d, ema, dEma] = await Promise.all([
+      Promise.all(this.parents.map(namedAdamToData)),
+      namedAdamToData(this.d),
+      this.ema ? readParamData(this.ema.weights) : undefined,
+      this.dEma ? readParamData(this.dEma.weights) : undefined,
+    ]);
+    return { it: this.it, draws: this.draws.state(), parents, d, ema, ...(dEma ? { dEma } : {}), ...(this.losses.length > 0 ? { losses: this.losses as GLoss[] } : {}) };
   }
 
   dispose(): void {
     this.parents.forEach(disposeNamedAdam);
     disposeNamedAdam(this.d);
     this.ema?.dispose();
+    this.dEma?.dispose();
     this.lag.dispose();
   }
 }

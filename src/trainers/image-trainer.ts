@@ -144,15 +144,15 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     if (state && !isEncoderGanState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
     const semi = semiTaskData(data, c.task);
     const model = augbigan({ ...m, shape, classes: data.numClasses });
-    const { thirdPair, invariance, unlabelledWeight } = m;
-    return new AugbiganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, model, unlabelledWeight, thirdPair, invariance }, state);
+    const { thirdPair, thirdPairWeight, invariance, unlabelledWeight } = m;
+    return new AugbiganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, model, unlabelledWeight, thirdPair, thirdPairWeight, eLrScale: m.encoderLrScale, invariance }, state);
   }
   if (m.family === "cyclegan") throw new Error("a cyclegan member translates images, it draws none from z: build it with makeCycleganTrainer");
   if (state && !isImageEganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
   if (m.family === "sgan") {
     const semi = semiTaskData(data, c.task);
     const model = sgan({ ...m, shape, classes: data.numClasses });
-    return new SganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, unlabelledWeight: m.unlabelledWeight, model, mu: t.mu, dLoss: t.dLoss }, state);
+    return new SganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, unlabelledWeight: m.unlabelledWeight, model, mu: t.mu, dLoss: t.dLoss, dEma: m.classifierEma }, state);
   }
   if (m.family === "pggan") {
     const model = pggan({ zDim: m.zDim, width: m.width, shape, stages: m.growth.hold.length + 1 });

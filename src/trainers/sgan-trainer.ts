@@ -65,8 +65,9 @@ export class SganTrainer extends ImageEganTrainer {
     return { loss, fakeScores: unsupervisedScore(fakeLogits) };
   }
 
-  /** The fraction of `data` D's classifier labels right (no noise). */
-  accuracy(data: ImageData): Promise<number> {
-    return classifierAccuracy((x) => this.semi.model.classify(this.d.p, x).logits, data);
+  /** The fraction of `data` D's classifier labels right (no noise): D's EMA when there is one, unless `ema` is false. */
+  accuracy(data: ImageData, opts: { ema?: boolean } = {}): Promise<number> {
+    const d = opts.ema !== false && this.dEma ? this.dEma.weights : this.d.p;
+    return classifierAccuracy((x) => this.semi.model.classify(d, x).logits, data);
   }
 }

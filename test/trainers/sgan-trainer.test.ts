@@ -6,6 +6,8 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeRunConfig } from "../../src/config/run-config.ts";
 import { semiTaskData } from "../../src/data/semi-task.ts";
+import type { ParamData } from "../../src/models/image/params.ts";
+import type { ImageEganState } from "../../src/trainers/image-egan-trainer.ts";
 import type { TrainerRecord } from "../../src/trainers/trainer.ts";
 import { makeImageTrainer, trainingData } from "../../src/trainers/image-trainer.ts";
 import { SganTrainer } from "../../src/trainers/sgan-trainer.ts";
@@ -25,7 +27,7 @@ function config(over: { model?: object; trainer?: object } = {}) {
   return { task: c.task, model: c.model, trainer: c.trainer, seed: 2 };
 }
 
-function sganTrainer(c: ReturnType<typeof config>, state?: Parameters<typeof makeImageTrainer>[1]): SganTrainer {
+function sganTrainer(c: ReturnType<typeof config>, state?: ImageEganState): SganTrainer {
   const t = makeImageTrainer(c, state);
   if (!(t instanceof SganTrainer)) throw new Error("expected an SganTrainer");
   return t;
@@ -60,6 +62,36 @@ describe("the SGAN trainer (MNIST, 100 labels)", () => {
     expect(after).toBeGreaterThan(0.5);
     expect(records.every((r) => r.children.length === 1 && r.children[0].mutation === "feature-matching" && Number.isFinite(r.dLoss))).toBe(true);
     t.dispose();
+  });
+
+  it("D's EMA (model.classifierEma) is D's weights averaged after each iteration from `start` on (by hand), is what `accuracy` reads (D itself with ema: false), and a rebuilt trainer continues it exactly", async () => {
+    const c = config({ model: { dHidden: [32, 16], classifierEma: { decay: 0.5, start: 2 } }, trainer: { batchSize: 16, evalBatchSize: 16 } });
+    const a = sganTrainer(c);
+    const ds: ParamData[] = [];
+    for (let k = 0; k < 3; k++) {
+      await train(a, 1);
+      ds.push((await a.exportState()).d.p);
+    }
+    const state = await a.exportState();
+    // Iteration 1 < start: a copy of D; iterations 2 and 3: e ← ½·e + ½·D.
+    expect(Object.keys(state.dEma ?? {})).toEqual(Object.keys(ds[0]));
+    for (const [name, { data }] of Object.entries(state.dEma!)) {
+      const want = data.map((_, i) => 0.25 * ds[0][name].data[i] + 0.25 * ds[1][name].data[i] + 0.5 * ds[2][name].data[i]);
+      const scale = Math.max(...want.map(Math.abs));
+      expect(Math.max(...data.map((v, i) => Math.abs(v - want[i]))), name).toBeLessThanOrEqual(1e-6 * scale + 1e-7);
+      expect(Math.max(...data.map((v, i) => Math.abs(v - ds[2][name].data[i]))), name).toBeGreaterThan(1e-6 * scale); // D moved: the average is not D
+    }
+    const validation = semiTaskData(trainingData(c.task), c.task).validation;
+    // A trainer whose EMA holds iteration 1's D classifies as a trainer whose D is iteration 1's.
+    const emaOfFirst = sganTrainer(c, { ...state, dEma: ds[0] });
+    const dOfFirst = sganTrainer(c, { ...state, d: { ...state.d, p: ds[0] } });
+    expect(await emaOfFirst.accuracy(validation)).toBe(await dOfFirst.accuracy(validation, { ema: false }));
+    expect(await emaOfFirst.accuracy(validation, { ema: false })).toBe(await a.accuracy(validation, { ema: false }));
+    const b = sganTrainer(c, state);
+    await train(a, 2);
+    await train(b, 2);
+    expect((await b.exportState()).dEma).toEqual((await a.exportState()).dEma);
+    for (const t of [a, b, emaOfFirst, dOfFirst]) t.dispose();
   });
 
   it("E-GAN over feature matching and the heuristic loss: both children are scored and one survives; a rebuilt trainer continues exactly", async () => {
