@@ -102,6 +102,22 @@ describe.skipIf(skip !== undefined)(`WebGPU adapters pinned by index (two copies
     SLOW,
   );
 
+  it(
+    "where the loader leaves the layer out, `evogan devices` lists the twins as pinned by name, and a sweep over both is refused in one line",
+    async () => {
+      const r = await evogan(["devices", "--json"], { env: { ...twoIcds, VK_LOADER_LAYERS_DISABLE: "VK_LAYER_EVOGAN_device_index" } });
+      expect(r.code, r.stderr).toBe(0);
+      const { webgpuAdapters } = JSON.parse(r.stdout) as { webgpuAdapters: WebgpuDevice[] };
+      expect(webgpuAdapters.map((a) => [a.index, a.pinnedBy])).toEqual([
+        [0, "name"],
+        [1, "name"],
+      ]);
+      expect(() => resolveWebgpuDevices("auto", webgpuAdapters, 2)).toThrow(/^devices: WebGPU adapter 1 \('llvmpipe[^']*'\) cannot be pinned apart from adapter 0/);
+      expect(resolveWebgpuDevices("0", webgpuAdapters, 2)).toMatchObject({ kind: "webgpu", adapters: [{ index: 0 }] });
+    },
+    SLOW,
+  );
+
   describe("the pool", () => {
     let pool: DevicePool | undefined;
     afterEach(async () => {
