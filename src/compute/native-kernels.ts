@@ -23,10 +23,23 @@ interface GemmAddon extends Partial<ConvAddon>, Partial<ReduceAddon>, Partial<Le
 
 let addon: GemmAddon | null | undefined;
 
+/**
+ * OpenBLAS picks its kernels by CPU at load time. On AVX-512 machines it takes its Cooperlake
+ * kernels (e.g. this VM's AMD EPYC, 2026-12-03), whose sgemm results differ from the AVX2 ones by
+ * enough that the toy E-GAN's fast and reference paths chose different survivors from the second
+ * iteration (test/trainers/pareto-selection.test.ts, egan-paths.test.ts). One kernel family on
+ * every x86-64 machine (Haswell: AVX2 + FMA) keeps results the same across machines; a user's own
+ * OPENBLAS_CORETYPE wins. Set in the environment before OpenBLAS loads: here for a process's main
+ * thread, and by the CLI's entry (src/cli/bin.js) for its worker threads, whose process.env
+ * native code does not see.
+ */
+export const OPENBLAS_CORETYPE = "Haswell";
+
 /** The built addon, or null when it was not built (or is switched off). */
 export function loadGemmAddon(): GemmAddon | null {
   if (addon !== undefined) return addon;
   if (process.env.EVOGAN_NATIVE_GEMM === "off") return (addon = null);
+  if (process.arch === "x64") process.env.OPENBLAS_CORETYPE ??= OPENBLAS_CORETYPE;
   try {
     addon = createRequire(import.meta.url)("./native/build/Release/evogan_native.node") as GemmAddon;
   } catch {
