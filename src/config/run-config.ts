@@ -41,6 +41,10 @@ export type DLossKind = (typeof D_LOSSES)[number];
 import { G_LOSSES, MUTATIONS, SELECTIONS, type GLoss, type Mutation } from "../../strategies/egan.ts";
 export { G_LOSSES, MUTATIONS, type GLoss, type Mutation };
 
+/** Augmented BiGAN's third-pair term for G and E (src/losses/augbigan-losses.ts). */
+export const THIRD_PAIR_LOSSES = ["adversarial", "features"] as const;
+export type ThirdPairLoss = (typeof THIRD_PAIR_LOSSES)[number];
+
 /** "reference" is the straightforward autodiff path, kept to check "fast" against. */
 export const IMPLEMENTATIONS = ["fast", "reference"] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
@@ -303,6 +307,8 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
       // The third pair is what the family adds to a BiGAN (on); the invariance penalty costs two
       // more D passes and a G pass per D step, so it is a switch (off).
       thirdPair: true,
+      // G's and E's side of the third pair: the paper's adversarial term (its −log D).
+      thirdPairLoss: "adversarial",
       thirdPairWeight: 1,
       encoderLrScale: 1,
       invariance: 0,
@@ -562,7 +568,9 @@ const Model = Schema.Union([
     eHidden: hidden,
     /** The third pair (G(E(x)), E(x)): D calls it fake, G and E make it look real (what makes reconstructions follow x). */
     thirdPair: Schema.Boolean,
-    /** Weight of the third pair's term −log D(G(E(x)), E(x)) in G's and E's loss. */
+    /** G's and E's term for the third pair: −log D(G(E(x)), E(x)), or D's features matched pair by pair (augbigan-losses.ts). */
+    thirdPairLoss: Schema.Literals(THIRD_PAIR_LOSSES),
+    /** Weight of the third pair's term in G's and E's loss. */
     thirdPairWeight: Finite.check(atLeast(0)),
     /** E's learning rate as a multiple of G's. */
     encoderLrScale: Finite.check(above(0)),

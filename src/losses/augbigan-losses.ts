@@ -14,6 +14,10 @@
 //        - third pair on: + E softplus(−s(G(E(x)), E(x))): G and E make the reconstruction pairs
 //          look real. Since D sees (x, E(x)) as real and (G(E(x)), E(x)) as fake for the same code,
 //          only G(E(x)) ≈ x fools it: this term is what makes reconstructions follow their inputs.
+//          Or (thirdPairLoss "features") feature matching on the third pair, pair by pair:
+//          E ‖f(x, E(x)) − f(G(E(x)), E(x))‖². Unlike G(z) and x, each reconstruction has its own
+//          real pair to match, so the means of feature matching become per-pair distances in D's
+//          feature space: D, which must tell the two apart, supplies the metric.
 // Manifold invariance (the paper's §4, a switch): D's logits should not change along the data
 // manifold's tangents at x, the directions G moves its image in as its code moves about E(x).
 // With t̂ a unit tangent (pixel space) and ε a small step:
@@ -45,6 +49,14 @@ export function encoderLoss(realLogits: tf.Tensor2D): tf.Scalar {
 /** The third pair's term for G and E: E softplus(−s(G(E(x)), E(x))), −log D of the reconstruction pairs. */
 export function reconstructionPairLoss(reconLogits: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.softplus(tf.neg(unsupervisedScore(reconLogits)))) as tf.Scalar);
+}
+
+/**
+ * The third pair's feature-matching term for G and E: E_i ‖f_i(x, E(x)) − f_i(G(E(x)), E(x))‖²,
+ * row i of each the same x (feature matching's ‖mean − mean‖² taken pair by pair).
+ */
+export function pairedFeatureLoss(realFeatures: tf.Tensor2D, reconFeatures: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.sum(tf.square(tf.sub(realFeatures, reconFeatures)), 1)) as tf.Scalar);
 }
 
 /** Each row of `t` ([B, …]) scaled to unit L2 norm (rows of norm 0 stay 0). */

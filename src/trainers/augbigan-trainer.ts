@@ -4,7 +4,7 @@
 // src/losses/augbigan-losses.ts). One iteration:
 //   1. one child per mutation: one joint Adam step of G and E (E at G's hyperparameters) on the
 //      side's loss: feature matching, or a score mutation with E's BiGAN term, plus the third
-//      pair's term when it is on;
+//      pair's term when it is on (adversarial, or D's features matched pair by pair);
 //   2. children are scored on the evaluation batch: Fq = mean σ(s(G(z), z)),
 //      Fd = −log ‖∇_θD L_unsup‖ on that child's pairs; the best survives (μ = 1: D's real pairs
 //      need one encoder);
@@ -20,9 +20,9 @@
 // Every draw comes from the trainer's ImageDraws, so a checkpoint carries them.
 import * as tf from "@tensorflow/tfjs";
 import type { GLoss } from "../../strategies/egan.ts";
-import type { TrainerConfig } from "../config/run-config.ts";
+import type { ThirdPairLoss, TrainerConfig } from "../config/run-config.ts";
 import { gatherBatch, type ImageData } from "../data/image-data.ts";
-import { augbiganDLoss, encoderLoss, invariancePenalty, reconstructionPairLoss, unitRows } from "../losses/augbigan-losses.ts";
+import { augbiganDLoss, encoderLoss, invariancePenalty, pairedFeatureLoss, reconstructionPairLoss, unitRows } from "../losses/augbigan-losses.ts";
 import { generatorLoss } from "../losses/gan-losses.ts";
 import { featureMatchingLoss, unsupervisedDLoss, unsupervisedScore } from "../losses/semi-losses.ts";
 import type { AugbiganModel } from "../models/image/augbigan.ts";
@@ -57,6 +57,8 @@ export type AugbiganOptions = Pick<TrainerConfig, "gamma" | "nD" | "batchSize" |
     readonly unlabelledWeight: number;
     /** D calls the reconstruction pairs (G(E(x)), E(x)) fake, and G and E make them look real. */
     readonly thirdPair: boolean;
+    /** G's and E's term for the third pair: adversarial (−log D) or D's features matched pair by pair. */
+    readonly thirdPairLoss: ThirdPairLoss;
     /** Weight of the third pair's term in G's and E's loss. */
     readonly thirdPairWeight: number;
     /** E's learning rate as a multiple of G's. */
@@ -92,7 +94,17 @@ export class AugbiganTrainer extends EncoderGanTrainer {
     const fake = model.classify(D, model.gen.generate(w, z), z, noise);
     const adversarial = fm ? featureMatchingLoss(real.features, fake.features) : (tf.add(encoderLoss(real.logits), generatorLoss(mutation, s(fake))) as tf.Scalar);
     if (!this.o.thirdPair) return adversarial;
-    return tf.add(adversarial, tf.mul(reconstructionPairLoss(model.classify(D, model.gen.generate(w, code), code).logits), this.o.thirdPairWeight)) as tf.Scalar;
+    return tf.add(adversarial, tf.mul(this.thirdPairTerm(w, x, code), this.o.thirdPairWeight)) as tf.Scalar;
+  }
+
+  /** The third pair's term for G and E (augbigan-losses.ts), D read without its noise. */
+  private thirdPairTerm(w: Params, x: tf.Tensor4D, code: tf.Tensor2D): tf.Scalar {
+    const { model } = this.o;
+    const recon = model.gen.generate(w, code);
+    if (this.o.thirdPairLoss === "adversarial") return reconstructionPairLoss(model.classify(this.d.p, recon, code).logits);
+    const { features } = model.classify(this.d.p, tf.concat([x, recon]) as tf.Tensor4D, tf.concat([code, code]) as tf.Tensor2D);
+    const [real, fake] = tf.split(features, 2) as tf.Tensor2D[];
+    return pairedFeatureLoss(real, fake);
   }
 
   step(): Promise<TrainerRecord | undefined> {

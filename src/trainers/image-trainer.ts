@@ -144,8 +144,8 @@ export function makeImageTrainer(c: ImageTrainerConfig, state?: TrainerState): I
     if (state && !isEncoderGanState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);
     const semi = semiTaskData(data, c.task);
     const model = augbigan({ ...m, shape, classes: data.numClasses });
-    const { thirdPair, thirdPairWeight, invariance, unlabelledWeight } = m;
-    return new AugbiganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, model, unlabelledWeight, thirdPair, thirdPairWeight, eLrScale: m.encoderLrScale, invariance }, state);
+    const { thirdPair, thirdPairLoss, thirdPairWeight, invariance, unlabelledWeight } = m;
+    return new AugbiganTrainer({ ...common, data: semi.unlabelled, labelled: semi.labelled, model, unlabelledWeight, thirdPair, thirdPairLoss, thirdPairWeight, eLrScale: m.encoderLrScale, invariance }, state);
   }
   if (m.family === "cyclegan") throw new Error("a cyclegan member translates images, it draws none from z: build it with makeCycleganTrainer");
   if (state && !isImageEganState(state)) throw new Error(`a ${m.family} member cannot continue from this checkpoint: it holds another family's state`);

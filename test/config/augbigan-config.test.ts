@@ -20,7 +20,7 @@ describe("augbigan run configs", () => {
     expect(c.task).toEqual(s.task);
     expect(c.trainer).toEqual(s.trainer);
     const { generator: _g, classifierEma: _e, ...sganModel } = s.model as typeof s.model & { generator: string; classifierEma: unknown };
-    expect(c.model).toEqual({ ...sganModel, family: "augbigan", eHidden: [500, 500], thirdPair: true, thirdPairWeight: 1, encoderLrScale: 1, invariance: 0 });
+    expect(c.model).toEqual({ ...sganModel, family: "augbigan", eHidden: [500, 500], thirdPair: true, thirdPairLoss: "adversarial", thirdPairWeight: 1, encoderLrScale: 1, invariance: 0 });
     expect((FAMILY_DEFAULTS.augbigan as { budget: unknown }).budget).toEqual((FAMILY_DEFAULTS.sgan as { budget: unknown }).budget);
   });
 
@@ -30,7 +30,7 @@ describe("augbigan run configs", () => {
     expect({ ...c, name: undefined, eval: undefined }).toEqual({ ...decodeRunConfig({ model: { family: "augbigan" } }), name: undefined, eval: undefined });
   });
 
-  it("refuses, each in one line naming the field: more than one survivor, rsgan, evolving every k, a D loss other than bce, unbalanced labels, a negative invariance weight", () => {
+  it("refuses, each in one line naming the field: more than one survivor, rsgan, evolving every k, a D loss other than bce, unbalanced labels, a negative invariance weight, an unknown third-pair loss", () => {
     const cases: [object, string, RegExp][] = [
       [aug({ trainer: { mu: 2, mutations: ["feature-matching", "heuristic"] } }), "trainer.mu", /keeps one survivor/],
       [aug({ trainer: { mutations: ["feature-matching", "rsgan"] } }), "trainer.mutations", /no rsgan mutation/],
@@ -38,6 +38,7 @@ describe("augbigan run configs", () => {
       [aug({ trainer: { dLoss: "hinge" } }), "trainer.dLoss", /cross-entropy on its score/],
       [aug({ task: { labelled: 105 } }), "task.labelled", /multiple of the 10 classes/],
       [aug({ model: { invariance: -1 } }), "model.invariance", /.+/],
+      [aug({ model: { thirdPairLoss: "pixels" } }), "model.thirdPairLoss", /adversarial.*features|features.*adversarial/],
     ];
     for (const [raw, path, reason] of cases) {
       const e = configError(() => decodeRunConfig(raw));

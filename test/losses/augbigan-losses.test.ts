@@ -3,7 +3,7 @@
 // linear in x.
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { augbiganDLoss, encoderLoss, invariancePenalty, reconstructionPairLoss, unitRows } from "../../src/losses/augbigan-losses.ts";
+import { augbiganDLoss, encoderLoss, invariancePenalty, pairedFeatureLoss, reconstructionPairLoss, unitRows } from "../../src/losses/augbigan-losses.ts";
 import { useWasm } from "../helpers/tf-backend.ts";
 
 beforeAll(useWasm);
@@ -37,6 +37,15 @@ describe("augmented BiGAN's losses", () => {
   it("E's term E softplus(s(x, E(x))) and the third pair's E softplus(−s(G(E(x)), E(x)))", () => {
     expect(value(encoderLoss(t2(real)))).toBeCloseTo(mean(real.map((r) => softplus(lse(r)))), 5);
     expect(value(reconstructionPairLoss(t2(recon)))).toBeCloseTo(mean(recon.map((r) => softplus(-lse(r)))), 5);
+  });
+
+  it("the third pair's feature term matches pair by pair: mean of ‖f − f'‖² per row, not the distance of the means", () => {
+    // rows: (1, 2) against (0, 2): 1; (0, −1) against (3, 1): 9 + 4 = 13; mean 7. The means' distance
+    // (feature matching's) would be ‖(0.5, 0.5) − (1.5, 1.5)‖² = 2.
+    const real = tf.tensor2d([[1, 2], [0, -1]]);
+    const recon = tf.tensor2d([[0, 2], [3, 1]]);
+    expect(value(pairedFeatureLoss(real, recon))).toBeCloseTo(7, 6);
+    expect(value(pairedFeatureLoss(real, real))).toBe(0);
   });
 
   it("unitRows scales each row to norm 1 and leaves a zero row zero", () => {

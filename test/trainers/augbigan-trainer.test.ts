@@ -90,4 +90,18 @@ describe("the augmented BiGAN trainer (MNIST, 100 labels)", () => {
     expect(await d({ thirdPair: true, invariance: 0 })).not.toEqual(base);
     expect(await d({ thirdPair: false, invariance: 1 })).not.toEqual(base);
   });
+
+  it("the third pair's term for G and E: matching D's features pair by pair moves G elsewhere than the adversarial term, from the same draws", async () => {
+    const g = async (model: object) => {
+      const t = augbiganTrainer(config({ model: { dHidden: [64, 32], eHidden: [32], ...model }, trainer: { batchSize: 16, evalBatchSize: 16 } }));
+      await train(t, 2);
+      const s = await t.exportState();
+      t.dispose();
+      return Object.values(s.g.p).map((p) => Array.from(p.data as Float32Array));
+    };
+    const adversarial = await g({ thirdPairLoss: "adversarial" });
+    expect(await g({ thirdPairLoss: "adversarial" })).toEqual(adversarial);
+    expect(await g({ thirdPairLoss: "features" })).not.toEqual(adversarial);
+    expect(await g({ thirdPair: false, thirdPairLoss: "features" })).toEqual(await g({ thirdPair: false }));
+  });
 });
