@@ -14,13 +14,13 @@ const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
 const aug = (extra: { task?: object; model?: object; trainer?: object } = {}) => ({ task: { dataset: "mnist", ...extra.task }, model: { family: "augbigan", ...extra.model }, trainer: { ...extra.trainer } });
 
 describe("augbigan run configs", () => {
-  it("{ model.family: augbigan } decodes to SGAN's task, D, G and trainer (D's EMA aside) with E [500, 500] at G's learning rate, the third pair on at weight 1 and the invariance penalty off", () => {
+  it("{ model.family: augbigan } decodes to SGAN's task, D, G and trainer (D's EMA aside) with E [500, 500] at G's learning rate, the third pair on (D's features matched pair by pair, weight 0.1) and the invariance penalty off", () => {
     const c = decodeRunConfig({ model: { family: "augbigan" } });
     const s = decodeRunConfig({ model: { family: "sgan" } });
     expect(c.task).toEqual(s.task);
     expect(c.trainer).toEqual(s.trainer);
     const { generator: _g, classifierEma: _e, ...sganModel } = s.model as typeof s.model & { generator: string; classifierEma: unknown };
-    expect(c.model).toEqual({ ...sganModel, family: "augbigan", eHidden: [500, 500], thirdPair: true, thirdPairLoss: "adversarial", thirdPairWeight: 1, encoderLrScale: 1, invariance: 0 });
+    expect(c.model).toEqual({ ...sganModel, family: "augbigan", eHidden: [500, 500], thirdPair: true, thirdPairLoss: "features", thirdPairWeight: 0.1, encoderLrScale: 1, invariance: 0 });
     expect((FAMILY_DEFAULTS.augbigan as { budget: unknown }).budget).toEqual((FAMILY_DEFAULTS.sgan as { budget: unknown }).budget);
   });
 
