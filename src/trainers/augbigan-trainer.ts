@@ -14,8 +14,8 @@
 //      their codes; D's Gaussian noise layers on;
 //   4. the EMA copy of G follows the survivor.
 // With one mutation (a plain run) 2. is skipped: Fq comes from D's first step, Fd is not computed.
-// Feature matching reads D with its noise on (Salimans et al.'s code); the score losses and the
-// fitness read it without. Codes paired with images in D's step are E's, held constant there.
+// Feature matching reads D with its noise on (Salimans et al.'s code); the score losses, the third
+// pair's terms and the fitness read it without. Codes paired with images in D's step are E's, held constant there.
 // D is the classifier the run is for: `accuracy` labels x by argmax l(x, E(x)).
 // Every draw comes from the trainer's ImageDraws, so a checkpoint carries them.
 import * as tf from "@tensorflow/tfjs";
