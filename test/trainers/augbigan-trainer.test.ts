@@ -77,14 +77,17 @@ describe("the augmented BiGAN trainer (MNIST, 100 labels)", () => {
     b.dispose();
   });
 
+  /** A small trainer's state after two iterations, `model` over the defaults (the same draws for every `model`). */
+  const stateAfterTwoSteps = async (model: object) => {
+    const t = augbiganTrainer(config({ model: { dHidden: [64, 32], eHidden: [32], ...model }, trainer: { batchSize: 16, evalBatchSize: 16 } }));
+    await train(t, 2);
+    const s = await t.exportState();
+    t.dispose();
+    return s;
+  };
+
   it("the third pair and the invariance penalty change D's step: the same draws give other weights with either switched", async () => {
-    const d = async (model: object) => {
-      const t = augbiganTrainer(config({ model: { dHidden: [64, 32], eHidden: [32], ...model }, trainer: { batchSize: 16, evalBatchSize: 16 } }));
-      await train(t, 2);
-      const s = await t.exportState();
-      t.dispose();
-      return s.d.p["d.out.b"].data;
-    };
+    const d = async (model: object) => (await stateAfterTwoSteps(model)).d.p["d.out.b"].data;
     const base = await d({ thirdPair: false, invariance: 0 });
     expect(await d({ thirdPair: false, invariance: 0 })).toEqual(base);
     expect(await d({ thirdPair: true, invariance: 0 })).not.toEqual(base);
@@ -92,13 +95,7 @@ describe("the augmented BiGAN trainer (MNIST, 100 labels)", () => {
   });
 
   it("the third pair's term for G and E: matching D's features pair by pair moves G elsewhere than the adversarial term, from the same draws", async () => {
-    const g = async (model: object) => {
-      const t = augbiganTrainer(config({ model: { dHidden: [64, 32], eHidden: [32], ...model }, trainer: { batchSize: 16, evalBatchSize: 16 } }));
-      await train(t, 2);
-      const s = await t.exportState();
-      t.dispose();
-      return Object.values(s.g.p).map((p) => Array.from(p.data as Float32Array));
-    };
+    const g = async (model: object) => Object.values((await stateAfterTwoSteps(model)).g.p).map((p) => Array.from(p.data as Float32Array));
     const adversarial = await g({ thirdPairLoss: "adversarial" });
     expect(await g({ thirdPairLoss: "adversarial" })).toEqual(adversarial);
     expect(await g({ thirdPairLoss: "features" })).not.toEqual(adversarial);
