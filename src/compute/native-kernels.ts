@@ -33,13 +33,15 @@ let addon: GemmAddon | null | undefined;
  * thread, and by the CLI's entry (src/cli/bin.js) for its worker threads, whose process.env
  * native code does not see.
  */
-export const OPENBLAS_CORETYPE = "Haswell";
+export function pinOpenblasKernels(): void {
+  if (process.arch === "x64") process.env.OPENBLAS_CORETYPE ??= "Haswell";
+}
 
 /** The built addon, or null when it was not built (or is switched off). */
 export function loadGemmAddon(): GemmAddon | null {
   if (addon !== undefined) return addon;
   if (process.env.EVOGAN_NATIVE_GEMM === "off") return (addon = null);
-  if (process.arch === "x64") process.env.OPENBLAS_CORETYPE ??= OPENBLAS_CORETYPE;
+  pinOpenblasKernels();
   try {
     addon = createRequire(import.meta.url)("./native/build/Release/evogan_native.node") as GemmAddon;
   } catch {
