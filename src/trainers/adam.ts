@@ -8,8 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import { nativeAdam } from "../compute/native-kernels.ts";
 import type { AdamConfig } from "../config/run-config.ts";
 
-/** Adam's hyperparameters, as the config gives them (`trainer.g`, `trainer.d`). */
-export type AdamHyper = AdamConfig;
+/** Adam's hyperparameters, as the config gives them (`trainer.g`, `trainer.d`); no half-life: a constant rate. */
+export type AdamHyper = Omit<AdamConfig, "lrHalfLife"> & { readonly lrHalfLife?: number };
 
 /** Weights with their Adam moments; t counts the steps taken. */
 export interface AdamState {
@@ -19,9 +19,18 @@ export interface AdamState {
   readonly t: number;
 }
 
+/**
+ * The learning rate of step t (1-based): `lr`, halved every `lrHalfLife` steps when that is set.
+ * Keyed on the optimizer's own step count, so a checkpoint or a PBT exploit carries the schedule
+ * with the weights.
+ */
+export function lrAt(h: Pick<AdamHyper, "lr" | "lrHalfLife">, t: number): number {
+  return h.lrHalfLife === undefined ? h.lr : h.lr * 2 ** (-(t - 1) / h.lrHalfLife);
+}
+
 export function adamStep(state: AdamState, grads: readonly tf.Tensor[], h: AdamHyper): AdamState {
   const t = state.t + 1;
-  const alpha = (h.lr * Math.sqrt(1 - h.beta2 ** t)) / (1 - h.beta1 ** t);
+  const alpha = (lrAt(h, t) * Math.sqrt(1 - h.beta2 ** t)) / (1 - h.beta1 ** t);
   const params: tf.Tensor[] = [];
   const m: tf.Tensor[] = [];
   const v: tf.Tensor[] = [];

@@ -32,7 +32,7 @@ const result = (value: unknown): never => {
   process.exit(0);
 };
 
-const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined };
 const toyOptions: EganOptions = {
   zDim: 2,
   gHidden: [16, 16],

@@ -4,7 +4,7 @@ import { decodeRunConfig, defaultRunConfig, type RunConfig } from "../../src/con
 import { configError } from "./helpers.ts";
 
 // Written out by hand from the documented defaults, not derived from the code under test.
-const adam = { lr: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+const adam = { lr: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined };
 const documentedDefaults: RunConfig = {
   name: "egan-grid25",
   seed: 1,
@@ -99,6 +99,13 @@ describe("run config validation", () => {
     expect(e.reason).toBe('expected a number, got string "fast"');
   });
 
+  it("takes a learning-rate half-life, absent by default, and refuses a non-positive one by name", () => {
+    expect(decodeRunConfig({}).trainer.g.lrHalfLife).toBeUndefined();
+    expect(decodeRunConfig({ trainer: { d: { lrHalfLife: 15000 } } }).trainer.d).toEqual({ ...adam, lrHalfLife: 15000 });
+    const e = configError(() => decodeRunConfig({ trainer: { g: { lrHalfLife: 0 } } }));
+    expect([e.path, e.reason]).toEqual(["trainer.g.lrHalfLife", "must be > 0, got 0"]);
+  });
+
   it("rejects a non-positive learning rate and beta1 = 1", () => {
     expect(configError(() => decodeRunConfig({ trainer: { d: { lr: 0 } } })).path).toBe("trainer.d.lr");
     expect(configError(() => decodeRunConfig({ trainer: { g: { beta1: 1 } } })).path).toBe("trainer.g.beta1");
@@ -157,7 +164,7 @@ describe("image families in the run config", () => {
     const c = decodeRunConfig({ model: { family: "biggan", attention: false }, trainer: { nD: 1, g: { lr: 1e-3 } } });
     expect(c.model.family === "biggan" && c.model.attention).toBe(false);
     expect(c.trainer.nD).toBe(1);
-    expect(c.trainer.g).toEqual({ lr: 1e-3, beta1: 0, beta2: 0.999, epsilon: 1e-8 });
+    expect(c.trainer.g).toEqual({ lr: 1e-3, beta1: 0, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined });
   });
 
   it.each([

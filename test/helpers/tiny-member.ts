@@ -13,8 +13,8 @@ export const tinyMember: EganMemberConfig = {
   batchSize: 8,
   evalBatchSize: 16,
   implementation: "fast",
-  g: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-  d: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
+  g: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined },
+  d: { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined },
   seed: 1,
 };
 

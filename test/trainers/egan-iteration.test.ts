@@ -23,8 +23,8 @@ const options: EganOptions = {
   nD: 1,
   batchSize: 6,
   evalBatchSize: 8,
-  g: { lr: 0.01, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
-  d: { lr: 0.02, beta1: 0.3, beta2: 0.99, epsilon: 1e-8 },
+  g: { lr: 0.01, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined },
+  d: { lr: 0.02, beta1: 0.3, beta2: 0.99, epsilon: 1e-8, lrHalfLife: undefined },
   seed: 11,
 };
 const gDims = [2, 5, 2];

@@ -9,7 +9,7 @@ import type { EganOptions, EganTrainer, TrainerRecord } from "../../src/trainers
 import { Rng } from "../../src/util/rng.ts";
 import { kernelModes, useWasm } from "../helpers/tf-backend.ts";
 
-const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined };
 const small: EganOptions = {
   dataset: toyDataset("grid25"),
   zDim: 2,

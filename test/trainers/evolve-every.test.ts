@@ -43,7 +43,7 @@ function expectEvolveEveryThree(records: readonly TrainerRecord[], parents: numb
 }
 
 describe("toy E-GAN evolving every 3 iterations", () => {
-  const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+  const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined };
   const o: EganOptions = {
     dataset: toyDataset("grid25"),
     zDim: 2,

@@ -29,7 +29,7 @@ function expectPareto(records: readonly TrainerRecord[], mu: number): void {
 
 describe("Pareto selection in the trainers", () => {
   it("toy: the fast path and the reference pick the same non-dominated survivors (μ = 2)", async () => {
-    const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+    const adam = { lr: 1e-3, beta1: 0.5, beta2: 0.999, epsilon: 1e-8, lrHalfLife: undefined };
     const o: EganOptions = {
       dataset: toyDataset("ring8"),
       zDim: 2,

@@ -83,7 +83,7 @@ describe("WGAN-GP as the image trainer's D loss, on DCGAN's critic (8×8 images,
   const rng = new Rng(21);
   const data: ImageData = { name: "synthetic/8x8", count: 16, height: S, width: S, channels: 1, numClasses: 10, images: rng.uniformArray(16 * S * S, -1, 1), labels: new Uint8Array(16) };
   const model = dcgan({ zDim: 4, width: 4, shape: { height: S, width: S, channels: 1 } });
-  const adam = { lr: 1e-3, beta1: 0, beta2: 0.99, epsilon: 1e-8 };
+  const adam = { lr: 1e-3, beta1: 0, beta2: 0.99, epsilon: 1e-8, lrHalfLife: undefined };
   const options: ImageEganOptions = { model, data, seed: 3, mutations: ["hinge"], mu: 1, gamma: 0.05, nD: 1, dLoss: "wgan-gp", batchSize: REALS, evalBatchSize: REALS, g: adam, d: adam, orthoReg: 0 };
   // D's weights well away from DCGAN's N(0, 0.02) start, so that ‖∇_x̂ D‖ is of order 1 and every term counts.
   const init = new ParamInit(new Rng(4));
