@@ -70,6 +70,9 @@ const LR_GRID = image ? [1e-4, 2e-4, 4e-4] : [1e-4, 2e-4, 5e-4];
 /** The search population's EMA generator (populations/search-dcgan-mnist.json), for the image runs. */
 const IMAGE_EMA = `trainer.ema={"decay":0.999,"start":500}`;
 
+/** The learning-rate half-life tuned on seed 101 (README), for G and D: the middle of the search population's range. */
+const IMAGE_HALF_LIFE = ["trainer.g.lrHalfLife=15000", "trainer.d.lrHalfLife=15000"];
+
 function arms(plainLr: number | undefined): Record<string, Arm> {
   if (semi) {
     return {
@@ -94,6 +97,9 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       // 1,000 iterations (~1 minute): often enough to stop near the budget, rarely enough to cost
       // little.
       plain: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, IMAGE_EMA, "eval.every=1000", ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [])] },
+      // The plain run with the search population's learning-rate half-life for G and D, so the
+      // table shows what the decay does in one run, apart from what evolution adds to it.
+      "plain+decay": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, IMAGE_EMA, "eval.every=1000", ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : []), ...IMAGE_HALF_LIFE] },
       egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000"] },
       // E-GAN evolving every 10th iteration: its overhead over the plain arm shrinks to ~1/10.
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
@@ -228,7 +234,7 @@ async function tunedLr(): Promise<number> {
 const pm = (xs: readonly number[], digits: number, scale = 1) => `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
 
 await mkdir(workDir, { recursive: true });
-const lr = armNames.includes("plain") ? await tunedLr() : undefined;
+const lr = armNames.some((a) => a === "plain" || a === "plain+decay") ? await tunedLr() : undefined;
 const table = arms(lr);
 for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (${Object.keys(table).join(", ")})`);
 const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))), seconds);
@@ -245,7 +251,7 @@ const rows = armNames.map((name) => {
   const m = rs.map((r) => r.metrics);
   const its = pm(rs.map((r) => r.memberIterations), 0);
   const wall = pm(rs.map((r) => r.wallSeconds), 0);
-  const label = name === "plain" ? `plain (lr ${lr})` : name;
+  const label = name === "plain" || name === "plain+decay" ? `${name} (lr ${lr})` : name;
   if (rs.length === 0) return [label, ...header.slice(1).map(() => "-")];
   if (semi) {
     const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));
