@@ -62,6 +62,8 @@ interface Arm {
   readonly set: readonly string[];
   /** Run the config as shipped (its own generations), with the budget only as a cap. */
   readonly asShipped?: boolean;
+  /** Hyperparameters added to a sweep's population (`--set` cannot reach into a population file). */
+  readonly hyperparameters?: Record<string, unknown>;
 }
 
 /** The plain arm's learning-rate grid (G and D alike): around each task's default. */
@@ -70,8 +72,11 @@ const LR_GRID = image ? [1e-4, 2e-4, 4e-4] : [1e-4, 2e-4, 5e-4];
 /** The search population's EMA generator (populations/search-dcgan-mnist.json), for the image runs. */
 const IMAGE_EMA = `trainer.ema={"decay":0.999,"start":500}`;
 
-/** The learning-rate half-life tuned on seed 101 (README), for G and D: the middle of the search population's range. */
+/** The learning-rate half-life tuned on seed 101 (bench/results/lr-half-life-tuning.md), for G and D. */
 const IMAGE_HALF_LIFE = ["trainer.g.lrHalfLife=15000", "trainer.d.lrHalfLife=15000"];
+
+/** The search+decay arm's half-lives, evolved by PBT around the tuned 15k. */
+const HALF_LIFE_RANGE = { kind: "continuous", min: 10000, max: 25000, log: true };
 
 function arms(plainLr: number | undefined): Record<string, Arm> {
   if (semi) {
@@ -105,6 +110,8 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
       pbt: { kind: "sweep", config: cfg("sweep-pbt-dcgan-mnist.json"), set: [] },
       search: { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [] },
+      // The search with G's and D's half-lives among the hyperparameters PBT evolves.
+      "search+decay": { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [], hyperparameters: { "trainer.g.lrHalfLife": HALF_LIFE_RANGE, "trainer.d.lrHalfLife": HALF_LIFE_RANGE } },
       // PGGAN (issue 18) against the plain DCGAN above, of similar size (161k and 174k weights), as
       // shipped (no EMA: an average would hold the previous stage through a fade), and with the
       // paper's EMA of G from the end of the last fade (iteration 4000 of the default schedule).
@@ -154,14 +161,15 @@ function seedSets(seed: number): string[] {
 }
 
 /**
- * The sweep config an arm runs: as shipped, or on the semi task a copy with the population
- * inlined and its base's label seed set (`--set` cannot reach into a population file).
+ * The sweep config an arm runs: as shipped, or a copy with the population inlined, its base's
+ * label seed set on the semi task and the arm's own hyperparameters added.
  */
 async function sweepConfigFor(arm: Arm, seed: number, runName: string, workDir: string): Promise<string> {
-  if (!semi) return arm.config;
+  if (!semi && !arm.hyperparameters) return arm.config;
   const sweep = JSON.parse(await readFile(arm.config, "utf8"));
   const population = JSON.parse(await readFile(join(root, "configs", sweep.population), "utf8"));
-  population.base.task = { ...population.base.task, labelSeed: seed };
+  if (semi) population.base.task = { ...population.base.task, labelSeed: seed };
+  population.hyperparameters = { ...population.hyperparameters, ...arm.hyperparameters };
   const file = join(workDir, `${runName}.sweep.json`);
   await writeFile(file, JSON.stringify({ ...sweep, population }, null, 2));
   return file;
