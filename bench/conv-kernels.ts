@@ -13,12 +13,12 @@
 // both alike. Prints a table and appends one line to bench/results/conv-kernels.jsonl.
 import { appendFile, mkdir } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
-import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerNativeGemm } from "../src/compute/native-kernels.ts";
 import { registerWasmKernels } from "../src/compute/wasm-kernels.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -264,13 +264,7 @@ for (const [label, make, n] of values.quick ? steps.slice(0, 1) : steps) {
   tf.dispose(owned);
 }
 
-const commit = (() => {
-  try {
-    return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  } catch {
-    return "unknown";
-  }
-})();
+const commit = gitCommit();
 const line = {
   date: new Date().toISOString(),
   commit,
@@ -285,7 +279,7 @@ const line = {
         backend: "wasm (registerWasmKernels; no native GEMM)",
         before: "evogan wasm kernels without wasm-conv-kernels.ts (stock Conv2DBackpropInput, Tile, AvgPoolGrad, MaxPoolGrad, ResizeNearestNeighborGrad)",
       }),
-  cpu: cpus()[0]?.model,
+  cpu: cpuModel(),
   cores: cpus().length,
   loadavg1mStart: +loadAtStart.toFixed(2),
   loadavg1mEnd: +loadavg()[0].toFixed(2),

@@ -11,9 +11,8 @@
 // will set its own γ). Prints one line per evaluation, with the survivors' mutations at the end
 // of an E-GAN run, and appends the final one to bench/results/cyclegan-mnist.jsonl. Training
 // time excludes the evaluations.
-import { execSync } from "node:child_process";
 import { appendFile, mkdir } from "node:fs/promises";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { MUTATIONS, type Mutation } from "../strategies/egan.ts";
@@ -23,6 +22,7 @@ import { CYCLE_D_LOSSES, type CycleDLoss } from "../src/losses/cycle-losses.ts";
 import { translationMetrics, type TranslationMetrics } from "../src/metrics/translation-metrics.ts";
 import { cyclegan, CYCLEGAN_MODEL_DEFAULTS } from "../src/models/image/cyclegan.ts";
 import { CycleganTrainer, CYCLEGAN_TRAINER_DEFAULTS } from "../src/trainers/cyclegan-trainer.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const D = CYCLEGAN_TRAINER_DEFAULTS;
 const M = CYCLEGAN_MODEL_DEFAULTS;
@@ -128,8 +128,8 @@ if (wins.size > 0) console.log(`survivors by mutation: ${[...wins].map(([m, n]) 
 console.log(`${it} iterations in ${trained.toFixed(1)} s (${(it / trained).toFixed(2)} it/s); tensor count ${flat ? "flat" : "NOT flat"}`);
 t.dispose();
 
-const commit = execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+const commit = gitCommit();
 const command = `node --import tsx bench/cyclegan-mnist.ts ${process.argv.slice(2).join(" ")}`.trim();
-const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, commit, command, backend, matmul: matmulEngine() };
+const machine = { cpu: cpuModel(), cores: availableParallelism(), node: process.version, commit, command, backend, matmul: matmulEngine() };
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await appendFile(new URL("./results/cyclegan-mnist.jsonl", import.meta.url), JSON.stringify({ date: new Date().toISOString(), ...machine, iterations: it, seconds: trained, ...last, ...(wins.size > 0 ? { wins: Object.fromEntries(wins) } : {}) }) + "\n");

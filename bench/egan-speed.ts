@@ -2,8 +2,6 @@
 //   node --import tsx bench/egan-speed.ts [--iterations 60] [--backend wasm] [--implementation fast|reference]
 // Prints iterations/s and appends a line to bench/results/egan-speed.jsonl.
 import { appendFile, mkdir } from "node:fs/promises";
-import { cpus } from "node:os";
-import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend, type BackendChoice } from "../src/compute/backend.ts";
@@ -14,6 +12,7 @@ import { toyMemberConfig } from "../src/orchestrator/member-config.ts";
 import { EganFastTrainer } from "../src/trainers/egan-fast.ts";
 import { EganReferenceTrainer } from "../src/trainers/egan-reference.ts";
 import type { EganOptions } from "../src/trainers/egan-trainer.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -47,14 +46,8 @@ const results = [
   await measure("egan grid25 (3 mutations, mu 1, G/D 3x512, batch 64, eval 256)", options(["minimax", "heuristic", "least-squares"])),
   await measure("single-loss grid25 (heuristic, same trainer)", options(["heuristic"])),
 ];
-const commit = (() => {
-  try {
-    return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  } catch {
-    return "unknown";
-  }
-})();
-const line = { date: new Date().toISOString(), commit, backend, stock: values.stock, matmul: values.stock ? "stock tfjs-wasm" : matmulEngine(), implementation: values.implementation, cpu: cpus()[0]?.model, iterations, results };
+const commit = gitCommit();
+const line = { date: new Date().toISOString(), commit, backend, stock: values.stock, matmul: values.stock ? "stock tfjs-wasm" : matmulEngine(), implementation: values.implementation, cpu: cpuModel(), iterations, results };
 for (const r of results) console.log(`${r.name}: ${r.itersPerSec.toFixed(2)} it/s (${r.msPerIter.toFixed(1)} ms/it) [${backend}, ${values.stock ? "stock tfjs-wasm kernels" : `matmul ${matmulEngine()}`}, ${values.implementation}]`);
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await appendFile(new URL("./results/egan-speed.jsonl", import.meta.url), JSON.stringify(line) + "\n");

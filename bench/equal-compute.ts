@@ -20,13 +20,13 @@
 // kept in bench/results/equal-compute-tuning.json and reused. Each (arm, seed) result is written
 // to <out>/<task>-<budget>s/<arm>-s<seed>.json as soon as it exists, so a killed benchmark restarts
 // where it stopped. Figures go to stdout, bench/results/equal-compute.jsonl and equal-compute.md.
-import { execSync } from "node:child_process";
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { evoganCli, mean, sd } from "./evogan-cli.ts";
 import { isImageMetrics, type EvalMetrics, type ImageMetrics, type ToyMetrics } from "../src/records.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -247,7 +247,7 @@ const table = arms(lr);
 for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (${Object.keys(table).join(", ")})`);
 const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))), seconds);
 
-const commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
+const commit = gitCommit();
 const command = `node --import tsx bench/equal-compute.ts --task ${task} --seconds ${seconds} --seeds ${values.seeds} --arms ${values.arms} --tune-seeds ${values["tune-seeds"]}${values["tune-seconds"] ? ` --tune-seconds ${tuneSeconds}` : ""}`;
 const header = semi
   ? ["arm", "test accuracy %", "validation accuracy %", "FID (n = 1000)", "member-its", "wall s"]
@@ -272,7 +272,7 @@ const rows = armNames.map((name) => {
   const toy = m.filter((x): x is ToyMetrics => !isImageMetrics(x));
   return [label, pm(toy.map((x) => x.modes), 1), pm(toy.map((x) => x.highQuality), 1, 100), pm(toy.map((x) => x.reverseKL), 3), pm(toy.map((x) => x.mmd ?? NaN), 4), its, wall];
 });
-const cpu = cpus()[0]?.model ?? "?";
+const cpu = cpuModel();
 const md = [
   `## ${task}, ${seconds} s wall per arm and seed (${new Date().toISOString()}, commit ${commit}${values.tag ? `, ${values.tag}` : ""})`,
   "",

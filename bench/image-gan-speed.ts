@@ -4,14 +4,14 @@
 // bench/pytorch-image-gan.py runs the same DCGAN workloads in PyTorch, for comparison.
 //   node --import tsx bench/image-gan-speed.ts [--iterations 20] [--families dcgan,biggan,bigbigan]
 // Prints a table and appends one line per measurement to bench/results/image-gan-speed.jsonl.
-import { execSync } from "node:child_process";
 import { appendFile, mkdir } from "node:fs/promises";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { matmulEngine, useBackend } from "../src/compute/backend.ts";
 import { decodeRunConfig } from "../src/config/run-config.ts";
 import { makeImageTrainer } from "../src/trainers/image-trainer.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({ options: { iterations: { type: "string", default: "20" }, families: { type: "string", default: "dcgan,biggan,bigbigan" } } });
 const iterations = Number(values.iterations);
@@ -49,8 +49,8 @@ for (const family of values.families.split(",")) {
     t.dispose();
   }
 }
-const commit = execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+const commit = gitCommit();
 const command = `node --import tsx bench/image-gan-speed.ts ${process.argv.slice(2).join(" ")}`.trim();
-const machine = { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, commit, command, backend, matmul: matmulEngine() };
+const machine = { cpu: cpuModel(), cores: availableParallelism(), node: process.version, commit, command, backend, matmul: matmulEngine() };
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await appendFile(new URL("./results/image-gan-speed.jsonl", import.meta.url), rows.map((r) => JSON.stringify({ date: new Date().toISOString(), ...machine, iterations, ...r })).join("\n") + "\n");

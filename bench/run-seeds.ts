@@ -8,12 +8,12 @@
 // restarts where it stopped. Prints mean ± sd of each final metric over the seeds, with each run's
 // iterations and wall time, and appends them with machine, commit and command to
 // bench/results/run-seeds.md and run-seeds.jsonl.
-import { execSync } from "node:child_process";
 import { appendFile, readFile, rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { evoganCli, mean, sd } from "./evogan-cli.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,9 +70,9 @@ await Promise.all(Array.from({ length: Math.min(2, cpus().length) }, async () =>
 results.sort((a, b) => a.seed - b.seed);
 
 const keys = Object.keys(results[0].metrics).filter((k) => results.every((r) => typeof r.metrics[k] === "number"));
-const commit = execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim();
+const commit = gitCommit();
 const command = `node --import tsx bench/run-seeds.ts --config ${config} --seeds ${values.seeds} --seed-fields ${values["seed-fields"]}${values.set.map((s) => ` --set ${s}`).join("")}`;
-const cpu = cpus()[0]?.model ?? "?";
+const cpu = cpuModel();
 const md = [
   `## ${name}, seeds ${values.seeds} (${new Date().toISOString()}, commit ${commit})`,
   "",

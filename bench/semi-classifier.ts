@@ -4,7 +4,6 @@
 //   node --import tsx bench/semi-classifier.ts <run dir> [<run dir> ...]
 // Prints one line per run and the mean difference; appends them with machine, commit and command
 // to bench/results/semi-classifier.md.
-import { execSync } from "node:child_process";
 import { appendFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { useBackend } from "../src/compute/backend.ts";
@@ -12,6 +11,7 @@ import { newestRunWeights } from "../src/orchestrator/newest-checkpoint.ts";
 import { makeImageTrainer, testData } from "../src/trainers/image-trainer.ts";
 import { SganTrainer } from "../src/trainers/sgan-trainer.ts";
 import { isImageMember } from "../src/worker/protocol.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) throw new Error("usage: bench/semi-classifier.ts <run dir> [<run dir> ...] (finished sgan runs)");
@@ -29,11 +29,11 @@ for (const dir of dirs) {
 const pct = (v: number) => (100 * v).toFixed(2);
 const lines = rows.map((r) => `| ${r.dir} | ${r.it} | ${pct(r.d)} | ${pct(r.ema)} | ${(100 * (r.ema - r.d)).toFixed(2)} |`);
 const meanDiff = rows.reduce((s, r) => s + r.ema - r.d, 0) / rows.length;
-const commit = execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim();
+const commit = gitCommit();
 const text = [
   `## D and D's EMA, test accuracy % (${new Date().toISOString()}, commit ${commit})`,
   "",
-  `\`node --import tsx bench/semi-classifier.ts ${dirs.join(" ")}\`; ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`,
+  `\`node --import tsx bench/semi-classifier.ts ${dirs.join(" ")}\`; ${cpus().length} cores (${cpuModel()})`,
   "",
   "| run | iterations | D | D's EMA | EMA − D |",
   "|---|---|---|---|---|",
