@@ -78,6 +78,9 @@ const IMAGE_HALF_LIFE = ["trainer.g.lrHalfLife=15000", "trainer.d.lrHalfLife=150
 /** The search+decay arm's half-lives, evolved by PBT around the tuned 15k. */
 const HALF_LIFE_RANGE = { kind: "continuous", min: 10000, max: 25000, log: true };
 
+/** The arms that run at the plain arm's tuned learning rate. */
+const TUNED_ARMS = ["plain", "plain+decay"];
+
 function arms(plainLr: number | undefined): Record<string, Arm> {
   if (semi) {
     return {
@@ -96,15 +99,16 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
     };
   }
   if (image) {
+    const plain = [`trainer.mutations=["heuristic"]`, IMAGE_EMA, "eval.every=1000", ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [])];
     return {
       // The single run at its best: one loss and the EMA generator the search's members sample from
       // too, so the table shows what evolution adds, not what the EMA does. Runs evaluate every
       // 1,000 iterations (~1 minute): often enough to stop near the budget, rarely enough to cost
       // little.
-      plain: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, IMAGE_EMA, "eval.every=1000", ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : [])] },
-      // The plain run with the search population's learning-rate half-life for G and D, so the
-      // table shows what the decay does in one run, apart from what evolution adds to it.
-      "plain+decay": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [`trainer.mutations=["heuristic"]`, IMAGE_EMA, "eval.every=1000", ...(plainLr ? [`trainer.g.lr=${plainLr}`, `trainer.d.lr=${plainLr}`] : []), ...IMAGE_HALF_LIFE] },
+      plain: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: plain },
+      // The plain run with the tuned learning-rate half-life for G and D, so the table shows what
+      // the decay does in one run, apart from what evolution adds to it (search+decay).
+      "plain+decay": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [...plain, ...IMAGE_HALF_LIFE] },
       egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000"] },
       // E-GAN evolving every 10th iteration: its overhead over the plain arm shrinks to ~1/10.
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
@@ -242,7 +246,7 @@ async function tunedLr(): Promise<number> {
 const pm = (xs: readonly number[], digits: number, scale = 1) => `${(mean(xs) * scale).toFixed(digits)} ± ${(sd(xs) * scale).toFixed(digits)}`;
 
 await mkdir(workDir, { recursive: true });
-const lr = armNames.some((a) => a === "plain" || a === "plain+decay") ? await tunedLr() : undefined;
+const lr = armNames.some((a) => TUNED_ARMS.includes(a)) ? await tunedLr() : undefined;
 const table = arms(lr);
 for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (${Object.keys(table).join(", ")})`);
 const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))), seconds);
@@ -259,7 +263,7 @@ const rows = armNames.map((name) => {
   const m = rs.map((r) => r.metrics);
   const its = pm(rs.map((r) => r.memberIterations), 0);
   const wall = pm(rs.map((r) => r.wallSeconds), 0);
-  const label = name === "plain" || name === "plain+decay" ? `${name} (lr ${lr})` : name;
+  const label = TUNED_ARMS.includes(name) ? `${name} (lr ${lr})` : name;
   if (rs.length === 0) return [label, ...header.slice(1).map(() => "-")];
   if (semi) {
     const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));

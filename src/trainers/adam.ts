@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { nativeAdam } from "../compute/native-kernels.ts";
 import type { AdamConfig } from "../config/run-config.ts";
 
-/** Adam's hyperparameters, as the config gives them (`trainer.g`, `trainer.d`); no half-life: a constant rate. */
+/** Adam's hyperparameters, as the config gives them (`trainer.g`, `trainer.d`); without `lrHalfLife`, a constant rate. */
 export type AdamHyper = Omit<AdamConfig, "lrHalfLife"> & { readonly lrHalfLife?: number };
 
 /** Weights with their Adam moments; t counts the steps taken. */
