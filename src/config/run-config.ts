@@ -260,7 +260,8 @@ export const FAMILY_DEFAULTS: Readonly<Record<Exclude<Family, "mlp">, unknown>> 
     task: { dataset: "mnist" },
     // Width 32: at width 16 a 2000-iteration MNIST run collapsed to a few shapes (FID 717 plain,
     // 389 E-GAN); at 32 the plain run drew varied digits (FID 129, IS 4.0, bench notes).
-    model: { zDim: 32, width: 32 },
+    // D as in the paper: neither spectral norm nor a minibatch-stddev channel.
+    model: { zDim: 32, width: 32, spectralNorm: false, minibatchStd: false },
     trainer: {
       // The E-GAN paper's CIFAR settings: Adam 2e-4, β1 0.5, batch 32; γ in its 0.01–0.1 range.
       gamma: 0.05,
@@ -505,7 +506,15 @@ const width = Int.check(atLeast(8), atMost(512));
 // Told apart by `family`, so an error names the field of the family given.
 const Model = Schema.Union([
   Schema.Struct(withDefaults({ family: Schema.Literal("mlp"), zDim: Int.check(atLeast(1), atMost(64)), gHidden: hidden, dHidden: hidden }, MLP_DEFAULTS)),
-  Schema.Struct({ family: Schema.Literal("dcgan"), zDim, width }),
+  Schema.Struct({
+    family: Schema.Literal("dcgan"),
+    zDim,
+    width,
+    /** Spectral normalization of D's weights. */
+    spectralNorm: Schema.Boolean,
+    /** PGGAN's minibatch-stddev channel before D's linear layer. */
+    minibatchStd: Schema.Boolean,
+  }),
   Schema.Struct({
     family: Schema.Literal("biggan"),
     zDim,

@@ -3,9 +3,15 @@
 //   D: conv 4×4/2 → w → LReLU(0.2) → conv 4×4/2 → 2w → LReLU(0.2) → linear → 1 logit
 // Weights N(0, 0.02) as in the paper; BN with a learned scale and offset in G only (D has no BN
 // here, so E-GAN's gradient-norm fitness Fd and D's loss see each example on its own).
+// Two options for D, off by default (the paper's D has neither):
+//   spectralNorm: every D weight divided by its largest singular value (Miyato et al. 2018; one
+//     power iteration per forward, as BigGAN's D here);
+//   minibatchStd: PGGAN's minibatch-stddev channel before D's linear layer (groups of 4), so D
+//     sees how varied a batch is (a collapsed G's batch has a low one).
 import * as tf from "@tensorflow/tfjs";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
 import { batchNorm, conv, initConv, initDense, linear } from "./layers.ts";
+import { minibatchStddev } from "./pggan-layers.ts";
 import type { ParamInit, Params } from "./params.ts";
 
 export interface DcganSpec {
@@ -13,12 +19,14 @@ export interface DcganSpec {
   /** Base width w: G's last hidden layer and D's first have w channels, the others 2w. */
   readonly width: number;
   readonly shape: ImageShape;
+  readonly spectralNorm?: boolean;
+  readonly minibatchStd?: boolean;
 }
 
 const STD = 0.02;
 
 export function dcgan(spec: DcganSpec): ImageGanModel {
-  const { zDim, width: w, shape } = spec;
+  const { zDim, width: w, shape, spectralNorm = false, minibatchStd = false } = spec;
   if (shape.height % 4 !== 0 || shape.width % 4 !== 0) throw new Error(`dcgan: image size ${shape.height}×${shape.width} is not a multiple of 4`);
   const h0 = shape.height / 4;
   const w0 = shape.width / 4;
@@ -42,9 +50,10 @@ export function dcgan(spec: DcganSpec): ImageGanModel {
       init.zeros("g.up2.b", [shape.channels]);
     },
     initD(init: ParamInit) {
-      initConv(init, "d.conv1", 4, 4, shape.channels, w, { init: "normal", std: STD });
-      initConv(init, "d.conv2", 4, 4, w, 2 * w, { init: "normal", std: STD });
-      initDense(init, "d.fc", h0 * w0 * 2 * w, 1, { init: "normal", std: STD });
+      const opts = { init: "normal", std: STD, sn: spectralNorm } as const;
+      initConv(init, "d.conv1", 4, 4, shape.channels, w, opts);
+      initConv(init, "d.conv2", 4, 4, w, 2 * w, opts);
+      initDense(init, "d.fc", h0 * w0 * (2 * w + (minibatchStd ? 1 : 0)), 1, opts);
     },
     generate(g, z) {
       const n = z.shape[0];
@@ -56,6 +65,7 @@ export function dcgan(spec: DcganSpec): ImageGanModel {
     discriminate(d, x, _y, updates) {
       let h = tf.leakyRelu(conv(x, d, "d.conv1", updates, 2), 0.2) as tf.Tensor4D;
       h = tf.leakyRelu(conv(h, d, "d.conv2", updates, 2), 0.2) as tf.Tensor4D;
+      if (minibatchStd) h = minibatchStddev(h);
       const flat = tf.reshape(h, [x.shape[0], -1]) as tf.Tensor2D;
       return tf.reshape(linear(flat, d, "d.fc", updates), [-1]) as tf.Tensor1D;
     },
