@@ -43,6 +43,8 @@ interface Networks {
   readonly sources: Partial<Record<Part, ParamData>>;
   /** PyTorch mapping per part; undefined: the tfjs names and layouts as they are. */
   readonly mapping?: Partial<Record<Part, TensorMapping[]>>;
+  /** Why a part the run has is missing from `mapping` (the file would mix two layouts). */
+  readonly unmapped?: Partial<Record<Part, string>>;
   readonly metadata: Record<string, string>;
 }
 
@@ -56,6 +58,7 @@ export function exportWeights(run: RunWeights, what: readonly Part[] | undefined
   const parts = what ? PARTS.filter((p) => what.includes(p)) : PARTS.filter((p) => p === "g" || (p === "ema" && nets.sources.ema !== undefined));
   for (const p of parts) {
     if (nets.sources[p] === undefined) throw new ConfigError("--what", `${run.name}: ${missingPart(p, nets.family)}`);
+    if (nets.mapping && !nets.mapping[p]) throw new ConfigError("--what", `${run.name}: ${nets.unmapped?.[p] ?? `no PyTorch mapping for ${p}`}`);
   }
   const tensors = parts.flatMap((p) => {
     const params = nets.sources[p]!;
@@ -160,6 +163,11 @@ function networksOf(run: RunWeights): Networks {
   if (family !== "dcgan") return { family, sources, metadata };
   const dims = { zDim: model.zDim, width: model.width, shape };
   const gMap = dcganGeneratorMapping(dims);
+  const dOptions = [model.spectralNorm && "model.spectralNorm", model.minibatchStd && "model.minibatchStd"].filter(Boolean);
+  if (dOptions.length > 0) {
+    const unmapped = { d: `this DCGAN's D has ${dOptions.join(" and ")} on, which the PyTorch Discriminator (README) does not have; export g and ema` };
+    return { family, sources, mapping: { g: gMap, ema: gMap }, unmapped, metadata };
+  }
   return { family, sources, mapping: { g: gMap, ema: gMap, d: dcganDiscriminatorMapping(dims) }, metadata };
 }
 

@@ -160,6 +160,12 @@ describe("image families in the run config", () => {
     expect(c.name).toBe("egan-mnist");
   });
 
+  it("gives DCGAN the paper's D (no spectral norm, no minibatch-stddev channel) unless the config asks", () => {
+    expect(decodeRunConfig({ model: { family: "dcgan" } }).model).toEqual({ family: "dcgan", zDim: 32, width: 32, spectralNorm: false, minibatchStd: false });
+    const c = decodeRunConfig({ model: { family: "dcgan", spectralNorm: true, minibatchStd: true } });
+    expect(c.model.family === "dcgan" && [c.model.spectralNorm, c.model.minibatchStd]).toEqual([true, true]);
+  });
+
   it("lets the config's own values win over the family defaults", () => {
     const c = decodeRunConfig({ model: { family: "biggan", attention: false }, trainer: { nD: 1, g: { lr: 1e-3 } } });
     expect(c.model.family === "biggan" && c.model.attention).toBe(false);
@@ -171,6 +177,7 @@ describe("image families in the run config", () => {
     [{ task: { dataset: "mnist" } }, "model.family", /toy MLP trains on ring8 or grid25/],
     [{ model: { family: "dcgan" }, task: { dataset: "grid25" } }, "task.dataset", /dcgan trains on images/],
     [{ model: { family: "dcgan", attention: true } }, "model.attention", /unknown key/],
+    [{ model: { family: "dcgan", minibatchStd: "yes" } }, "model.minibatchStd", /boolean/],
     [{ model: { family: "gan3000" } }, "model.family", /expected one of "mlp", "dcgan", "biggan", "bigbigan"/],
     [{ model: { family: "bigbigan" }, trainer: { mu: 2 } }, "trainer.mu", /one survivor/],
     [{ model: { family: "dcgan" }, task: { dataset: "cifar10" } }, "task.dataset", /no evaluation classifier/],

@@ -139,6 +139,38 @@ describe.skipIf(skip)("a DCGAN in PyTorch from `evogan export`", () => {
     });
   });
 
+  it("a run whose D has spectral norm and the minibatch-stddev channel: G still maps to PyTorch; D, which the README's Discriminator is not, is refused (exit 2, no file)", async () => {
+    const run = await evogan([
+      "run", "--no-report", "--set", `outDir=${out}`, "--set", "name=dc-snmb",
+      "--set", "model.family=dcgan", "--set", "model.width=8", "--set", "model.zDim=12", "--set", "task.limit=256",
+      "--set", "model.spectralNorm=true", "--set", "model.minibatchStd=true",
+      "--set", "trainer.batchSize=8", "--set", "trainer.evalBatchSize=16",
+      "--set", "budget.iterations=4", "--set", "eval.every=2", "--set", "eval.samples=64", "--set", "eval.grid=16",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const dir = join(out, "dc-snmb");
+    const [gOnly, withD] = await Promise.all([
+      evogan(["export", dir, "--what", "g", "-o", join(out, "snmb-g.safetensors")]),
+      evogan(["export", dir, "--what", "g,d", "-o", join(out, "snmb-gd.safetensors")]),
+    ]);
+    expect(withD.code).toBe(2);
+    expect(withD.stderr).toMatch(/^evogan: invalid config: --what: dc-snmb: this DCGAN's D has model\.spectralNorm and model\.minibatchStd on, .*export g and ema\n$/);
+    expect(await readFile(join(out, "snmb-gd.safetensors")).catch(() => "absent")).toBe("absent");
+    expect(gOnly.stderr).toBe("");
+    expect(gOnly.code).toBe(0);
+
+    const saved = (await readCheckpoint(join(dir, "checkpoints", "final.ckpt"))) as RunCheckpoint;
+    const trainer = saved.state.trainer;
+    if (!isImageEganState(trainer)) throw new Error("expected an image E-GAN state");
+    const dims: DcganDims = { zDim: 12, width: 8, shape: { height: 28, width: 28, channels: 1 } };
+    const z = new Rng(6).normalArray(N * dims.zDim);
+    const g = evoganG(dims, trainer.parents[0].p, z);
+    expect(std(g)).toBeGreaterThan(0.01);
+    const [torchG] = await torchOf(join(out, "snmb-g.safetensors"), dims, [{ part: "g", input: z }]);
+    expect(maxAbsDiff(torchG, g)).toBeLessThan(TOLERANCE);
+  });
+
   it("at 32×32 RGB with random weights (biases, BN gains and offsets far from their initial 0 and 1) the mapping still agrees", async () => {
     const dims: DcganDims = { zDim: 10, width: 8, shape: { height: 32, width: 32, channels: 3 } };
     const model = dcgan(dims);
