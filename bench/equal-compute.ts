@@ -64,8 +64,6 @@ interface Arm {
   readonly asShipped?: boolean;
   /** Hyperparameters added to a sweep's population (`--set` cannot reach into a population file). */
   readonly hyperparameters?: Record<string, unknown>;
-  /** Model fields set in a sweep population's base, for the same reason. */
-  readonly baseModel?: Record<string, unknown>;
 }
 
 /** The plain arm's learning-rate grid (G and D alike): around each task's default. */
@@ -114,9 +112,10 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       // The plain run with the tuned learning-rate half-life for G and D, so the table shows what
       // the decay does in one run, apart from what evolution adds to it (search+decay).
       "plain+decay": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [...plain, ...IMAGE_HALF_LIFE] },
-      // plain+decay with a spectrally normalised D, and the shipped search with the same D.
+      // plain+decay with a spectrally normalised D; and the search on top of that recipe (the same
+      // D, learning rates and half-lives, fixed), PBT over E-GAN's γ and mutation set alone.
       "plain+decay+sn": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [...plain, ...IMAGE_HALF_LIFE, SPECTRAL_NORM] },
-      "search+sn": { kind: "sweep", config: cfg("sweep-search-dcgan-mnist.json"), set: [], baseModel: { spectralNorm: true } },
+      "search+sn": { kind: "sweep", config: cfg("sweep-search-dcgan-mnist-sn.json"), set: [] },
       egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000"] },
       // E-GAN evolving every 10th iteration: its overhead over the plain arm shrinks to ~1/10.
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
@@ -174,15 +173,14 @@ function seedSets(seed: number): string[] {
 
 /**
  * The sweep config an arm runs: as shipped, or a copy with the population inlined, its base's
- * label seed set on the semi task, the arm's own hyperparameters added and its base's model fields set.
+ * label seed set on the semi task and the arm's own hyperparameters added.
  */
 async function sweepConfigFor(arm: Arm, seed: number, runName: string, workDir: string): Promise<string> {
-  if (!semi && !arm.hyperparameters && !arm.baseModel) return arm.config;
+  if (!semi && !arm.hyperparameters) return arm.config;
   const sweep = JSON.parse(await readFile(arm.config, "utf8"));
   const population = JSON.parse(await readFile(join(root, "configs", sweep.population), "utf8"));
   if (semi) population.base.task = { ...population.base.task, labelSeed: seed };
   population.hyperparameters = { ...population.hyperparameters, ...arm.hyperparameters };
-  population.base.model = { ...population.base.model, ...arm.baseModel };
   const file = join(workDir, `${runName}.sweep.json`);
   await writeFile(file, JSON.stringify({ ...sweep, population }, null, 2));
   return file;
