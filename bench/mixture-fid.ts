@@ -1,0 +1,87 @@
+// Is a mixture of generators a better GAN than each of them? Samples every run's generator (its
+// EMA copy when it has one, from its newest intact checkpoint, as `evogan sample` does) and scores
+// each run alone and the even mixture of all of them (n/k images from each of the k runs) with
+// evogan's classifier: FID at n = 1000 (mean over several z seeds, none of them the one the
+// runs' own evaluations used) and at n = 10,000, IS and class TVD.
+//
+//   node --import tsx bench/mixture-fid.ts --runs DIR1,DIR2[,...] [--seeds 11,12,13,14,15] [--tag note]
+//
+// Figures go to stdout and bench/results/mixture-fid.jsonl.
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { useBackend } from "../src/compute/backend.ts";
+import { classify, classScores, evaluationClassifier, fidAgainst, referenceStats } from "../src/metrics/classifier/image-metrics.ts";
+import { newestRunWeights } from "../src/orchestrator/newest-checkpoint.ts";
+import { localMemberPool } from "../src/orchestrator/member-pool.ts";
+import { isImageMember, type ImagesResult } from "../src/worker/protocol.ts";
+import { cpuModel, gitCommit } from "./machine.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string" },
+    seeds: { type: "string", default: "11,12,13,14,15" },
+    tag: { type: "string", default: "" },
+  },
+});
+if (!values.runs) throw new Error("--runs DIR1,DIR2,... is required");
+const runs = values.runs.split(",");
+const seeds = values.seeds.split(",").map(Number);
+const BIG = 10_000;
+
+/** n images from the run's generator (EMA when it has one) for z seed `seed`. */
+async function samples(runDir: string, n: number, seed: number): Promise<{ images: Float32Array; iteration: number }> {
+  const run = await newestRunWeights(runDir);
+  if (!isImageMember(run.config)) throw new Error(`${runDir} is not an image run`);
+  const pool = localMemberPool(1);
+  try {
+    await pool.run(0, { kind: "init", memberId: "mix", backend: "auto", config: run.config, state: run.state });
+    const r = await pool.run<ImagesResult>(0, { kind: "sample", memberId: "mix", n, seed, ema: true, direction: "AtoB" });
+    return { images: r.images, iteration: r.iteration };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+await useBackend("auto");
+const classifier = evaluationClassifier("mnist");
+const ref = await referenceStats("mnist");
+const d = classifier.spec.hidden;
+const PER = 28 * 28;
+
+async function score(images: Float32Array, n: number) {
+  const c = await classify(classifier, images, n);
+  return { fid: fidAgainst(c.features, n, d, ref), ...classScores(c.probs, n, classifier.spec.classes) };
+}
+
+/** The even mixture: the first n/k images of each run's set (n divisible by k assumed). */
+function mixture(sets: Float32Array[], n: number): Float32Array {
+  const k = sets.length;
+  const each = Math.floor(n / k);
+  const out = new Float32Array(each * k * PER);
+  sets.forEach((s, i) => out.set(s.subarray(0, each * PER), i * each * PER));
+  return out;
+}
+
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+const rows: Record<string, { fid1k: number[]; fid10k?: number; is?: number; tvd?: number }> = {};
+const names = [...runs.map((r) => r.split("/").filter(Boolean).at(-1)!), "mixture"];
+for (const name of names) rows[name] = { fid1k: [] };
+
+for (const seed of [...seeds, 0]) {
+  const n = seed === 0 ? BIG : 1000;
+  const sets = await Promise.all(runs.map((r) => samples(r, n, seed === 0 ? 999 : seed)));
+  const all = [...sets.map((s) => s.images), mixture(sets.map((s) => s.images), n)];
+  for (const [i, images] of all.entries()) {
+    const s = await score(images, images.length / PER);
+    const row = rows[names[i]!]!;
+    if (seed === 0) Object.assign(row, { fid10k: s.fid, is: s.inceptionScore, tvd: s.classTvd });
+    else row.fid1k.push(s.fid);
+  }
+}
+
+const record = { date: new Date().toISOString(), machine: cpuModel(), commit: gitCommit(), command: `node --import tsx bench/mixture-fid.ts ${process.argv.slice(2).join(" ")}`, tag: values.tag, runs, seeds, rows };
+for (const [name, r] of Object.entries(rows)) {
+  console.log(`${name.padEnd(24)} FID n=1000 ${mean(r.fid1k).toFixed(1)} (${r.fid1k.map((f) => f.toFixed(1)).join(", ")})  n=10000 ${r.fid10k!.toFixed(1)}  IS ${r.is!.toFixed(2)}  TVD ${r.tvd!.toFixed(3)}`);
+}
+await appendFile(join(new URL(".", import.meta.url).pathname, "results", "mixture-fid.jsonl"), JSON.stringify(record) + "\n");
