@@ -711,6 +711,7 @@ function familyProblem(c: typeof RunFields.Type): Schema.FilterIssue | undefined
   }
   // WGAN-GP differentiates D's input gradient again: checked for PGGAN's and DCGAN's D (test/trainers/wgan-gp-trainer.test.ts), not for BigGAN's conditional, spectrally normalised one.
   if (c.trainer.dLoss === "wgan-gp" && family !== "pggan" && family !== "dcgan") return at("trainer.dLoss", `wgan-gp is for the pggan and dcgan families (their critics' double backprop is tested), not ${family}`);
+  if (c.trainer.dLoss === "wgan-gp" && m.family === "dcgan" && m.spectralNorm) return at("model.spectralNorm", "wgan-gp's double backprop is tested for DCGAN's D without spectral norm (and the penalty already keeps the critic 1-Lipschitz); turn one of them off");
   if (m.family === "pggan") {
     const { hold, fade } = m.growth;
     const short = ([["hold", hold], ["fade", fade]] as const).find(([, xs]) => xs.length !== PGGAN_GROWTH_STEPS);

@@ -178,6 +178,7 @@ describe("image families in the run config", () => {
     [{ model: { family: "dcgan" }, task: { dataset: "grid25" } }, "task.dataset", /dcgan trains on images/],
     [{ model: { family: "dcgan", attention: true } }, "model.attention", /unknown key/],
     [{ model: { family: "dcgan", minibatchStd: "yes" } }, "model.minibatchStd", /boolean/],
+    [{ model: { family: "dcgan", spectralNorm: true }, trainer: { dLoss: "wgan-gp" } }, "model.spectralNorm", /tested for DCGAN's D without spectral norm/],
     [{ model: { family: "gan3000" } }, "model.family", /expected one of "mlp", "dcgan", "biggan", "bigbigan"/],
     [{ model: { family: "bigbigan" }, trainer: { mu: 2 } }, "trainer.mu", /one survivor/],
     [{ model: { family: "dcgan" }, task: { dataset: "cifar10" } }, "task.dataset", /no evaluation classifier/],

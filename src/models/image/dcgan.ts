@@ -7,7 +7,8 @@
 //   spectralNorm: every D weight divided by its largest singular value (Miyato et al. 2018; one
 //     power iteration per forward, as BigGAN's D here);
 //   minibatchStd: PGGAN's minibatch-stddev channel before D's linear layer (groups of 4), so D
-//     sees how varied a batch is (a collapsed G's batch has a low one).
+//     sees how varied a batch is (a collapsed G's batch has a low one); each score then reads
+//     its group too, so Fd and D's loss no longer see each example on its own.
 import * as tf from "@tensorflow/tfjs";
 import type { ImageGanModel, ImageShape } from "./image-model.ts";
 import { batchNorm, conv, initConv, initDense, linear } from "./layers.ts";
