@@ -15,6 +15,7 @@ import { classify, classScores, evaluationClassifier, fidAgainst, referenceStats
 import { newestRunWeights } from "../src/orchestrator/newest-checkpoint.ts";
 import { localMemberPool } from "../src/orchestrator/member-pool.ts";
 import { isImageMember, type ImagesResult } from "../src/worker/protocol.ts";
+import { mean } from "./evogan-cli.ts";
 import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
@@ -29,18 +30,16 @@ const runs = values.runs.split(",");
 const seeds = values.seeds.split(",").map(Number);
 const BIG = 10_000;
 
-/** n images from the run's generator (EMA when it has one) for z seed `seed`. */
-async function samples(runDir: string, n: number, seed: number): Promise<{ images: Float32Array; iteration: number }> {
+/** Each run's generator (EMA when it has one), loaded once into its own one-thread worker; `draw(n, seed)` samples it. */
+async function generator(runDir: string) {
   const run = await newestRunWeights(runDir);
   if (!isImageMember(run.config)) throw new Error(`${runDir} is not an image run`);
   const pool = localMemberPool(1);
-  try {
-    await pool.run(0, { kind: "init", memberId: "mix", backend: "auto", config: run.config, state: run.state });
-    const r = await pool.run<ImagesResult>(0, { kind: "sample", memberId: "mix", n, seed, ema: true, direction: "AtoB" });
-    return { images: r.images, iteration: r.iteration };
-  } finally {
-    await pool.destroy();
-  }
+  await pool.run(0, { kind: "init", memberId: "mix", backend: "auto", config: run.config, state: run.state });
+  return {
+    draw: async (n: number, seed: number) => (await pool.run<ImagesResult>(0, { kind: "sample", memberId: "mix", n, seed, ema: true, direction: "AtoB" })).images,
+    close: () => pool.destroy(),
+  };
 }
 
 await useBackend("auto");
@@ -63,15 +62,15 @@ function mixture(sets: Float32Array[], n: number): Float32Array {
   return out;
 }
 
-const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const rows: Record<string, { fid1k: number[]; fid10k?: number; is?: number; tvd?: number }> = {};
 const names = [...runs.map((r) => r.split("/").filter(Boolean).at(-1)!), "mixture"];
 for (const name of names) rows[name] = { fid1k: [] };
 
+const generators = await Promise.all(runs.map(generator));
 for (const seed of [...seeds, 0]) {
   const n = seed === 0 ? BIG : 1000;
-  const sets = await Promise.all(runs.map((r) => samples(r, n, seed === 0 ? 999 : seed)));
-  const all = [...sets.map((s) => s.images), mixture(sets.map((s) => s.images), n)];
+  const sets = await Promise.all(generators.map((g) => g.draw(n, seed === 0 ? 999 : seed)));
+  const all = [...sets, mixture(sets, n)];
   for (const [i, images] of all.entries()) {
     const s = await score(images, images.length / PER);
     const row = rows[names[i]!]!;
@@ -79,6 +78,7 @@ for (const seed of [...seeds, 0]) {
     else row.fid1k.push(s.fid);
   }
 }
+await Promise.all(generators.map((g) => g.close()));
 
 const record = { date: new Date().toISOString(), machine: cpuModel(), commit: gitCommit(), command: `node --import tsx bench/mixture-fid.ts ${process.argv.slice(2).join(" ")}`, tag: values.tag, runs, seeds, rows };
 for (const [name, r] of Object.entries(rows)) {

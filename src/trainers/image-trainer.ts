@@ -87,7 +87,7 @@ function cycleDLoss(kind: TrainerConfig["dLoss"]): CycleDLoss {
 export function imageModel(model: ImageModelConfig, shape: ImageShape, numClasses: number): ImageGanModel {
   switch (model.family) {
     case "dcgan":
-      return dcgan({ zDim: model.zDim, width: model.width, shape, spectralNorm: model.spectralNorm, minibatchStd: model.minibatchStd });
+      return dcgan({ ...model, shape });
     case "biggan":
       return biggan({ ...model, shape, numClasses: model.conditional ? numClasses : 0 });
     case "bigbigan":
