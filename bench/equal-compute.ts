@@ -3,7 +3,10 @@
 // (runs stop at the first segment past it; sweeps start no generation that would end past it), one
 // member per core: single runs go two seeds at a time (one per core), sweeps one at a time with a
 // worker slot per core. What an arm "found" is what a user would take away: a run's final
-// evaluation; a sweep's best member by its fitness at the end.
+// evaluation; a sweep's best member by its fitness at the end. On MNIST each arm's generator is
+// then scored again on fresh samples (bench/fresh-eval.ts: FID at n = 1000 on three z seeds no run
+// evaluates on, and FID, IS and class TVD at n = 10,000), because a sweep's own figure for its best
+// member is the one it was selected by.
 //
 //   node --import tsx bench/equal-compute.ts --task grid25 --seconds 300 --seeds 1,2,3,4,5 [--arms plain,egan,pbt,search,random,shipped]
 //     [--tune-seeds 101,102] [--tune-seconds 600] [--out /tmp/evogan-equal] [--tag note]
@@ -26,6 +29,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { evoganCli, mean, sd } from "./evogan-cli.ts";
 import { isImageMetrics, type EvalMetrics, type ImageMetrics, type ToyMetrics } from "../src/records.ts";
+import { freshScores, mnistScorer, type FreshScores } from "./fresh-eval.ts";
 import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
@@ -116,6 +120,11 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       // D, learning rates and half-lives, fixed), PBT over E-GAN's γ and mutation set alone.
       "plain+decay+sn": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [...plain, ...IMAGE_HALF_LIFE, SPECTRAL_NORM] },
       "search+sn": { kind: "sweep", config: cfg("sweep-search-dcgan-mnist-sn.json"), set: [] },
+      // The search without E-GAN's children: 2 one-loss members on plain+decay+sn's recipe (the
+      // first exactly that run), PBT over which loss each uses, evaluating every 1,000 iterations
+      // as the run does. Each member trains as fast as the single run, so what the search adds
+      // is selection alone.
+      "pbt+sn": { kind: "sweep", config: cfg("sweep-pbt-dcgan-mnist-sn.json"), set: [] },
       egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000"] },
       // E-GAN evolving every 10th iteration: its overhead over the plain arm shrinks to ~1/10.
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },
@@ -164,6 +173,8 @@ interface Result {
   readonly memberIterations: number;
   readonly wallSeconds: number;
   readonly member?: string;
+  /** MNIST: the same generator scored on fresh samples after the budget (bench/fresh-eval.ts). */
+  readonly fresh?: FreshScores;
 }
 
 /** A run's seed settings: its seed, and on the semi task the label choice's too. */
@@ -188,13 +199,15 @@ async function sweepConfigFor(arm: Arm, seed: number, runName: string, workDir: 
 
 const readJsonl = async (file: string) => (await readFile(file, "utf8")).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 
+const runNameOf = (arm: string, seed: number) => `${arm.replace(/[^A-Za-z0-9_-]/g, "-")}-s${seed}`;
+
 async function runArm(name: string, arm: Arm, seed: number, budget: number): Promise<Result> {
   const workDir = dirFor(budget);
   await mkdir(workDir, { recursive: true });
   const file = join(workDir, `${name}-s${seed}.json`);
   const done = await readFile(file, "utf8").then((t) => JSON.parse(t) as Result, () => undefined);
   if (done) return done;
-  const runName = `${name.replace(/[^A-Za-z0-9_-]/g, "-")}-s${seed}`;
+  const runName = runNameOf(name, seed);
   // A directory without a result is what a killed benchmark left: start that arm afresh.
   await rm(join(workDir, runName), { recursive: true, force: true });
   const t0 = Date.now();
@@ -256,14 +269,28 @@ await mkdir(workDir, { recursive: true });
 const lr = armNames.some((a) => TUNED_ARMS.includes(a)) ? await tunedLr() : undefined;
 const table = arms(lr);
 for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (${Object.keys(table).join(", ")})`);
-const results = await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))), seconds);
+/** MNIST: scores each result's generator on fresh samples (once: the figures are kept in its result file). */
+async function withFresh(results: Result[], budget: number): Promise<Result[]> {
+  if (task !== "mnist") return results;
+  const score = await mnistScorer();
+  const out: Result[] = [];
+  for (const r of results) {
+    if (r.fresh) { out.push(r); continue; }
+    const dir = join(dirFor(budget), runNameOf(r.arm, r.seed), ...(r.member ? ["members", r.member] : []));
+    const withScores = { ...r, fresh: await freshScores(dir, score) };
+    await writeFile(join(dirFor(budget), `${r.arm}-s${r.seed}.json`), JSON.stringify(withScores));
+    out.push(withScores);
+  }
+  return out;
+}
+const results = await withFresh(await runAll(armNames.flatMap((name) => seeds.map((seed) => ({ name, arm: table[name], seed }))), seconds), seconds);
 
 const commit = gitCommit();
 const command = `node --import tsx bench/equal-compute.ts --task ${task} --seconds ${seconds} --seeds ${values.seeds} --arms ${values.arms} --tune-seeds ${values["tune-seeds"]}${values["tune-seconds"] ? ` --tune-seconds ${tuneSeconds}` : ""}`;
 const header = semi
   ? ["arm", "test accuracy %", "validation accuracy %", "FID (n = 1000)", "member-its", "wall s"]
   : image
-  ? ["arm", "FID (n = 1000)", "IS", "class TVD", "member-its", "wall s"]
+  ? ["arm", "FID (n = 1000)", "fresh FID (n = 1000)", "FID (n = 10,000)", "IS (n = 10,000)", "class TVD (n = 10,000)", "member-its", "wall s"]
   : ["arm", "modes", "high-quality %", "reverse KL", "MMD²", "member-its", "wall s"];
 const rows = armNames.map((name) => {
   const rs = results.filter((r) => r.arm === name);
@@ -278,7 +305,8 @@ const rows = armNames.map((name) => {
   }
   if (image) {
     const im = m.filter((x): x is ImageMetrics => isImageMetrics(x));
-    return [label, pm(im.map((x) => x.fid), 1), pm(im.map((x) => x.inceptionScore), 2), pm(im.map((x) => x.classTvd), 3), its, wall];
+    const f = rs.map((r) => r.fresh!);
+    return [label, pm(im.map((x) => x.fid), 1), pm(f.map((x) => x.fid1k), 1), pm(f.map((x) => x.fid10k), 1), pm(f.map((x) => x.inceptionScore), 2), pm(f.map((x) => x.classTvd), 3), its, wall];
   }
   const toy = m.filter((x): x is ToyMetrics => !isImageMetrics(x));
   return [label, pm(toy.map((x) => x.modes), 1), pm(toy.map((x) => x.highQuality), 1, 100), pm(toy.map((x) => x.reverseKL), 3), pm(toy.map((x) => x.mmd ?? NaN), 4), its, wall];
@@ -295,7 +323,7 @@ const md = [
   "",
   "Per seed:",
   "",
-  ...results.map((r) => `- ${r.arm} s${r.seed}${r.member ? ` (${r.member})` : ""}: ${JSON.stringify(r.metrics)}, ${r.memberIterations} member-its, ${r.wallSeconds.toFixed(0)} s`),
+  ...results.map((r) => `- ${r.arm} s${r.seed}${r.member ? ` (${r.member})` : ""}: ${JSON.stringify(r.metrics)}${r.fresh ? `, fresh ${JSON.stringify(r.fresh)}` : ""}, ${r.memberIterations} member-its, ${r.wallSeconds.toFixed(0)} s`),
   "",
 ].join("\n");
 console.log(md);

@@ -10,12 +10,8 @@
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { useBackend } from "../src/compute/backend.ts";
-import { classify, classScores, evaluationClassifier, fidAgainst, referenceStats } from "../src/metrics/classifier/image-metrics.ts";
-import { newestRunWeights } from "../src/orchestrator/newest-checkpoint.ts";
-import { localMemberPool } from "../src/orchestrator/member-pool.ts";
-import { isImageMember, type ImagesResult } from "../src/worker/protocol.ts";
 import { mean } from "./evogan-cli.ts";
+import { BIG, BIG_SEED, loadGenerator, mnistScorer, PER_IMAGE as PER } from "./fresh-eval.ts";
 import { cpuModel, gitCommit } from "./machine.ts";
 
 const { values } = parseArgs({
@@ -28,30 +24,7 @@ const { values } = parseArgs({
 if (!values.runs) throw new Error("--runs DIR1,DIR2,... is required");
 const runs = values.runs.split(",");
 const seeds = values.seeds.split(",").map(Number);
-const BIG = 10_000;
-
-/** Each run's generator (EMA when it has one), loaded once into its own one-thread worker; `draw(n, seed)` samples it. */
-async function generator(runDir: string) {
-  const run = await newestRunWeights(runDir);
-  if (!isImageMember(run.config)) throw new Error(`${runDir} is not an image run`);
-  const pool = localMemberPool(1);
-  await pool.run(0, { kind: "init", memberId: "mix", backend: "auto", config: run.config, state: run.state });
-  return {
-    draw: async (n: number, seed: number) => (await pool.run<ImagesResult>(0, { kind: "sample", memberId: "mix", n, seed, ema: true, direction: "AtoB" })).images,
-    close: () => pool.destroy(),
-  };
-}
-
-await useBackend("auto");
-const classifier = evaluationClassifier("mnist");
-const ref = await referenceStats("mnist");
-const d = classifier.spec.hidden;
-const PER = 28 * 28;
-
-async function score(images: Float32Array, n: number) {
-  const c = await classify(classifier, images, n);
-  return { fid: fidAgainst(c.features, n, d, ref), ...classScores(c.probs, n, classifier.spec.classes) };
-}
+const score = await mnistScorer();
 
 /** The even mixture: the first n/k images of each run's set (n divisible by k assumed). */
 function mixture(sets: Float32Array[], n: number): Float32Array {
@@ -66,13 +39,13 @@ const rows: Record<string, { fid1k: number[]; fid10k?: number; is?: number; tvd?
 const names = [...runs.map((r) => r.split("/").filter(Boolean).at(-1)!), "mixture"];
 for (const name of names) rows[name] = { fid1k: [] };
 
-const generators = await Promise.all(runs.map(generator));
+const generators = await Promise.all(runs.map(loadGenerator));
 for (const seed of [...seeds, 0]) {
   const n = seed === 0 ? BIG : 1000;
-  const sets = await Promise.all(generators.map((g) => g.draw(n, seed === 0 ? 999 : seed)));
+  const sets = await Promise.all(generators.map((g) => g.draw(n, seed === 0 ? BIG_SEED : seed)));
   const all = [...sets, mixture(sets, n)];
   for (const [i, images] of all.entries()) {
-    const s = await score(images, images.length / PER);
+    const s = await score(images);
     const row = rows[names[i]!]!;
     if (seed === 0) Object.assign(row, { fid10k: s.fid, is: s.inceptionScore, tvd: s.classTvd });
     else row.fid1k.push(s.fid);
