@@ -200,11 +200,13 @@ async function sweepConfigFor(arm: Arm, seed: number, runName: string, workDir: 
 const readJsonl = async (file: string) => (await readFile(file, "utf8")).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 
 const runNameOf = (arm: string, seed: number) => `${arm.replace(/[^A-Za-z0-9_-]/g, "-")}-s${seed}`;
+/** Where an (arm, seed) result is kept once it exists. */
+const resultFile = (budget: number, arm: string, seed: number) => join(dirFor(budget), `${arm}-s${seed}.json`);
 
 async function runArm(name: string, arm: Arm, seed: number, budget: number): Promise<Result> {
   const workDir = dirFor(budget);
   await mkdir(workDir, { recursive: true });
-  const file = join(workDir, `${name}-s${seed}.json`);
+  const file = resultFile(budget, name, seed);
   const done = await readFile(file, "utf8").then((t) => JSON.parse(t) as Result, () => undefined);
   if (done) return done;
   const runName = runNameOf(name, seed);
@@ -271,14 +273,14 @@ const table = arms(lr);
 for (const a of armNames) if (!table[a]) throw new Error(`unknown arm ${a} (${Object.keys(table).join(", ")})`);
 /** MNIST: scores each result's generator on fresh samples (once: the figures are kept in its result file). */
 async function withFresh(results: Result[], budget: number): Promise<Result[]> {
-  if (task !== "mnist") return results;
+  if (task !== "mnist" || results.every((r) => r.fresh)) return results;
   const score = await mnistScorer();
   const out: Result[] = [];
   for (const r of results) {
     if (r.fresh) { out.push(r); continue; }
     const dir = join(dirFor(budget), runNameOf(r.arm, r.seed), ...(r.member ? ["members", r.member] : []));
     const withScores = { ...r, fresh: await freshScores(dir, score) };
-    await writeFile(join(dirFor(budget), `${r.arm}-s${r.seed}.json`), JSON.stringify(withScores));
+    await writeFile(resultFile(budget, r.arm, r.seed), JSON.stringify(withScores));
     out.push(withScores);
   }
   return out;

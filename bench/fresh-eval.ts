@@ -34,7 +34,6 @@ export async function loadGenerator(dir: string) {
   const pool = localMemberPool(1);
   await pool.run(0, { kind: "init", memberId: "fresh", backend: "auto", config: run.config, state: run.state });
   return {
-    it: run.it,
     draw: async (n: number, seed: number) => (await pool.run<ImagesResult>(0, { kind: "sample", memberId: "fresh", n, seed, ema: true, direction: "AtoB" })).images,
     close: () => pool.destroy(),
   };
