@@ -125,6 +125,10 @@ function arms(plainLr: number | undefined): Record<string, Arm> {
       // as the run does. Each member trains as fast as the single run, so what the search adds
       // is selection alone.
       "pbt+sn": { kind: "sweep", config: cfg("sweep-pbt-dcgan-mnist-sn.json"), set: [] },
+      // Population parameter averaging: 2 members on the same recipe from one initialisation, their
+      // states replaced by the mean every 500 iterations (local SGD), so that both cores train one
+      // lineage on twice the batches instead of the search only choosing between two.
+      "avg+sn": { kind: "sweep", config: cfg("sweep-average-dcgan-mnist-sn.json"), set: [] },
       egan: { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000"] },
       // E-GAN evolving every 10th iteration: its overhead over the plain arm shrinks to ~1/10.
       "egan-every10": { kind: "run", config: cfg("egan-dcgan-mnist.json"), set: [IMAGE_EMA, "eval.every=1000", "trainer.evolveEvery=10"] },

@@ -131,11 +131,12 @@ export class RunNotFound extends Data.TaggedError("RunNotFound")<{ readonly path
 
 /**
  * `evogan replay` cannot follow this sweep member: the sweep or the member did not finish
- * (`unfinished`: resume the sweep first, or choose a member that ended active), or the sweep's log
- * contradicts itself (`inconsistent`: a logged decision's hyperparameters, a member's records);
+ * (`unfinished`: resume the sweep first, or choose a member that ended active), the sweep's log
+ * contradicts itself (`inconsistent`: a logged decision's hyperparameters, a member's records), or
+ * its members' states were averaged (`averaged`: a mean has no single lineage to follow);
  * `path` is the sweep directory or the file at fault.
  */
-export class ReplayRefused extends Data.TaggedError("ReplayRefused")<{ readonly path: string; readonly reason: "unfinished" | "inconsistent"; readonly message: string }> {}
+export class ReplayRefused extends Data.TaggedError("ReplayRefused")<{ readonly path: string; readonly reason: "unfinished" | "inconsistent" | "averaged"; readonly message: string }> {}
 
 // ---- the vocabulary as a whole --------------------------------------------------------------
 

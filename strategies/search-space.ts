@@ -184,6 +184,11 @@ export interface PbtPlan {
   readonly ranking: readonly string[];
   /** In ranking order of their targets. */
   readonly decisions: readonly ExploitDecision[];
+  /**
+   * Members whose states are replaced by their elementwise mean after the decisions are carried
+   * out (strategies/average.ts), best first; absent when nothing is averaged.
+   */
+  readonly average?: readonly string[];
 }
 
 /** A population strategy: the plan for one ready point (every generation's end). */

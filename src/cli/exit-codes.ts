@@ -41,7 +41,7 @@ export function codeOf(e: EvoganError): number {
     case "CheckpointCorrupt":
       return EXIT.checkpoint;
     case "ReplayRefused":
-      return e.reason === "unfinished" ? EXIT.config : EXIT.checkpoint;
+      return e.reason === "inconsistent" ? EXIT.checkpoint : EXIT.config;
     case "ClassifierWeightsError":
       return e.reason === "missing" ? EXIT.notFound : EXIT.checkpoint;
     case "AbortError":

@@ -221,6 +221,7 @@ function sweepProblem(sweep: typeof SweepFields.Type): Schema.FilterIssue | unde
     const problems = validateHyperSpace(sweep.population.hyperparameters);
     if (problems.length > 0) fail("population.hyperparameters", problems[0]);
     checkMembers(sweep);
+    if (sweep.strategy.kind === "average") checkOneArchitecture(sweep);
     return undefined;
   } catch (e) {
     if (e instanceof ConfigError) return configFailure(e);
@@ -359,6 +360,23 @@ function checkMembers(sweep: typeof SweepFields.Type): void {
 }
 
 /** A member with no hyperparameters applied; an error that the base alone has is the base's. */
+/**
+ * Averaging members (strategies/average.ts) takes the mean of their weights, so every member must
+ * have one architecture: the same model settings, none of them searched.
+ */
+function checkOneArchitecture(sweep: typeof SweepFields.Type): void {
+  for (const key of Object.keys(sweep.population.hyperparameters)) {
+    if (key.split(".")[0] === "model") fail(fieldPath("population.hyperparameters", key), `is a model setting: the average strategy takes the mean of the members' weights, so they cannot differ in architecture`);
+  }
+  const plans = memberPlans(sweep.population);
+  const first = JSON.stringify(resolvePlain(sweep, plans[0], 0).model);
+  plans.forEach((plan, i) => {
+    if (i > 0 && JSON.stringify(resolvePlain(sweep, plan, i).model) !== first) {
+      fail(`population.members[${i}].set`, `gives member ${plan.id} another model than member ${plans[0].id}'s: the average strategy takes the mean of the members' weights, so they need one architecture`);
+    }
+  });
+}
+
 function resolvePlain(sweep: typeof SweepFields.Type, plan: MemberPlan, index: number): RunConfig {
   const p = sweep.population;
   try {

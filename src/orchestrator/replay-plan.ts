@@ -42,6 +42,8 @@ export interface LoggedGeneration {
   readonly ranking: readonly string[];
   readonly standings: ReadonlyMap<string, LoggedStanding>;
   readonly decisions: readonly ExploitDecision[];
+  /** Members replaced by their mean after this generation (strategies/average.ts). */
+  readonly averaged: readonly string[];
 }
 
 /** A sweep directory's files, read (src/orchestrator/replay-program.ts reads them). */
@@ -139,6 +141,7 @@ export function parseGenerations(text: string, file: string): LoggedGeneration[]
       ranking: v.ranking as string[],
       standings: new Map((standings as LoggedStanding[]).map((s) => [s.id, { id: s.id, status: s.status, hypers: s.hypers }])),
       decisions: decisions as ExploitDecision[],
+      averaged: Array.isArray(v.averaged) ? v.averaged.filter((id): id is string => typeof id === "string") : [],
     });
   });
   return out;
@@ -189,6 +192,10 @@ export function planReplay(log: SweepLog, requested?: string): ReplayPlan {
   const gens = log.generations;
   if (gens.length !== G || gens.some((gen, i) => gen.g !== i)) {
     throw inconsistent(sweepLog, `holds generations ${gens.map((gen) => gen.g).join(", ") || "none"}, but sweep.json says ${G} were completed`);
+  }
+  const mean = gens.find((gen) => gen.averaged.length > 0);
+  if (mean) {
+    throw new ReplayRefused({ path: dir, reason: "averaged", message: `${dir} averaged its members' states (first after generation ${mean.g}): a replay follows one member's lineage of copies, and a mean has none` });
   }
   const byId = new Map(state.members.map((m) => [m.id, m]));
   const member = requested ?? bestMember(log);

@@ -17,6 +17,7 @@ import { memberFitness } from "../metrics/member-fitness.ts";
 import { metricsSummary, samplesPath } from "./evaluation-output.ts";
 import type { EvalRecord, EndRecord, RunStatus } from "../records.ts";
 import { Rng } from "../util/rng.ts";
+import { averageStates } from "../trainers/average-state.ts";
 import { reseedTrainer, retimeTrainer, type AdvanceResult, type InitResult, type MemberState as WorkerMemberState } from "../worker/protocol.ts";
 import { ownerGone, ownerStamp } from "../liveness.ts";
 import { CheckpointCorrupt, RunBusy, type RunError } from "../errors.ts";
@@ -34,6 +35,8 @@ const STREAM_INITIAL_HYPERS = 102;
 const STREAM_STRATEGY = 103;
 /** The random stream a PBT copy continues with (exported for `evogan replay`, which makes the same copies). */
 export const STREAM_RESEED = 104;
+/** The random stream of a member that starts from the first member's initialisation (the average strategy). */
+const STREAM_SHARED_START = 105;
 
 /** A member's checkpoint: which member and generation, the model family its weights fit, its state. */
 interface Checkpoint {
@@ -152,13 +155,20 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
       memberInfo.set(m.id, { name: m.id, backend: state.backend, startedAt: state.startedAt, seed: m.seed, iterations: config.generations * K, status, ...stamps });
     yield* memberInfo.keepBeating;
 
-    // Every active member into its worker; the first init also loads the backend.
+    // Every active member into its worker; the first init also loads the backend. Under the
+    // average strategy members start from one initialisation, the first fresh member's, each with
+    // its own random stream (and batch order, from its own seed), as local SGD's workers do: a mean
+    // of independently initialised networks is no network.
     let backend = state.backend;
+    let sharedStart: WorkerMemberState | undefined;
     for (const m of state.members) {
       if (m.status !== "active") continue;
       const rc = runConfigOf(m);
       yield* store.createMember(sweepDir, m.id, rc);
-      const init = yield* initMember(m, state.generationsDone);
+      const fresh = m.checkpoint === undefined;
+      const from = fresh && sharedStart ? { ...sharedStart, trainer: reseedTrainer(sharedStart.trainer, new Rng(config.seed, STREAM_SHARED_START, m.index).state()) } : undefined;
+      const init = yield* initMember(m, state.generationsDone, from);
+      if (fresh && !sharedStart && config.strategy.kind === "average") sharedStart = yield* workers.run<WorkerMemberState>(m.slot, { kind: "export", memberId: m.id });
       backend = `${init.backend} (matmul: ${init.matmul})`;
       // A resume keeps the first stamps and adds its own.
       stamps ??= stampFields(state, yield* Effect.promise(() => takeStamps(config, init)));
@@ -218,11 +228,39 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
         }
       });
 
+    /**
+     * Population parameter averaging (strategies/average.ts): each listed member's checkpoint of
+     * generation g is replaced by the elementwise mean of theirs (its own iteration count, random
+     * streams and training time kept) and put back into its worker. A member whose checkpoint
+     * cannot be read stays out of the mean and trains on as it is (logged). Returns the members
+     * averaged (none when fewer than two could be read).
+     */
+    const averageMembers = (ids: readonly string[], next: Map<string, MemberState>, g: number) =>
+      Effect.gen(function* () {
+        const read: Array<{ m: MemberState; state: WorkerMemberState }> = [];
+        for (const id of ids) {
+          const m = next.get(id)!;
+          const r = yield* Effect.result(loadCheckpoint(m, g, false));
+          if (r._tag === "Success") read.push({ m, state: r.success });
+          else yield* progress.line(`  warning: ${id} stays out of the mean: ${r.failure.message}`);
+        }
+        if (read.length < 2) return [];
+        const trainers = read.map((x) => x.state.trainer);
+        for (const { m, state: own } of read) {
+          const mean: WorkerMemberState = { ...own, trainer: averageStates(trainers, own.trainer) };
+          yield* store.writeCheckpoint(sweepDir, checkpointPath(m.id, g), { kind: "sweep-member", family: runConfigOf(m).model.family, id: m.id, g, state: mean } satisfies Checkpoint);
+          yield* initMember(m, g, mean);
+        }
+        return read.map((x) => x.m.id);
+      });
+
     const train = Effect.gen(function* () {
-      let lastGenerationMs = 0;
+      const budgetMs = config.budget ? 1000 * config.budget.seconds : Number.POSITIVE_INFINITY;
+      const budgetReached = (g: number) => progress.line(`  wall-clock budget of ${config.budget?.seconds} s reached after ${g} generations`);
       for (let g = state.generationsDone; g < config.generations; g++) {
-        if (config.budget && (state.wallMs ?? 0) + lastGenerationMs > 1000 * config.budget.seconds) {
-          yield* progress.line(`  wall-clock budget of ${config.budget.seconds} s reached after ${g} generations`);
+        // A resumed sweep whose budget is spent trains nothing more.
+        if ((state.wallMs ?? 0) >= budgetMs) {
+          yield* budgetReached(g);
           break;
         }
         const t0 = Date.now();
@@ -259,9 +297,12 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
         const standings: MemberStanding[] = pool.map((m) => ({ id: m.id, fitness: m.status === "active" ? (m.fitness ?? NaN) : NaN, tieBreak: m.tieBreak, hypers: m.hypers, hasCheckpoint: m.status === "active" && m.checkpoint !== undefined }));
         const { kind: _, ...options } = config.strategy;
         const planned = POPULATION_STRATEGIES[config.strategy.kind](standings, space, options, new Rng(config.seed, STREAM_STRATEGY, g));
-        // After the last generation nothing trains: a copy then would leave a member whose state
-        // (and architecture) was never evaluated behind its reported metrics. Rank only.
-        const plan = g === config.generations - 1 ? { ...planned, decisions: [] } : planned;
+        // The last generation is the configured count's, or the budget's: a generation as long as
+        // this one would end past it, so none is started. It is decided here, before selection,
+        // because after the last generation nothing trains: a copy (or a mean) then would leave a
+        // member whose state (and architecture) was never evaluated behind its reported metrics. Rank only.
+        const budgetEnds = (state.wallMs ?? 0) + 2 * (Date.now() - t0) > budgetMs;
+        const plan = g === config.generations - 1 || budgetEnds ? { ranking: planned.ranking, decisions: [] } : planned;
         for (const d of plan.decisions) {
           const target = next.get(d.target)!;
           const source = next.get(d.source)!;
@@ -284,6 +325,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           yield* store.createMember(sweepDir, target.id, runConfigOf(updated));
           yield* initMember(updated, g, reseeded);
         }
+        const averaged = plan.average ? yield* averageMembers(plan.average, next, g) : [];
         for (const m of next.values()) if (m.checkpoint) yield* store.pruneCheckpoints(sweepDir, m.id, config.checkpoints.keep);
 
         const record: GenerationRecord = {
@@ -292,18 +334,22 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           standings: [...scored.values()].map((m) => ({ id: m.id, fitness: m.fitness ?? NaN, hypers: m.hypers, status: m.status, metrics: m.metrics })),
           ranking: plan.ranking,
           decisions: plan.decisions,
+          ...(averaged.length > 0 ? { averaged } : {}),
           elapsedMs: Date.now() - t0,
           computeMs,
         };
         yield* store.appendSweep(sweepDir, [record]);
-        lastGenerationMs = record.elapsedMs;
         state = { ...state, generationsDone: g + 1, members: state.members.map((m) => next.get(m.id)!), updatedAt: new Date().toISOString(), wallMs: (state.wallMs ?? 0) + record.elapsedMs };
         yield* store.writeState(sweepDir, state);
         for (const m of state.members) {
           yield* setMemberStatus(m, m.status === "active" ? "running" : "failed");
         }
-        yield* reportGeneration(g, plan.decisions.map((d) => ({ target: d.target, source: d.source })));
+        yield* reportGeneration(g, plan.decisions.map((d) => ({ target: d.target, source: d.source })), averaged);
         yield* progress.bar("gen", g + 1, config.generations);
+        if (budgetEnds && g < config.generations - 1) {
+          yield* budgetReached(g + 1);
+          break;
+        }
       }
       for (const m of state.members) {
         if (m.status !== "active") continue;
@@ -318,7 +364,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
     });
 
     /** One line per member: generation, fitness, key hyperparameters, lineage. */
-    function reportGeneration(g: number, copies: Array<{ target: string; source: string }>) {
+    function reportGeneration(g: number, copies: Array<{ target: string; source: string }>, averaged: readonly string[]) {
       return Effect.forEach(state.members, (m) => {
         const copied = copies.find((c) => c.target === m.id);
         const hp = Object.entries(m.hypers)
@@ -326,7 +372,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           .join(" ");
         const score = m.fitness === undefined || Number.isNaN(m.fitness) ? "  -  " : m.fitness.toFixed(3);
         const metrics = m.metrics ? metricsSummary(m.metrics) : "";
-        return progress.line(`  gen ${g + 1}/${config.generations} ${m.id.padEnd(6)} it ${String(m.iterations).padStart(6)}  fitness ${score}  ${metrics}  ${hp}${m.status !== "active" ? `  [${m.status}]` : ""}${copied ? `  <- copied ${copied.source}` : ""}`);
+        return progress.line(`  gen ${g + 1}/${config.generations} ${m.id.padEnd(6)} it ${String(m.iterations).padStart(6)}  fitness ${score}  ${metrics}  ${hp}${m.status !== "active" ? `  [${m.status}]` : ""}${copied ? `  <- copied ${copied.source}` : ""}${averaged.includes(m.id) ? `  <- mean of ${averaged.length}` : ""}`);
       });
     }
 

@@ -61,6 +61,8 @@ export interface GenerationRecord {
   readonly standings: readonly Standing[];
   readonly ranking: readonly string[];
   readonly decisions: readonly unknown[];
+  /** The members replaced by their mean after the decisions (strategies/average.ts); absent when none were. */
+  readonly averaged?: readonly string[];
   /** Wall time of the generation, and the workers' training time summed over members. */
   readonly elapsedMs: number;
   readonly computeMs: number;

@@ -49,6 +49,7 @@ const documented: ReadonlyArray<readonly [EvoganError, number]> = [
   [new CheckpointCorrupt({ file: "runs/a/checkpoints/latest.ckpt", message: "corrupt checkpoint runs/a/checkpoints/latest.ckpt: checksum mismatch" }), EXIT.checkpoint],
   [new ReplayRefused({ path: "runs/s", reason: "unfinished", message: "runs/s has not finished (status interrupted): resume it first" }), EXIT.config],
   [new ReplayRefused({ path: "runs/s/sweep.jsonl", reason: "inconsistent", message: "runs/s/sweep.jsonl: generation 1: the log disagrees" }), EXIT.checkpoint],
+  [new ReplayRefused({ path: "runs/s", reason: "averaged", message: "runs/s averaged its members' states (first after generation 0): a replay follows one member's lineage of copies, and a mean has none" }), EXIT.config],
   [new AbortError("stop"), EXIT.interrupted],
 ];
 

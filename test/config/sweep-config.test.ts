@@ -35,6 +35,17 @@ describe("sweep configs", () => {
     expect(memberPlans(c.population).map((m) => m.id)).toEqual(["m0", "m1", "m2"]);
   });
 
+  it("refuse members of two architectures under the average strategy, which takes the mean of their weights", () => {
+    const average = { ...valid, strategy: { kind: "average" } };
+    expect(decodeSweepConfig(average).strategy.kind).toBe("average");
+    const searched = configError(() => decodeSweepConfig({ ...average, population: { ...population, hyperparameters: { "model.gHidden": { kind: "choice", values: [[16], [32]] } } } }));
+    expect([searched.path, searched.reason]).toEqual(['population.hyperparameters["model.gHidden"]', "is a model setting: the average strategy takes the mean of the members' weights, so they cannot differ in architecture"]);
+    const wider = configError(() => decodeSweepConfig({ ...average, population: { ...population, members: [{ id: "a" }, { id: "b", set: { "model.dHidden": [64] } }] } }));
+    expect([wider.path, wider.reason]).toEqual(["population.members[1].set", "gives member b another model than member a's: the average strategy takes the mean of the members' weights, so they need one architecture"]);
+    // The same population is fine under PBT, whose copies take their source's architecture along.
+    expect(decodeSweepConfig({ ...valid, population: { ...population, members: [{ id: "a" }, { id: "b", set: { "model.dHidden": [64] } }] } }).strategy.kind).toBe("pbt");
+  });
+
   it("name the field of an error by its path, inside the population too", () => {
     expect(configError(() => decodeSweepConfig({ ...valid, strategy: { kind: "pbt", quantile: 0.7 } })).path).toBe("strategy.quantile");
     expect(configError(() => decodeSweepConfig({ ...valid, generation: 3 })).path).toBe("generation");

@@ -52,9 +52,9 @@ function budgetStoppedLog(): SweepLog {
   const d2 = copy("m0", "m2", h2, H.m0);
   const standings = (hypers: Record<string, Hypers>, status: Record<string, string> = {}) => new Map(Object.entries(hypers).map(([id, h]) => [id, { id, hypers: h, status: status[id] ?? "active" }]));
   const generations: LoggedGeneration[] = [
-    { g: 0, ranking: ["m1", "m0", "m2", "m3"], standings: standings(H), decisions: [d0] },
-    { g: 1, ranking: ["m3", "m1", "m0", "m2"], standings: standings({ ...H, m3: h3 }, { m2: "diverged" }), decisions: [d1] },
-    { g: 2, ranking: ["m2", "m1", "m3", "m0"], standings: standings({ ...H, m3: h3, m2: h2 }), decisions: [d2] },
+    { g: 0, ranking: ["m1", "m0", "m2", "m3"], standings: standings(H), decisions: [d0], averaged: [] },
+    { g: 1, ranking: ["m3", "m1", "m0", "m2"], standings: standings({ ...H, m3: h3 }, { m2: "diverged" }), decisions: [d1], averaged: [] },
+    { g: 2, ranking: ["m2", "m1", "m3", "m0"], standings: standings({ ...H, m3: h3, m2: h2 }), decisions: [d2], averaged: [] },
   ];
   const member = (id: string, index: number, extra: Partial<MemberState>): MemberState => ({ id, index, slot: 0, seed: 1000 + index, hypers: H[id], status: "active", iterations: 3 * K, ...extra });
   const state: SweepState = {
@@ -136,5 +136,13 @@ describe("planReplay", () => {
     // A decision whose `from` is not its source's value: replayDecision's own check.
     const wrongFrom = log.generations.map((gen) => (gen.g === 0 ? { ...gen, decisions: gen.decisions.map((d) => ({ ...d, explored: d.explored.map((e) => ({ ...e, from: 9 })) })) } : gen));
     expect(() => planReplay({ ...log, generations: wrongFrom }, "m0")).toThrow(expect.objectContaining({ reason: "inconsistent", message: expect.stringMatching(/^runs\/s\/sweep\.jsonl: generation 0: replay: m1\.trainer\.g\.lr is 0\.002, log says 9$/) }));
+  });
+
+  it("refuses a sweep that averaged its members (strategies/average.ts): a mean has no lineage to follow", () => {
+    const log = budgetStoppedLog();
+    const generations = log.generations.map((gen) => (gen.g === 1 ? { ...gen, averaged: ["m0", "m1", "m3"] } : gen));
+    expect(() => planReplay({ ...log, generations }, "m1")).toThrow(
+      expect.objectContaining({ _tag: "ReplayRefused", reason: "averaged", message: "runs/s averaged its members' states (first after generation 1): a replay follows one member's lineage of copies, and a mean has none" }),
+    );
   });
 });

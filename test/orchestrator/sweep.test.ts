@@ -51,8 +51,8 @@ describe("evogan sweep", () => {
     expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual([60, 60, 60, 60]);
   });
 
-  it("a wall-clock budget (budget.seconds) ends the sweep early, after whole generations, finished", async () => {
-    // Generation 0 always runs (the budget is checked before each generation, against the last one's time): one second ends it after a generation or two.
+  it("a wall-clock budget (budget.seconds) ends the sweep early, after whole generations, finished, the last one ranking only", async () => {
+    // Generation 0 always runs (each generation's end judges whether one more as long would pass the budget): one second ends it after a generation or two.
     const r = await evogan(["sweep", CONFIG, "--set", "generations=1000", "--set", "segment.iterations=20", "--set", "budget.seconds=1", "--set", `outDir=${out}`, "--set", "name=timed"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -62,6 +62,10 @@ describe("evogan sweep", () => {
     expect(state.generationsDone).toBeGreaterThan(0);
     expect(state.generationsDone).toBeLessThan(1000);
     expect(state.members.map((m: { iterations: number }) => m.iterations)).toEqual(state.members.map(() => 20 * state.generationsDone));
+    // The budget's last generation is known before its selection: no copy leaves a member on hypers it never trained with.
+    const generations = (await readJsonl(join(out, "timed", "sweep.jsonl"))).filter((e) => e.type === "generation");
+    expect(generations).toHaveLength(state.generationsDone);
+    expect(generations.at(-1)!.decisions).toEqual([]);
   });
 
   it("a finished sweep has nothing to resume: exit 0, and no record or state changes", async () => {

@@ -34,12 +34,12 @@ const diverged = (f: number) => Number.isNaN(f) || f === -Infinity;
 describe("strategy contract", () => {
   it("the registry keeps egan and lists the population planners", () => {
     expect(Object.keys(strategies)).toContain("egan");
-    expect(planners.map((p) => p.name).sort()).toEqual(["pbt", "random-search"]);
+    expect(planners.map((p) => p.name).sort()).toEqual(["average", "pbt", "random-search"]);
   });
 
   for (const { name, plan } of planners) {
     describe(name, () => {
-      it("ranks a permutation of the member ids; decisions target and copy members, never the same one, never a diverged or checkpoint-less source", () => {
+      it("ranks a permutation of the member ids; decisions target and copy members, never the same one, never a diverged or checkpoint-less source; a mean is only of healthy members", () => {
         const gen = new Rng(2024);
         for (let trial = 0; trial < 500; trial++) {
           const members = randomPopulation(gen);
@@ -58,6 +58,15 @@ describe("strategy contract", () => {
             expect(source!.hasCheckpoint).toBe(true);
             expect(d.oldHypers).toEqual(byId.get(d.target)!.hypers);
             expect(replayDecision(source!.hypers, d)).toEqual(d.newHypers);
+          }
+          // A mean is taken over distinct healthy members with checkpoints, none of them a target.
+          const averaged = result.average ?? [];
+          expect(new Set(averaged).size).toBe(averaged.length);
+          expect(averaged.length === 0 || averaged.length >= 2).toBe(true);
+          for (const id of averaged) {
+            expect(diverged(byId.get(id)!.fitness)).toBe(false);
+            expect(byId.get(id)!.hasCheckpoint).toBe(true);
+            expect(targets.has(id)).toBe(false);
           }
         }
       });
