@@ -8,16 +8,20 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCheckpoint } from "../../src/orchestrator/checkpoint-file.ts";
 import type { EganStateData } from "../../src/trainers/egan-trainer.ts";
-import { readJsonl } from "../helpers/sweep-records.ts";
-import { evogan } from "../helpers/cli-process.ts";
+import { readJsonl, sweepRecords } from "../helpers/sweep-records.ts";
+import { evogan, evoganLife, killAfterCreated } from "../helpers/cli-process.ts";
+import { Rng } from "../../src/util/rng.ts";
 
 const CONFIG = new URL("../../configs/sweep-tiny.json", import.meta.url).pathname;
 const IDS = ["m0", "m1", "m2", "m3"];
 
 let out: string;
 let averaged: Awaited<ReturnType<typeof evogan>>;
+/** From the moment the averaged sweep's directory appears to its end. */
+let lifeMs: number;
 
-const sweep = (name: string, kind: string, generations = 2) => evogan(["sweep", CONFIG, "--set", `generations=${generations}`, "--set", "segment.iterations=20", "--set", `strategy.kind=${kind}`, "--set", `outDir=${out}`, "--set", `name=${name}`]);
+const args = (name: string, kind: string, generations = 2) => ["sweep", CONFIG, "--set", `generations=${generations}`, "--set", "segment.iterations=20", "--set", `strategy.kind=${kind}`, "--set", `outDir=${out}`, "--set", `name=${name}`];
+const sweep = (name: string, kind: string, generations = 2) => evogan(args(name, kind, generations));
 const trainerAt = async (name: string, id: string, g: number) =>
   ((await readCheckpoint(join(out, name, "checkpoints", id, `gen-${String(g).padStart(4, "0")}.ckpt`))) as { state: { trainer: EganStateData } }).state.trainer;
 
@@ -32,7 +36,9 @@ beforeAll(async () => {
     const r = await sweep(name, kind, generations);
     expect(r.stderr).toBe("");
   }
-  averaged = await sweep("avg", "average");
+  const life = await evoganLife(args("avg", "average"), join(out, "avg"), "sweep.json", '"status": "finished"');
+  averaged = life.done;
+  lifeMs = life.lifeMs;
   expect(averaged.stderr).toBe("");
   expect(averaged.code).toBe(0);
 });
@@ -74,6 +80,21 @@ describe("a sweep with the average strategy", () => {
     const [a, b] = await Promise.all([trainerAt("avg", "m0", 1), trainerAt("avg", "m1", 1)]);
     expect(a.parents[0].params[0]).not.toEqual(b.parents[0].params[0]);
   });
+
+  it("kill -9 at two random moments (the mean's checkpoint writes included), each followed by resume: the same records as the uninterrupted sweep", async () => {
+    const reference = await sweepRecords(join(out, "avg"));
+    const rng = new Rng(Date.now() >>> 0);
+    for (let k = 0; k < 2; k++) {
+      const dir = join(out, `killed-${k}`);
+      const delay = rng.int(Math.max(1, lifeMs));
+      const killed = await evogan(args(`killed-${k}`, "average"), { killWhen: killAfterCreated(dir, delay) });
+      const status = await readFile(join(dir, "sweep.json"), "utf8").then((t) => (JSON.parse(t) as { status: string }).status, () => undefined);
+      if (killed.signal !== "SIGKILL" || status === "finished") continue;
+      const resumed = await evogan(["resume", dir]);
+      expect(resumed.stderr, `killed at ${delay} ms`).toBe("");
+      expect(await sweepRecords(dir), `killed at ${delay} ms`).toEqual(reference);
+    }
+  }, 120_000);
 
   it("`evogan replay` refuses it with a one-line reason and the config exit code", async () => {
     const r = await evogan(["replay", join(out, "avg")]);
