@@ -9,7 +9,8 @@
 //
 // A diverged member cannot join the mean; it copies the best healthy member (as PBT's diverged
 // targets do, taking that member's hypers unexplored) and joins the mean from the next ready
-// point on. Members keep their own hyperparameters: nothing is explored. Pure: no tfjs, no Effect, no I/O; no randomness is drawn.
+// point on. Members keep their own hyperparameters: nothing is explored.
+// Pure: no tfjs, no Effect, no I/O; no randomness is drawn.
 
 import type { Rng } from "../src/util/rng.ts";
 import { assertHyperSpace, isDiverged, rankMembers, type ExploitDecision, type HyperSpace, type MemberStanding, type PbtOptions, type PbtPlan } from "./search-space.ts";

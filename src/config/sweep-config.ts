@@ -359,7 +359,6 @@ function checkMembers(sweep: typeof SweepFields.Type): void {
   checkFitness(sweep.fitness, datasets, families);
 }
 
-/** A member with no hyperparameters applied; an error that the base alone has is the base's. */
 /**
  * Averaging members (strategies/average.ts) takes the mean of their weights, so every member must
  * have one architecture: the same model settings, none of them searched.
@@ -377,6 +376,7 @@ function checkOneArchitecture(sweep: typeof SweepFields.Type): void {
   });
 }
 
+/** A member with no hyperparameters applied; an error that the base alone has is the base's. */
 function resolvePlain(sweep: typeof SweepFields.Type, plan: MemberPlan, index: number): RunConfig {
   const p = sweep.population;
   try {

@@ -230,28 +230,20 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
 
     /**
      * Population parameter averaging (strategies/average.ts): each listed member's checkpoint of
-     * generation g is replaced by the elementwise mean of theirs (its own iteration count, random
-     * streams and training time kept) and put back into its worker. A member whose checkpoint
-     * cannot be read stays out of the mean and trains on as it is (logged). Returns the members
-     * averaged (none when fewer than two could be read).
+     * generation g is replaced by the elementwise mean of their states as this generation
+     * exported them (its own iteration count, random streams and training time kept), and the
+     * mean is put back into its worker.
      */
-    const averageMembers = (ids: readonly string[], next: Map<string, MemberState>, g: number) =>
+    const averageMembers = (ids: readonly string[], next: Map<string, MemberState>, exported: ReadonlyMap<string, WorkerMemberState>, g: number) =>
       Effect.gen(function* () {
-        const read: Array<{ m: MemberState; state: WorkerMemberState }> = [];
+        const trainers = ids.map((id) => exported.get(id)!.trainer);
         for (const id of ids) {
           const m = next.get(id)!;
-          const r = yield* Effect.result(loadCheckpoint(m, g, false));
-          if (r._tag === "Success") read.push({ m, state: r.success });
-          else yield* progress.line(`  warning: ${id} stays out of the mean: ${r.failure.message}`);
-        }
-        if (read.length < 2) return [];
-        const trainers = read.map((x) => x.state.trainer);
-        for (const { m, state: own } of read) {
+          const own = exported.get(id)!;
           const mean: WorkerMemberState = { ...own, trainer: averageStates(trainers, own.trainer) };
-          yield* store.writeCheckpoint(sweepDir, checkpointPath(m.id, g), { kind: "sweep-member", family: runConfigOf(m).model.family, id: m.id, g, state: mean } satisfies Checkpoint);
+          yield* store.writeCheckpoint(sweepDir, checkpointPath(id, g), { kind: "sweep-member", family: runConfigOf(m).model.family, id, g, state: mean } satisfies Checkpoint);
           yield* initMember(m, g, mean);
         }
-        return read.map((x) => x.m.id);
       });
 
     const train = Effect.gen(function* () {
@@ -268,6 +260,8 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
         const done = yield* Effect.forEach(active, (m) => segment(m, g), { concurrency: workers.slots });
         let computeMs = 0;
         const next = new Map(state.members.map((m) => [m.id, m]));
+        /** Each evaluated member's state as this generation exported it (and checkpointed it). */
+        const exported = new Map<string, WorkerMemberState>();
         for (const d of done) {
           if ("error" in d) {
             next.set(d.m.id, { ...d.m, status: "failed", fitness: NaN });
@@ -288,6 +282,7 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           yield* store.appendMember(sweepDir, m.id, [record], m.hypers);
           const rel = checkpointPath(m.id, g);
           yield* store.writeCheckpoint(sweepDir, rel, { kind: "sweep-member", family: runConfigOf(m).model.family, id: m.id, g, state: saved } satisfies Checkpoint);
+          exported.set(m.id, saved);
           next.set(m.id, { ...m, fitness: memberFitness(config.fitness.metric, ev.metrics), tieBreak: config.fitness.tieBreak ? memberFitness(config.fitness.tieBreak, ev.metrics) : undefined, metrics: ev.metrics, checkpoint: rel, iterations: it });
         }
 
@@ -325,7 +320,8 @@ export const runSweep = (config: SweepConfig, resumeDir?: string, onDir?: (dir: 
           yield* store.createMember(sweepDir, target.id, runConfigOf(updated));
           yield* initMember(updated, g, reseeded);
         }
-        const averaged = plan.average ? yield* averageMembers(plan.average, next, g) : [];
+        const averaged = plan.average ?? [];
+        if (averaged.length > 0) yield* averageMembers(averaged, next, exported, g);
         for (const m of next.values()) if (m.checkpoint) yield* store.pruneCheckpoints(sweepDir, m.id, config.checkpoints.keep);
 
         const record: GenerationRecord = {
